@@ -1,0 +1,525 @@
+"""The typed configuration: schema, defaults and validation.
+
+``load_config(path)`` reads a TOML file, merges it over the defaults and returns a ``Config``; any
+problem raises ``UserError`` with one line naming the file, the line (where it can be found) and
+the key. ``check_config_text`` returns every problem instead of stopping at the first, for
+``market-monitor config check``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from monitor.errors import UserError
+
+RULES = (
+    "level_cross",
+    "new_high",
+    "new_low",
+    "ma_cross",
+    "rsi_overbought",
+    "rsi_oversold",
+    "rsi_macd_divergence",
+    "relative_divergence",
+)
+FREQUENCIES = ("once", "once_per_session", "every_time")
+SOURCES = ("yahoo-stream", "yahoo-poll")
+DEFAULT_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
+MIN_POLL_INTERVAL = 5.0
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    """How often an alert may be delivered. ``None`` everywhere means the rule's own semantics."""
+
+    frequency: str | None = None  # "once" | "once_per_session" | "every_time"
+    cooldown: float | None = None  # seconds between two deliveries
+    expires: date | None = None  # no delivery after this date (New York)
+    muted: bool = False
+
+
+@dataclass(frozen=True)
+class Level:
+    symbol: str
+    price: float
+    label: str = ""
+    policy: AlertPolicy = AlertPolicy()
+
+
+@dataclass(frozen=True)
+class Rules:
+    hysteresis_pct: float = 0.1
+    rsi_period: int = 14
+    rsi_overbought: float = 70.0
+    rsi_oversold: float = 30.0
+    macd: tuple[int, int, int] = (12, 26, 9)
+    ma_fast: int = 50
+    ma_slow: int = 200
+    high_low_window: int = 252
+
+
+@dataclass(frozen=True)
+class Divergence:
+    lead: str = "^RUT"
+    peers: tuple[str, ...] = ("^GSPC", "^NDX")
+    min_spread_pct: float = 1.0
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    source: str = "yahoo-stream"
+    stream_url: str = DEFAULT_STREAM_URL
+    poll_interval: float = 15.0
+    stale_after: float = 60.0
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    bell: bool = True
+    desktop: bool = False  # OSC 777 / OSC 9 escape sequences to the user's terminal
+    command: str = ""
+    command_timeout: float = 10.0
+    urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UIConfig:
+    max_fps: float = 4.0
+
+
+def _default_levels() -> tuple[Level, ...]:
+    return (
+        Level("^RUT", 2500.0, "support"),
+        Level("^RUT", 2600.0, "resistance"),
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    symbols: tuple[str, ...] = ("^RUT", "^GSPC", "^NDX")
+    levels: tuple[Level, ...] = field(default_factory=_default_levels)
+    rules: Rules = Rules()
+    divergence: Divergence = Divergence()
+    feed: FeedConfig = FeedConfig()
+    notify: NotifyConfig = NotifyConfig()
+    ui: UIConfig = UIConfig()
+    alerts: dict[str, AlertPolicy] = field(default_factory=dict)  # rule name -> policy
+    path: Path | None = None
+
+    def levels_for(self, symbol: str) -> list[Level]:
+        return [level for level in self.levels if level.symbol == symbol]
+
+    def policy_for(self, rule: str) -> AlertPolicy:
+        return self.alerts.get(rule, AlertPolicy())
+
+    def with_changes(self, **changes: Any) -> "Config":
+        return replace(self, **changes)
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+class Problems:
+    """Collects validation problems as ``file:line: key: what is wrong``."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.items: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        line = find_key_line(self.lines, key)
+        where = f"{self.path}:{line}" if line else self.path
+        self.items.append(f"{where}: {key}: {message}")
+
+
+def find_key_line(lines: list[str], dotted_key: str) -> int | None:
+    """Best-effort line number (1-based) of ``dotted_key`` such as ``rules.rsi_period`` or
+    ``levels[1].price`` in TOML source lines."""
+    parts = [p for p in re.split(r"\.", re.sub(r"\[(\d+)\]", r".#\1", dotted_key)) if p]
+    table: list[str] = []
+    counters: dict[str, int] = {}
+    index_of: dict[str, int] = {}
+    header = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+    assign = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
+    want_table = [p for p in parts[:-1]]
+    leaf = parts[-1]
+    table_line = None
+    for number, raw in enumerate(lines, start=1):
+        match = header.match(raw)
+        if match:
+            name = match.group(2).strip()
+            table = name.split(".")
+            if match.group(1) == "[[":
+                counters[name] = counters.get(name, 0) + 1
+                index_of[name] = counters[name]
+                table = table + [f"#{index_of[name]}"]
+            if table == parts:
+                table_line = number
+            continue
+        found = assign.match(raw)
+        if found and found.group(1).strip("\"'") == leaf and table == want_table:
+            return number
+    if table_line:
+        return table_line
+    # The key may be the name of a table or array ("levels[2]" or "rules"): find its header.
+    for number, raw in enumerate(lines, start=1):
+        match = header.match(raw)
+        if match and match.group(2).strip() == parts[0]:
+            return number
+        found = assign.match(raw)
+        if found and found.group(1) == parts[0]:
+            return number
+    return None
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """'90s', '15m', '2h', '1d' -> seconds. Raises ValueError."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"expected a duration such as '15m', '90s', '2h' or '1d', got {text!r}")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def format_duration(seconds: float) -> str:
+    for unit in ("d", "h", "m"):
+        size = _UNIT_SECONDS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+class _Reader:
+    """Typed access to one TOML table, reporting wrong types and unknown keys."""
+
+    def __init__(self, problems: Problems, data: dict[str, Any], prefix: str) -> None:
+        self.problems = problems
+        self.data = data
+        self.prefix = prefix
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def get(self, name: str, default: Any, convert: Callable[[Any], Any], expected: str) -> Any:
+        self.used.add(name)
+        if name not in self.data:
+            return default
+        value = self.data[name]
+        try:
+            return convert(value)
+        except (TypeError, ValueError) as exc:
+            detail = str(exc) if str(exc) and not str(exc).startswith("could not") else ""
+            self.problems.add(self.key(name), detail or f"expected {expected}, got {value!r}")
+            return default
+
+    def finish(self) -> None:
+        for name in self.data:
+            if name not in self.used:
+                self.problems.add(self.key(name), "unknown key")
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError
+    if not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return float(value)
+
+
+def _positive_number(value: Any) -> float:
+    number = _number(value)
+    if number <= 0:
+        raise ValueError(f"expected a number above 0, got {value!r}")
+    return number
+
+
+def _non_negative_number(value: Any) -> float:
+    number = _number(value)
+    if number < 0:
+        raise ValueError(f"expected a number of 0 or more, got {value!r}")
+    return number
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError
+    if value < 1:
+        raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
+    return value
+
+
+def _percent(value: Any) -> float:
+    number = _number(value)
+    if not 0 <= number <= 100:
+        raise ValueError(f"expected a number from 0 to 100, got {value!r}")
+    return number
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _symbol(value: Any) -> str:
+    text = _string(value).strip()
+    if not text or any(c.isspace() for c in text):
+        raise ValueError(f"expected a ticker symbol such as '^RUT', got {value!r}")
+    return text
+
+
+def _symbols(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a non-empty list of symbols, got {value!r}")
+    symbols = tuple(_symbol(item) for item in value)
+    if len(set(symbols)) != len(symbols):
+        raise ValueError(f"a symbol is listed twice in {list(symbols)!r}")
+    return symbols
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError
+    return value
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError
+    return tuple(value)
+
+
+def _frequency(value: Any) -> str:
+    text = _string(value)
+    if text not in FREQUENCIES:
+        raise ValueError(f"expected one of {', '.join(FREQUENCIES)}, got {value!r}")
+    return text
+
+
+def _duration(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _positive_number(value)
+    return parse_duration(_string(value))
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_string(value))
+    except ValueError:
+        raise ValueError(f"expected a date such as 2026-12-31, got {value!r}") from None
+
+
+def _policy(reader: _Reader) -> AlertPolicy:
+    return AlertPolicy(
+        frequency=reader.get("frequency", None, _frequency, "once, once_per_session or every_time"),
+        cooldown=reader.get("cooldown", None, _duration, "a duration such as '15m'"),
+        expires=reader.get("expires", None, _date, "a date such as 2026-12-31"),
+        muted=reader.get("muted", False, _bool, "true or false"),
+    )
+
+
+def _table(problems: Problems, data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        problems.add(name, f"expected a table [{name}], got {value!r}")
+        return {}
+    return value
+
+
+def _macd(value: Any) -> tuple[int, int, int]:
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError(f"expected [fast, slow, signal] such as [12, 26, 9], got {value!r}")
+    fast, slow, signal = (_positive_int(item) for item in value)
+    if fast >= slow:
+        raise ValueError(f"the fast period must be shorter than the slow one, got {value!r}")
+    return fast, slow, signal
+
+
+def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
+    """Build a Config from parsed TOML, recording every problem in ``problems``."""
+    top = _Reader(problems, data, "")
+    defaults = Config()
+    symbols = top.get("symbols", defaults.symbols, _symbols, "a list of symbols")
+
+    top.used.add("levels")
+    levels: list[Level] = []
+    raw_levels = data.get("levels", None)
+    if raw_levels is None:
+        levels = list(defaults.levels)
+    elif not isinstance(raw_levels, list):
+        problems.add("levels", "expected [[levels]] tables")
+    else:
+        for index, raw in enumerate(raw_levels):
+            key = f"levels[{index + 1}]"
+            if not isinstance(raw, dict):
+                problems.add(key, "expected a table with symbol, price and label")
+                continue
+            reader = _Reader(problems, raw, f"{key}.")
+            symbol = reader.get("symbol", None, _symbol, "a symbol")
+            price = reader.get("price", None, _positive_number, "a price above 0")
+            label = reader.get("label", "", _string, "text")
+            policy = _policy(reader)
+            reader.finish()
+            for name in ("symbol", "price"):
+                if name not in raw:
+                    problems.add(f"{key}.{name}", "missing")
+            if symbol is not None and price is not None:
+                levels.append(Level(symbol, price, label, policy))
+
+    top.used.add("rules")
+    rules_reader = _Reader(problems, _table(problems, data, "rules"), "rules.")
+    base = defaults.rules
+    rules = Rules(
+        hysteresis_pct=rules_reader.get("hysteresis_pct", base.hysteresis_pct, _non_negative_number, "a percentage"),
+        rsi_period=rules_reader.get("rsi_period", base.rsi_period, _positive_int, "a whole number"),
+        rsi_overbought=rules_reader.get("rsi_overbought", base.rsi_overbought, _percent, "a number from 0 to 100"),
+        rsi_oversold=rules_reader.get("rsi_oversold", base.rsi_oversold, _percent, "a number from 0 to 100"),
+        macd=rules_reader.get("macd", base.macd, _macd, "[fast, slow, signal]"),
+        ma_fast=rules_reader.get("ma_fast", base.ma_fast, _positive_int, "a whole number"),
+        ma_slow=rules_reader.get("ma_slow", base.ma_slow, _positive_int, "a whole number"),
+        high_low_window=rules_reader.get("high_low_window", base.high_low_window, _positive_int, "a whole number"),
+    )
+    rules_reader.finish()
+    if rules.rsi_oversold >= rules.rsi_overbought:
+        problems.add("rules.rsi_oversold", f"must be below rsi_overbought ({rules.rsi_overbought:g})")
+    if rules.ma_fast >= rules.ma_slow:
+        problems.add("rules.ma_fast", f"must be below ma_slow ({rules.ma_slow})")
+
+    top.used.add("divergence")
+    div_reader = _Reader(problems, _table(problems, data, "divergence"), "divergence.")
+    divergence = Divergence(
+        lead=div_reader.get("lead", defaults.divergence.lead, _symbol, "a symbol"),
+        peers=div_reader.get("peers", defaults.divergence.peers, _symbols, "a list of symbols"),
+        min_spread_pct=div_reader.get("min_spread_pct", defaults.divergence.min_spread_pct, _non_negative_number, "a percentage"),
+    )
+    div_reader.finish()
+    if divergence.lead in divergence.peers:
+        problems.add("divergence.peers", f"must not contain the lead {divergence.lead!r}")
+
+    top.used.add("feed")
+    feed_reader = _Reader(problems, _table(problems, data, "feed"), "feed.")
+    feed = FeedConfig(
+        source=feed_reader.get("source", defaults.feed.source, _choice(SOURCES), "a source"),
+        stream_url=feed_reader.get("stream_url", defaults.feed.stream_url, _ws_url, "a ws:// or wss:// URL"),
+        poll_interval=feed_reader.get("poll_interval", defaults.feed.poll_interval, _poll_interval, "seconds"),
+        stale_after=feed_reader.get("stale_after", defaults.feed.stale_after, _positive_number, "seconds"),
+    )
+    feed_reader.finish()
+
+    top.used.add("notify")
+    notify_reader = _Reader(problems, _table(problems, data, "notify"), "notify.")
+    notify = NotifyConfig(
+        bell=notify_reader.get("bell", defaults.notify.bell, _bool, "true or false"),
+        desktop=notify_reader.get("desktop", defaults.notify.desktop, _bool, "true or false"),
+        command=notify_reader.get("command", defaults.notify.command, _string, "a command line"),
+        command_timeout=notify_reader.get("command_timeout", defaults.notify.command_timeout, _positive_number, "seconds"),
+        urls=notify_reader.get("urls", defaults.notify.urls, _string_list, "a list of apprise URLs"),
+    )
+    notify_reader.finish()
+
+    top.used.add("ui")
+    ui_reader = _Reader(problems, _table(problems, data, "ui"), "ui.")
+    ui = UIConfig(max_fps=ui_reader.get("max_fps", defaults.ui.max_fps, _fps, "repaints per second"))
+    ui_reader.finish()
+
+    top.used.add("alerts")
+    alerts: dict[str, AlertPolicy] = {}
+    for rule, raw in _table(problems, data, "alerts").items():
+        if rule not in RULES:
+            problems.add(f"alerts.{rule}", f"unknown rule (rules: {', '.join(RULES)})")
+            continue
+        if not isinstance(raw, dict):
+            problems.add(f"alerts.{rule}", "expected a table with frequency, cooldown, expires, muted")
+            continue
+        reader = _Reader(problems, raw, f"alerts.{rule}.")
+        alerts[rule] = _policy(reader)
+        reader.finish()
+
+    top.finish()
+    return Config(
+        symbols=symbols,
+        levels=tuple(levels),
+        rules=rules,
+        divergence=divergence,
+        feed=feed,
+        notify=notify,
+        ui=ui,
+        alerts=alerts,
+    )
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def convert(value: Any) -> str:
+        text = _string(value)
+        if text not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return text
+
+    return convert
+
+
+def _ws_url(value: Any) -> str:
+    text = _string(value)
+    if not text.startswith(("ws://", "wss://")):
+        raise ValueError(f"expected a ws:// or wss:// URL, got {value!r}")
+    return text
+
+
+def _poll_interval(value: Any) -> float:
+    number = _number(value)
+    if number < MIN_POLL_INTERVAL:
+        raise ValueError(f"expected at least {MIN_POLL_INTERVAL:g} seconds, got {value!r}")
+    return number
+
+
+def _fps(value: Any) -> float:
+    number = _number(value)
+    if not 0.2 <= number <= 60:
+        raise ValueError(f"expected 0.2 to 60 repaints per second, got {value!r}")
+    return number
+
+
+def check_config_text(text: str, path: str) -> tuple[Config | None, list[str]]:
+    """Parse and validate TOML source; returns the config (None on a syntax error) and every
+    problem found, each as one line ``file:line: key: message``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return None, [f"{path}: TOML syntax error: {exc}"]
+    problems = Problems(path, text)
+    config = config_from_data(data, problems)
+    return config, problems.items
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Load ``path`` (None or a missing default file gives the defaults). Raises UserError."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read config file: {exc}") from None
+    config, problems = check_config_text(text, str(path))
+    if problems or config is None:
+        extra = f" (and {len(problems) - 1} more problem(s); run 'market-monitor config check')" if len(problems) > 1 else ""
+        raise UserError(problems[0] + extra)
+    return replace(config, path=path)

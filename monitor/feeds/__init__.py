@@ -1,0 +1,1 @@
+"""Sources of ticks: Yahoo streaming, Yahoo polling and replay, behind one interface."""

@@ -1,0 +1,130 @@
+"""Plain data that flows through the monitor: ticks, alerts and feed status.
+
+Times inside the core are float epoch seconds (UTC); they become ISO 8601 strings only at the
+edges (alert JSON, CSV output, the screen).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+class Tick(NamedTuple):
+    """One price print for one symbol.
+
+    ``time`` is the exchange time of the print, ``received`` the local time it reached us (both
+    epoch seconds); ``received`` is None for replayed data.
+    """
+
+    symbol: str
+    time: float
+    price: float
+    volume: float | None = None
+    received: float | None = None
+
+
+def iso_time(epoch: float, tz: ZoneInfo = NEW_YORK) -> str:
+    """ISO 8601 with the UTC offset of ``tz`` (New York by default), to the second."""
+    return datetime.fromtimestamp(epoch, tz).isoformat(timespec="seconds")
+
+
+@dataclass(slots=True)
+class Alert:
+    """One fired alert. ``extra`` holds the rule's own fields (level, label, rsi, peers, ...)."""
+
+    time: float
+    symbol: str
+    rule: str
+    direction: str  # "up" | "down"
+    price: float
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    source: str = "replay"  # "stream" | "poll" | "replay"
+    stale: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "time": iso_time(self.time),
+            "symbol": self.symbol,
+            "rule": self.rule,
+            "direction": self.direction,
+            "price": self.price,
+            "message": self.message,
+        }
+        data.update(self.extra)
+        data["source"] = self.source
+        data["stale"] = self.stale
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Alert":
+        """Rebuild an alert from its JSON form (alert history)."""
+        known = {"time", "symbol", "rule", "direction", "price", "message", "source", "stale"}
+        when = datetime.fromisoformat(data["time"])
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return cls(
+            time=when.timestamp(),
+            symbol=str(data["symbol"]),
+            rule=str(data["rule"]),
+            direction=str(data["direction"]),
+            price=float(data["price"]),
+            message=str(data["message"]),
+            extra={k: v for k, v in data.items() if k not in known},
+            source=str(data.get("source", "replay")),
+            stale=bool(data.get("stale", False)),
+        )
+
+
+class FeedState(str, Enum):
+    """What a feed is doing. Shown in the status bar and logged in headless runs."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    POLLING = "polling"
+    DELAYED = "delayed"
+    STALE = "stale"
+    RECONNECTING = "reconnecting"
+    OFFLINE = "offline"
+    MARKET_CLOSED = "market closed"
+    REPLAY = "replay"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStatus:
+    """A change in a feed's state. ``retry_in`` is the reconnect countdown in seconds."""
+
+    state: FeedState
+    source: str  # "stream" | "poll" | "replay"
+    time: float
+    detail: str = ""
+    retry_in: float | None = None
+
+    def describe(self) -> str:
+        text = f"{self.source}: {self.state.value}"
+        if self.retry_in is not None:
+            text += f" in {self.retry_in:.0f} s"
+        if self.detail:
+            text += f" ({self.detail})"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolInfo:
+    """What a feed learned about a symbol besides prices: display name, exchange delay, decimals."""
+
+    symbol: str
+    name: str = ""
+    delay_minutes: int | None = None  # exchangeDataDelayedBy; None when unknown
+    price_hint: int = 2
