@@ -2,7 +2,7 @@
 
 Tests redirect everything with the environment: ``MARKET_MONITOR_CONFIG`` (the config file),
 ``MARKET_MONITOR_HOME`` (a folder holding ``config/``, ``state/`` and ``cache/`` instead of the
-platformdirs locations).
+platformdirs locations), ``MARKET_MONITOR_CACHE`` (the cache folder alone).
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ def state_dir() -> Path:
 
 
 def cache_dir() -> Path:
+    explicit = os.environ.get("MARKET_MONITOR_CACHE")
+    if explicit:
+        return Path(explicit)
     home = _home_override()
     if home:
         return home / "cache"

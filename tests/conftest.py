@@ -1,0 +1,34 @@
+"""Fixtures shared by all tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """One cache folder for the whole run (the calendar's early-close table is built once)."""
+    return tmp_path_factory.mktemp("mm-cache")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch, shared_cache):
+    """Every test gets its own config and state folders: nothing touches the real home."""
+    home = tmp_path_factory.mktemp("mm-home")
+    monkeypatch.setenv("MARKET_MONITOR_HOME", str(home))
+    monkeypatch.setenv("MARKET_MONITOR_CACHE", str(shared_cache))
+    monkeypatch.delenv("MARKET_MONITOR_CONFIG", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data next to the repository (present on developer machines and in CI)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
