@@ -1,16 +1,25 @@
-"""NYSE session times from exchange-calendars (XNYS), cheap enough for the replay hot path.
+"""NYSE session times from exchange-calendars (XNYS), cheap enough for the replay hot path, and
+the market clock that the live feeds follow (phases, next open and next close).
 
-``session_close(day)`` is called for every committed daily bar. Building the XNYS calendar costs
-about a second (pandas plus the calendar itself), so the few dates whose close is not 16:00 New
-York time (early closes) are computed once with exchange-calendars and kept in the cache dir,
-keyed by the exchange-calendars version; every other session closes at 16:00.
+Building the XNYS calendar costs about a second (pandas plus the calendar itself), so the few
+facts the monitor needs (early closes and weekday holidays) are computed once with
+exchange-calendars and kept in the cache dir, keyed by the exchange-calendars version. Every
+other weekday is a session from 09:30 to 16:00 New York time.
+
+``session_close(day)`` is called for every committed daily bar; a date beyond the calendar's
+end rebuilds the table at most once per process and then counts as a regular session.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import warnings
+import time as _time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import Enum
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
@@ -18,12 +27,27 @@ from monitor.model import NEW_YORK
 
 REGULAR_OPEN = time(9, 30)
 REGULAR_CLOSE = time(16, 0)
+PRE_OPEN = time(4, 0)
+POST_CLOSE = time(20, 0)
+EARLY_POST_CLOSE = time(17, 0)  # extended hours end earlier on half days
 CALENDAR_START = "1885-01-01"
+HOLIDAYS_FROM = date(2000, 1, 1)  # the market clock only looks at recent and future days
 YEARS_AHEAD = 2
+_CACHE_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class _Table:
+    """What the monitor needs from the calendar: early closes, weekday holidays, coverage."""
+
+    early: dict[date, float]
+    holidays: dict[date, str]
+    until: date
+
 
 _lock = threading.Lock()
-_early: dict[date, float] | None = None
-_early_until: date | None = None
+_table: _Table | None = None
+_rebuilt_in_process = False
 
 
 def ny_epoch(day: date, at: time) -> float:
@@ -52,50 +76,191 @@ def _cache_file():
     return cache_dir() / f"xnys-early-closes-{_calendar_version()}.json"
 
 
-def _compute_early_closes() -> tuple[dict[date, float], date]:
-    calendar = build_calendar()
+def _compute_table() -> _Table:
+    with warnings.catch_warnings():  # exchange-calendars trips pandas deprecation warnings
+        warnings.simplefilter("ignore")
+        calendar = build_calendar()
     closes = calendar.closes
-    early = {}
-    for session in calendar.early_closes:
-        stamp = closes.loc[session]
-        early[session.date()] = stamp.timestamp()
-    return early, calendar.last_session.date()
+    early = {session.date(): closes.loc[session].timestamp() for session in calendar.early_closes}
+    names = {}
+    for stamp, name in calendar.regular_holidays.holidays(
+        HOLIDAYS_FROM.isoformat(), calendar.last_session, return_name=True
+    ).items():
+        names[stamp.date()] = str(name)
+    sessions = {stamp.date() for stamp in calendar.sessions if stamp.date() >= HOLIDAYS_FROM}
+    last = calendar.last_session.date()
+    holidays = {}
+    day = HOLIDAYS_FROM
+    while day <= last:
+        if day.weekday() < 5 and day not in sessions:
+            holidays[day] = names.get(day, "market holiday")
+        day += timedelta(days=1)
+    return _Table(early, holidays, last)
 
 
-def _load_early_closes(needed: date) -> dict[date, float]:
-    global _early, _early_until
+def _read_cache(path) -> _Table:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format") != _CACHE_FORMAT:
+        raise ValueError("old cache format")
+    return _Table(
+        early={date.fromisoformat(k): float(v) for k, v in data["early_closes"].items()},
+        holidays={date.fromisoformat(k): str(v) for k, v in data["holidays"].items()},
+        until=date.fromisoformat(data["until"]),
+    )
+
+
+def _write_cache(path, table: _Table) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(
+                {
+                    "format": _CACHE_FORMAT,
+                    "until": table.until.isoformat(),
+                    "early_closes": {k.isoformat(): v for k, v in table.early.items()},
+                    "holidays": {k.isoformat(): v for k, v in table.holidays.items()},
+                }
+            ),
+            encoding="utf-8",
+        )
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache dir only costs speed
+
+
+def _load_table(needed: date) -> _Table:
+    """The calendar table covering ``needed`` if any can: memory, then disk, then one rebuild.
+
+    A date beyond what a fresh rebuild covers does not rebuild again in this process (the
+    caller treats it as a regular weekday session)."""
+    global _table, _rebuilt_in_process
     with _lock:
-        if _early is not None and _early_until is not None and needed <= _early_until:
-            return _early
+        if _table is not None and (needed <= _table.until or _rebuilt_in_process):
+            return _table
         path = _cache_file()
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            until = date.fromisoformat(data["until"])
-            if needed <= until:
-                _early = {date.fromisoformat(k): float(v) for k, v in data["early_closes"].items()}
-                _early_until = until
-                return _early
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # missing, corrupt or too short: rebuild below
-        early, until = _compute_early_closes()
-        _early, _early_until = early, until
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(
-                json.dumps({"until": until.isoformat(), "early_closes": {k.isoformat(): v for k, v in early.items()}}),
-                encoding="utf-8",
-            )
-            tmp.replace(path)
-        except OSError:
-            pass  # a read-only cache dir only costs speed
-        return early
+            table = _read_cache(path)
+            if needed <= table.until or _table is None:
+                _table = table
+            if needed <= table.until:
+                return table
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # missing, corrupt, old or too short: rebuild below
+        _table = _compute_table()
+        _rebuilt_in_process = True
+        _write_cache(path, _table)
+        return _table
+
+
+def _reset_for_tests() -> None:
+    """Forget the in-memory table (tests that count rebuilds)."""
+    global _table, _rebuilt_in_process
+    with _lock:
+        _table = None
+        _rebuilt_in_process = False
+    session_close.cache_clear()
 
 
 @lru_cache(maxsize=4096)
 def session_close(day: date) -> float:
     """Epoch seconds of the close of the NYSE session on ``day`` (early closes included)."""
-    early = _load_early_closes(day)
+    early = _load_table(day).early
     if day in early:
         return early[day]
     return ny_epoch(day, REGULAR_CLOSE)
+
+
+# --------------------------------------------------------------------------------------------
+# The market clock
+
+
+class Phase(str, Enum):
+    """Where the US cash market stands at a moment."""
+
+    PRE = "pre"  # 04:00 to the open, on a session day
+    OPEN = "open"  # regular hours
+    POST = "post"  # close to 20:00 (17:00 after an early close)
+    CLOSED = "closed"  # nights and weekends
+    HOLIDAY = "holiday"  # a weekday without a session
+
+
+@dataclass(frozen=True)
+class MarketStatus:
+    """The market at one moment. ``early_close`` is true on a half day (13:00 close)."""
+
+    phase: Phase
+    now: float
+    day: date  # New York date of ``now``
+    next_open: float
+    next_close: float
+    early_close: bool = False
+    holiday: str = ""  # the holiday's name on a holiday
+
+    @property
+    def is_open(self) -> bool:
+        return self.phase is Phase.OPEN
+
+    def describe(self) -> str:
+        """One line for a status bar: "open (early close 13:00)", "closed, opens Mon 09:30"."""
+        if self.phase is Phase.OPEN:
+            text = "market open"
+            if self.early_close:
+                text += f" (early close {_hhmm(self.next_close)})"
+            return text
+        opens = datetime.fromtimestamp(self.next_open, NEW_YORK)
+        when = opens.strftime("%H:%M") if opens.date() == self.day else opens.strftime("%a %H:%M")
+        label = {Phase.PRE: "pre-market", Phase.POST: "post-market", Phase.CLOSED: "market closed"}
+        text = label.get(self.phase, f"holiday: {self.holiday}")
+        return f"{text}, opens {when} ET"
+
+
+def _hhmm(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, NEW_YORK).strftime("%H:%M")
+
+
+class MarketClock:
+    """NYSE phases at the time given by ``clock`` (epoch seconds; inject a fixed one in tests)."""
+
+    def __init__(self, clock: Callable[[], float] = _time.time) -> None:
+        self.clock = clock
+
+    def is_session(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in _load_table(day).holidays
+
+    def session_open(self, day: date) -> float:
+        return ny_epoch(day, REGULAR_OPEN)
+
+    def next_session(self, day: date) -> date:
+        """The first session on or after ``day``."""
+        while not self.is_session(day):
+            day += timedelta(days=1)
+        return day
+
+    def status(self, now: float | None = None) -> MarketStatus:
+        now = self.clock() if now is None else now
+        day = datetime.fromtimestamp(now, NEW_YORK).date()
+        if self.is_session(day):
+            opens, closes = self.session_open(day), session_close(day)
+            early = closes < ny_epoch(day, REGULAR_CLOSE)
+            if now < closes:
+                next_open = opens if now < opens else self.session_open(self.next_session(day + timedelta(days=1)))
+                phase = Phase.OPEN if now >= opens else (Phase.PRE if now >= ny_epoch(day, PRE_OPEN) else Phase.CLOSED)
+                return MarketStatus(phase, now, day, next_open, closes, early)
+            post_end = ny_epoch(day, EARLY_POST_CLOSE if early else POST_CLOSE)
+            phase = Phase.POST if now < post_end else Phase.CLOSED
+        else:
+            phase = Phase.HOLIDAY if day.weekday() < 5 else Phase.CLOSED
+        following = self.next_session(day + timedelta(days=1))
+        holiday = _load_table(day).holidays.get(day, "") if phase is Phase.HOLIDAY else ""
+        return MarketStatus(
+            phase,
+            now,
+            day,
+            self.session_open(following),
+            session_close(following),
+            holiday=holiday,
+        )
+
+    def is_open(self, now: float | None = None) -> bool:
+        return self.status(now).is_open
