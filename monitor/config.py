@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -30,6 +31,7 @@ RULES = (
 )
 FREQUENCIES = ("once", "once_per_session", "every_time")
 SOURCES = ("yahoo-stream", "yahoo-poll")
+DESKTOP_FORMATS = ("osc9", "osc777", "both")
 DEFAULT_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
 MIN_POLL_INTERVAL = 5.0
 
@@ -83,7 +85,8 @@ class FeedConfig:
 class NotifyConfig:
     bell: bool = True
     desktop: bool = False  # OSC 777 / OSC 9 escape sequences to the user's terminal
-    command: str = ""
+    desktop_format: str = "osc9"  # "osc9" | "osc777" | "both"
+    command: str = ""  # run per alert, the alert as one JSON line on stdin
     command_timeout: float = 10.0
     urls: tuple[str, ...] = ()
 
@@ -127,57 +130,79 @@ class Config:
 
 
 class Problems:
-    """Collects validation problems as ``file:line: key: what is wrong``."""
+    """Collects validation problems as ``file:line: key: what is wrong`` (secrets redacted)."""
 
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.key_lines = key_lines(text.splitlines())
         self.items: list[str] = []
 
     def add(self, key: str, message: str) -> None:
-        line = find_key_line(self.lines, key)
+        from monitor.redact import redact
+
+        line = line_of_key(self.key_lines, key)
         where = f"{self.path}:{line}" if line else self.path
-        self.items.append(f"{where}: {key}: {message}")
+        self.items.append(redact(f"{where}: {key}: {message}"))
+
+
+_BARE_KEY = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
+_KEY_PATH = rf"{_BARE_KEY}(?:\s*\.\s*{_BARE_KEY})*"
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_KEY_PATH})\s*\]")
+_ASSIGN = re.compile(rf"^\s*({_KEY_PATH})\s*=")
+_KEY_PART = re.compile(_BARE_KEY)
+
+
+def _key_parts(path: str) -> tuple[str, ...]:
+    return tuple(part.strip("\"'") for part in _KEY_PART.findall(path))
+
+
+def key_lines(lines: list[str]) -> dict[tuple[str, ...], int]:
+    """The first line (1-based) of every table header and key in TOML source lines, by key
+    path; the n-th ``[[levels]]`` entry is ``("levels", "#n")``."""
+    found: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    counters: dict[tuple[str, ...], int] = {}
+    in_multiline: str | None = None
+    for number, raw in enumerate(lines, start=1):
+        if in_multiline:
+            if raw.count(in_multiline) % 2:
+                in_multiline = None
+            continue
+        header = _HEADER.match(raw)
+        if header:
+            table = _key_parts(header.group(2))
+            found.setdefault(table, number)
+            if header.group(1) == "[[":
+                counters[table] = counters.get(table, 0) + 1
+                table = table + (f"#{counters[table]}",)
+                found.setdefault(table, number)
+            continue
+        assign = _ASSIGN.match(raw)
+        if assign:
+            path = table + _key_parts(assign.group(1))
+            for end in range(len(table) + 1, len(path) + 1):
+                found.setdefault(path[:end], number)
+            rest = raw[assign.end():]
+            for quotes in ('"""', "'''"):
+                if rest.count(quotes) % 2:
+                    in_multiline = quotes
+    return found
+
+
+def line_of_key(found: dict[tuple[str, ...], int], dotted_key: str) -> int | None:
+    """Line of ``dotted_key`` (``rules.rsi_period``, ``levels[2].price``); when the key itself
+    is absent (a missing key, a key inside an inline table), the line of its nearest parent."""
+    parts = tuple(p for p in re.sub(r"\[(\d+)\]", r".#\1", dotted_key).split(".") if p)
+    while parts:
+        if parts in found:
+            return found[parts]
+        parts = parts[:-1]
+    return None
 
 
 def find_key_line(lines: list[str], dotted_key: str) -> int | None:
-    """Best-effort line number (1-based) of ``dotted_key`` such as ``rules.rsi_period`` or
-    ``levels[1].price`` in TOML source lines."""
-    parts = [p for p in re.split(r"\.", re.sub(r"\[(\d+)\]", r".#\1", dotted_key)) if p]
-    table: list[str] = []
-    counters: dict[str, int] = {}
-    index_of: dict[str, int] = {}
-    header = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
-    assign = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
-    want_table = [p for p in parts[:-1]]
-    leaf = parts[-1]
-    table_line = None
-    for number, raw in enumerate(lines, start=1):
-        match = header.match(raw)
-        if match:
-            name = match.group(2).strip()
-            table = name.split(".")
-            if match.group(1) == "[[":
-                counters[name] = counters.get(name, 0) + 1
-                index_of[name] = counters[name]
-                table = table + [f"#{index_of[name]}"]
-            if table == parts:
-                table_line = number
-            continue
-        found = assign.match(raw)
-        if found and found.group(1).strip("\"'") == leaf and table == want_table:
-            return number
-    if table_line:
-        return table_line
-    # The key may be the name of a table or array ("levels[2]" or "rules"): find its header.
-    for number, raw in enumerate(lines, start=1):
-        match = header.match(raw)
-        if match and match.group(2).strip() == parts[0]:
-            return number
-        found = assign.match(raw)
-        if found and found.group(1) == parts[0]:
-            return number
-    return None
+    """Best-effort line number (1-based) of ``dotted_key`` in TOML source lines."""
+    return line_of_key(key_lines(lines), dotted_key)
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
@@ -427,7 +452,8 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
     notify = NotifyConfig(
         bell=notify_reader.get("bell", defaults.notify.bell, _bool, "true or false"),
         desktop=notify_reader.get("desktop", defaults.notify.desktop, _bool, "true or false"),
-        command=notify_reader.get("command", defaults.notify.command, _string, "a command line"),
+        desktop_format=notify_reader.get("desktop_format", defaults.notify.desktop_format, _choice(DESKTOP_FORMATS), "a format"),
+        command=notify_reader.get("command", defaults.notify.command, _command, "a command line"),
         command_timeout=notify_reader.get("command_timeout", defaults.notify.command_timeout, _positive_number, "seconds"),
         urls=notify_reader.get("urls", defaults.notify.urls, _string_list, "a list of apprise URLs"),
     )
@@ -474,6 +500,16 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return convert
 
 
+def _command(value: Any) -> str:
+    """A command line split like a shell would (``shlex``), but never run by a shell."""
+    text = _string(value)
+    try:
+        shlex.split(text)
+    except ValueError as exc:
+        raise ValueError(f"cannot split the command line: {exc}") from None
+    return text
+
+
 def _ws_url(value: Any) -> str:
     text = _string(value)
     if not text.startswith(("ws://", "wss://")):
@@ -495,13 +531,25 @@ def _fps(value: Any) -> float:
     return number
 
 
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+
+
+def _syntax_problem(path: str, message: str) -> str:
+    """``tomllib``'s "Invalid value (at line 2, column 5)" as ``file:2: TOML syntax error: ...``."""
+    match = _AT_LINE.search(message)
+    if not match:
+        return f"{path}: TOML syntax error: {message}"
+    what = message[: match.start()]
+    return f"{path}:{match.group(1)}: TOML syntax error: {what} (column {match.group(2)})"
+
+
 def check_config_text(text: str, path: str) -> tuple[Config | None, list[str]]:
     """Parse and validate TOML source; returns the config (None on a syntax error) and every
     problem found, each as one line ``file:line: key: message``."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return None, [f"{path}: TOML syntax error: {exc}"]
+        return None, [_syntax_problem(path, str(exc))]
     problems = Problems(path, text)
     config = config_from_data(data, problems)
     return config, problems.items

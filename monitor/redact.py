@@ -1,0 +1,87 @@
+"""Hide secrets in text that reaches a log, the screen or ``config show``.
+
+Notification URLs carry credentials: ``json://user:pass@host/path?token=abc`` becomes
+``json://***@host/path?token=***``. In every ``scheme://`` URL the user info and every query
+value are replaced, and so are a host or path segment that look like a token (long and mixing
+letters and digits, or a ``bot:token`` pair); the scheme and a normal host stay visible so the
+reader can tell which service failed. Outside URLs, ``token=...``, ``password: ...`` and
+``Bearer ...`` values are replaced too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+MASK = "***"
+
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<rest>[^\s'\"<>,\]\)]+)")
+_SECRET_WORDS = r"(?:access_?token|api_?key|apikey|authorization|passwd|password|pwd|secret|token|webhook)"
+_ASSIGNED = re.compile(rf"(?i)(?<![.\w-])({_SECRET_WORDS})(\s*[=:]\s*)(?!\*\*\*|(?i:bearer|basic)\s)([^\s&'\",;]+)")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)(?!\*\*\*)([A-Za-z0-9._~+/=\-]{6,})")
+
+
+def looks_secret(part: str) -> bool:
+    """A token-like string: 16+ characters mixing letters and digits, any 24+ character run
+    without dots, or ``id:token`` (Telegram bots)."""
+    if ":" in part:
+        head, _, tail = part.rpartition(":")
+        if not tail.isdigit():  # not host:port
+            return True
+        part = head
+    if "." in part and not any(c.isdigit() for c in part.split(".")[-1]):
+        return False  # a domain name
+    letters = any(c.isalpha() for c in part)
+    digits = any(c.isdigit() for c in part)
+    return (len(part) >= 16 and letters and digits) or (len(part) >= 24 and "." not in part)
+
+
+def _redact_url(match: re.Match[str]) -> str:
+    scheme, rest = match.group("scheme"), match.group("rest")
+    rest, hash_mark, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = MASK + "@" + authority.rpartition("@")[2]
+    host = authority.rpartition("@")[2]
+    if looks_secret(host):
+        authority = authority[: len(authority) - len(host)] + MASK
+    if path:
+        path = "/".join(MASK if looks_secret(seg) else seg for seg in path.split("/"))
+    if query:
+        query = "&".join(
+            f"{name}={MASK}" if sep else pair
+            for pair in query.split("&")
+            for name, sep, _ in [pair.partition("=")]
+        )
+    if fragment:
+        fragment = MASK
+    return f"{scheme}://{authority}{slash}{path}{question}{query}{hash_mark}{fragment}"
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials, tokens and token-like URL parts replaced by ``***``."""
+    if not text:
+        return text
+    text = _URL.sub(_redact_url, text)
+    text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    return _ASSIGNED.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts the formatted message of every record it sees."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_log_redaction(*logger_names: str) -> None:
+    """Redact records logged by these loggers (default: ``monitor`` and ``apprise``)."""
+    for name in logger_names or ("monitor", "apprise"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
