@@ -12,7 +12,7 @@ the forming bar (amortised O(1)), then computes. Memory is bounded by the period
 with TA-Lib (same seeding, same order of floating point operations):
 
 - ``SMA(n)``: mean of the last n values; the running sum is re-anchored with ``math.fsum`` every
-  ``ANCHOR_EVERY`` bars so it cannot drift.
+  ``ANCHOR_EVERY`` bars (counted from the first) so it cannot drift.
 - ``EMA(n)``: k = 2/(n+1), seeded with the simple average of the first n values (``talib.EMA``).
 - ``RSI(n)``: Wilder smoothing seeded with the simple averages of the first n gains and losses;
   a perfectly flat window gives 0.0 like ``talib.RSI``.
@@ -50,7 +50,7 @@ def _period(n: int, name: str = "period") -> int:
 class SMA:
     """Simple moving average of the last n values (``talib.SMA``)."""
 
-    __slots__ = ("n", "value", "count", "_x", "_hist", "_base", "_trim_at")
+    __slots__ = ("n", "value", "count", "_x", "_hist", "_base")
 
     def __init__(self, n: int) -> None:
         self.n = _period(n)
@@ -59,7 +59,6 @@ class SMA:
         self._x = NAN  # the forming bar's value
         self._hist: list[float] = []  # committed values; the last n-1 are the window
         self._base = 0.0  # sum of the last n-1 committed values
-        self._trim_at = self.n + ANCHOR_EVERY
 
     def update(self, x: float) -> None:
         if self.count:
@@ -81,11 +80,11 @@ class SMA:
         if len(hist) >= n:
             # Same order of operations as TA-Lib: (total + in) - trailing.
             self._base = (self._base + self._x) - hist[-n]
-            if len(hist) >= self._trim_at:
-                del hist[: len(hist) - (n - 1)]
-                self._base = math.fsum(hist)
         else:
             self._base += self._x
+        if not self.count % ANCHOR_EVERY:  # bars committed so far
+            del hist[: max(0, len(hist) - (n - 1))]
+            self._base = math.fsum(hist)
 
 
 class EMA:
@@ -338,15 +337,78 @@ class Crossover:
             self.value = 0
 
 
+class _WarmupSet:
+    """The full set built from the single indicators above: the reference behaviour.
+
+    ``IndicatorSet`` runs this while any indicator is still seeding, then takes over its state.
+    """
+
+    def __init__(self, rules: Rules) -> None:
+        fast, slow, signal = rules.macd
+        self.sma_fast = SMA(rules.ma_fast)
+        self.sma_slow = SMA(rules.ma_slow)
+        self.macd = MACD(fast, slow, signal)
+        self.rsi = RSI(rules.rsi_period)
+        self.high = RollingMax(rules.high_low_window)
+        self.low = RollingMin(rules.high_low_window)
+        self.ma_x = Crossover()
+        self.macd_x = Crossover()
+
+    def step(self, close: float, high: float, low: float, new_bar: bool) -> None:
+        for ind in (self.sma_fast, self.sma_slow, self.macd, self.rsi):
+            (ind.update if new_bar else ind.revise)(close)
+        (self.high.update if new_bar else self.high.revise)(high)
+        (self.low.update if new_bar else self.low.revise)(low)
+        m = self.macd
+        (self.ma_x.update if new_bar else self.ma_x.revise)(self.sma_fast.value,
+                                                            self.sma_slow.value)
+        (self.macd_x.update if new_bar else self.macd_x.revise)(m.macd, m.signal)
+
+    def publish(self, out: IndicatorSet) -> None:
+        m = self.macd
+        out.sma_fast = self.sma_fast.value
+        out.sma_slow = self.sma_slow.value
+        out.ema_fast = m._fast.value
+        out.ema_slow = m._slow.value
+        out.macd, out.macd_signal, out.macd_hist = m.macd, m.signal, m.hist
+        out.rsi = self.rsi.value
+        out.high_n = self.high.value
+        out.low_n = self.low.value
+        out.ma_cross = self.ma_x.value
+        out.macd_cross = self.macd_x.value
+
+
 class IndicatorSet:
-    """The full daily indicator set of one symbol.
+    """The full daily indicator set of one symbol, fused into one object for speed.
 
     ``update(close, high, low)`` when a new daily bar starts, ``revise(close, high, low)`` on
-    every later tick of that bar. Attributes are plain floats, NaN while undefined.
+    every later tick of that bar (pass Python floats). Public attributes are plain floats, NaN
+    while undefined: ``sma_fast``, ``sma_slow`` (``ma_fast``/``ma_slow``), ``ema_fast``,
+    ``ema_slow`` (the MACD's EMAs, ``talib.MACD`` seeding), ``macd``, ``macd_signal``,
+    ``macd_hist``, ``rsi``, ``high_n`` / ``low_n`` (highest high / lowest low of the last
+    ``high_low_window`` bars including the forming one); ``ma_cross`` / ``macd_cross`` are +1/-1/0
+    (SMA fast vs slow, MACD line vs signal, this bar's values vs the previous bar's close);
+    ``count`` is the number of bars seen.
+
+    Why fused: a revise happens on every tick of every symbol, and calling eight indicator
+    objects costs about twice the arithmetic itself. So while any indicator is still seeding,
+    the set runs the single indicators (``_WarmupSet``, the reference); from the first bar at
+    which all of them are in their steady state it takes over their state and runs one
+    straight-line method on Python floats in slots, with its own Python list of closes and
+    deques for the window extremes (no numpy scalar access per tick). The arithmetic is the same
+    as the single indicators', operation for operation, so the two agree bit for bit.
     """
 
     FIELDS = ("sma_fast", "sma_slow", "ema_fast", "ema_slow", "macd", "macd_signal",
               "macd_hist", "rsi", "high_n", "low_n")
+
+    __slots__ = FIELDS + (
+        "rules", "count", "ma_cross", "macd_cross", "_warm", "_hot_from",
+        "_nf", "_ns", "_nbig", "_kf", "_ks", "_kg", "_nr", "_nr1", "_hl",
+        "_x", "_h", "_lo", "_closes", "_bf", "_bs", "_pef", "_pes", "_psg",
+        "_pc", "_g", "_l", "_tg", "_tl", "_hv", "_hi", "_lv", "_li", "_hmax", "_lmin",
+        "_pma", "_pmh",
+    )
 
     def __init__(self, rules: Rules | None = None) -> None:
         if rules is None:
@@ -354,51 +416,146 @@ class IndicatorSet:
 
             rules = Rules()
         self.rules = rules
-        fast, slow, signal = rules.macd
-        self._sma_fast = SMA(rules.ma_fast)
-        self._sma_slow = SMA(rules.ma_slow)
-        self._macd = MACD(fast, slow, signal)
-        self._rsi = RSI(rules.rsi_period)
-        self._high = RollingMax(rules.high_low_window)
-        self._low = RollingMin(rules.high_low_window)
-        self._ma_x = Crossover()
-        self._macd_x = Crossover()
+        self._warm: _WarmupSet | None = _WarmupSet(rules)
+        w = self._warm
+        m = w.macd
+        # First bar index at which every indicator is past its seeding bar.
+        self._hot_from = max(w.sma_fast.n - 1, w.sma_slow.n - 1, m.slow + m.signal_period - 1,
+                             w.rsi.n + 1, w.high.n - 1)
         self.count = 0
-        self.sma_fast = self.sma_slow = self.ema_fast = self.ema_slow = NAN
-        self.macd = self.macd_signal = self.macd_hist = self.rsi = NAN
-        self.high_n = self.low_n = NAN
+        for name in self.FIELDS:
+            setattr(self, name, NAN)
         self.ma_cross = self.macd_cross = 0
 
     def update(self, close: float, high: float, low: float) -> None:
+        if self._warm is not None:
+            self._warm_step(close, high, low, True)
+            return
+        # Commit the forming bar (the same steps as the single indicators' commits).
+        x = self._x
+        closes = self._closes
+        closes.append(x)
+        self._bf = (self._bf + x) - closes[-self._nf]
+        self._bs = (self._bs + x) - closes[-self._ns]
+        if not self.count % ANCHOR_EVERY:
+            self._reanchor()
+        self._pef = self.ema_fast
+        self._pes = self.ema_slow
+        self._psg = self.macd_signal
+        self._pc = x
+        self._g = self._tg
+        self._l = self._tl
+        self._pma = self.sma_fast - self.sma_slow
+        self._pmh = self.macd_hist
+        bar = self.count - 1
+        gone = bar + 1 - self._hl
+        v = self._h
+        vals = self._hv
+        idx = self._hi
+        while vals and vals[-1] <= v:
+            vals.pop()
+            idx.pop()
+        vals.append(v)
+        idx.append(bar)
+        if idx[0] <= gone:
+            vals.popleft()
+            idx.popleft()
+        self._hmax = vals[0] if vals else -math.inf
+        v = self._lo
+        vals = self._lv
+        idx = self._li
+        while vals and vals[-1] >= v:
+            vals.pop()
+            idx.pop()
+        vals.append(v)
+        idx.append(bar)
+        if idx[0] <= gone:
+            vals.popleft()
+            idx.popleft()
+        self._lmin = vals[0] if vals else math.inf
         self.count += 1
-        for ind in (self._sma_fast, self._sma_slow, self._macd, self._rsi):
-            ind.update(close)
-        self._high.update(high)
-        self._low.update(low)
-        self._read(True)
+        self.revise(close, high, low)
 
     def revise(self, close: float, high: float, low: float) -> None:
-        if not self.count:
-            return self.update(close, high, low)
-        for ind in (self._sma_fast, self._sma_slow, self._macd, self._rsi):
-            ind.revise(close)
-        self._high.revise(high)
-        self._low.revise(low)
-        self._read(False)
+        if self._warm is not None:
+            self._warm_step(close, high, low, False)
+            return
+        self._x = close
+        self._h = high
+        self._lo = low
+        self.sma_fast = sf = (self._bf + close) / self._nf
+        self.sma_slow = ss = (self._bs + close) / self._ns
+        p = self._pef
+        self.ema_fast = ef = ((close - p) * self._kf) + p
+        p = self._pes
+        self.ema_slow = es = ((close - p) * self._ks) + p
+        self.macd = m = ef - es
+        p = self._psg
+        self.macd_signal = p = ((m - p) * self._kg) + p
+        self.macd_hist = m = m - p
+        d = close - self._pc
+        n = self._nr
+        n1 = self._nr1
+        if d < 0.0:
+            self._tg = g = self._g * n1 / n
+            self._tl = s = (self._l * n1 - d) / n
+        else:
+            self._tg = g = (self._g * n1 + d) / n
+            self._tl = s = self._l * n1 / n
+        s += g
+        self.rsi = 100.0 * (g / s) if s != 0.0 else 0.0
+        p = self._hmax
+        self.high_n = p if p > high else high
+        p = self._lmin
+        self.low_n = p if p < low else low
+        d = sf - ss
+        p = self._pma
+        if d > 0.0:
+            self.ma_cross = 1 if p <= 0.0 else 0
+        else:
+            self.ma_cross = -1 if d < 0.0 and p >= 0.0 else 0
+        p = self._pmh
+        if m > 0.0:
+            self.macd_cross = 1 if p <= 0.0 else 0
+        else:
+            self.macd_cross = -1 if m < 0.0 and p >= 0.0 else 0
 
-    def _read(self, new_bar: bool) -> None:
-        self.sma_fast = self._sma_fast.value
-        self.sma_slow = self._sma_slow.value
-        m = self._macd
-        self.ema_fast = m._fast.value
-        self.ema_slow = m._slow.value
-        self.macd, self.macd_signal, self.macd_hist = m.macd, m.signal, m.hist
-        self.rsi = self._rsi.value
-        self.high_n = self._high.value
-        self.low_n = self._low.value
-        step_ma = self._ma_x.update if new_bar else self._ma_x.revise
-        step_ma(self.sma_fast, self.sma_slow)
-        step_macd = self._macd_x.update if new_bar else self._macd_x.revise
-        step_macd(self.macd, self.macd_signal)
-        self.ma_cross = self._ma_x.value
-        self.macd_cross = self._macd_x.value
+    def _warm_step(self, close: float, high: float, low: float, new_bar: bool) -> None:
+        w = self._warm
+        if new_bar or not self.count:
+            self.count += 1
+            new_bar = True
+        w.step(close, high, low, new_bar)
+        w.publish(self)
+        if self.count > self._hot_from:
+            self._take_over(w)
+
+    def _take_over(self, w: _WarmupSet) -> None:
+        """Load the single indicators' state (committed bars + forming bar) into the slots."""
+        m = w.macd
+        sf, ss = w.sma_fast, w.sma_slow
+        big = ss if ss.n >= sf.n else sf
+        self._nf, self._ns, self._nbig = sf.n, ss.n, big.n
+        self._closes = big._hist[len(big._hist) - (big.n - 1):]
+        self._bf, self._bs = sf._base, ss._base
+        self._kf, self._ks, self._kg = m._fast.k, m._slow.k, m._signal.k
+        self._pef, self._pes, self._psg = m._fast._prev, m._slow._prev, m._signal._prev
+        r = w.rsi
+        self._nr, self._nr1 = float(r.n), float(r.n - 1)
+        self._pc, self._g, self._l, self._tg, self._tl = r._pc, r._g, r._l, r._tg, r._tl
+        self._hl = w.high.n
+        self._hv, self._hi = w.high._vals, w.high._idx
+        self._lv, self._li = w.low._vals, w.low._idx
+        self._hmax = self._hv[0] if self._hv else -math.inf
+        self._lmin = self._lv[0] if self._lv else math.inf
+        self._x, self._h, self._lo = sf._x, w.high._x, w.low._x
+        self._pma, self._pmh = w.ma_x._prev, w.macd_x._prev
+        self._warm = None
+
+    def _reanchor(self) -> None:
+        """Drop closes that left both windows and re-sum the windows exactly."""
+        closes = self._closes
+        del closes[: max(0, len(closes) - (self._nbig - 1))]
+        k = len(closes)
+        self._bf = math.fsum(closes[k - (self._nf - 1):])
+        self._bs = math.fsum(closes[k - (self._ns - 1):])
