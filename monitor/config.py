@@ -532,15 +532,19 @@ def _fps(value: Any) -> float:
 
 
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
 
 
-def _syntax_problem(path: str, message: str) -> str:
+def _syntax_problem(path: str, message: str, text: str) -> str:
     """``tomllib``'s "Invalid value (at line 2, column 5)" as ``file:2: TOML syntax error: ...``."""
     match = _AT_LINE.search(message)
-    if not match:
-        return f"{path}: TOML syntax error: {message}"
-    what = message[: match.start()]
-    return f"{path}:{match.group(1)}: TOML syntax error: {what} (column {match.group(2)})"
+    if match:
+        what = message[: match.start()]
+        return f"{path}:{match.group(1)}: TOML syntax error: {what} (column {match.group(2)})"
+    match = _AT_END.search(message)
+    if match:
+        return f"{path}:{max(1, len(text.splitlines()))}: TOML syntax error: {message[: match.start()]} (at the end)"
+    return f"{path}: TOML syntax error: {message}"
 
 
 def check_config_text(text: str, path: str) -> tuple[Config | None, list[str]]:
@@ -549,7 +553,7 @@ def check_config_text(text: str, path: str) -> tuple[Config | None, list[str]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return None, [_syntax_problem(path, str(exc))]
+        return None, [_syntax_problem(path, str(exc), text)]
     problems = Problems(path, text)
     config = config_from_data(data, problems)
     return config, problems.items

@@ -1,0 +1,72 @@
+"""``market-monitor config init|check|show|path``."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from monitor.config import check_config_text
+from monitor.config_store import DEFAULT_CONFIG_TEXT, atomic_write_text, config_to_toml
+from monitor.errors import UserError
+from monitor.paths import config_path, load_effective_config
+
+
+def run_config_command(args: argparse.Namespace) -> int:
+    action = args.config_command
+    if action == "init":
+        return config_init(_target(args), force=bool(getattr(args, "force", False)))
+    if action == "check":
+        return config_check(_target(args))
+    if action == "show":
+        print(config_to_toml(load_effective_config(args.config)), end="")
+        return 0
+    if action == "path":
+        path, explicit = config_path(args.config)
+        print(path)
+        if not path.exists():
+            note = "does not exist" if explicit else "does not exist; the defaults are in use ('config init' creates it)"
+            print(f"({note})", file=sys.stderr)
+        return 0
+    raise UserError(f"unknown config action {action!r}")
+
+
+def _target(args: argparse.Namespace) -> Path:
+    given = getattr(args, "path", None)
+    return Path(given).expanduser() if given else config_path(args.config)[0]
+
+
+def config_init(path: Path, *, force: bool = False) -> int:
+    """Write the commented default config (mode 0600); never overwrite without ``force``."""
+    if path.exists() and not force:
+        raise UserError(f"{path}: already exists (use --force to overwrite it)")
+    if path.exists() and path.is_dir():
+        raise UserError(f"{path}: is a folder")
+    atomic_write_text(path, DEFAULT_CONFIG_TEXT)
+    print(f"wrote {path}")
+    return 0
+
+
+def config_check(path: Path) -> int:
+    """Print every problem (``file:line: key: what``), exit 2 if any; else ``file: ok``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read config file: {exc}") from None
+    _, problems = check_config_text(text, str(path))
+    if not problems:
+        print(f"{path}: ok")
+        return 0
+    prefix = len(str(path))
+    for problem in sorted(problems, key=lambda text: _line_number(text[prefix:])):
+        print(problem)
+    return 2
+
+
+def _line_number(located: str) -> int:
+    """``:12: key: ...`` -> 12 (0 when the problem has no line)."""
+    match = re.match(r"^:(\d+): ", located)
+    return int(match.group(1)) if match else 0

@@ -1,0 +1,334 @@
+"""Writing the config file: the commented default, atomic edits that keep the user's comments.
+
+Every write goes to a temporary file in the same folder, is fsynced, validated, and only then
+renamed over the old file, so a crash or a full disk leaves the previous valid config in place.
+Edits go through tomlkit so the user's comments, ordering and formatting survive.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Iterable
+
+import tomlkit
+from tomlkit.items import AoT, Table
+
+from monitor.config import (
+    AlertPolicy,
+    Config,
+    Level,
+    Rules,
+    RULES,
+    check_config_text,
+    format_duration,
+)
+from monitor.errors import UserError
+from monitor.redact import redact
+
+CONFIG_MODE = 0o600
+
+DEFAULT_CONFIG_TEXT = '''\
+# market-monitor configuration.
+# Check it with `market-monitor config check`; see the effective values with `config show`.
+# Every key is optional: a missing key takes the default shown here.
+
+# The symbols on the watchlist (Yahoo Finance tickers).
+symbols = ["^RUT", "^GSPC", "^NDX"]
+
+# Price levels: an alert fires when the price crosses a level (with the hysteresis band below).
+# Per level, optional: frequency = "once" | "once_per_session" | "every_time",
+# cooldown = "15m", expires = 2026-12-31, muted = true.
+[[levels]]
+symbol = "^RUT"
+price = 2500
+label = "support"
+
+[[levels]]
+symbol = "^RUT"
+price = 2600
+label = "resistance"
+
+[rules]
+hysteresis_pct = 0.1      # a level re-arms only after the price moves this % past it
+rsi_period = 14
+rsi_overbought = 70
+rsi_oversold = 30
+macd = [12, 26, 9]        # fast, slow, signal
+ma_fast = 50              # golden / death cross: SMA fast vs SMA slow of daily closes
+ma_slow = 200
+high_low_window = 252     # new high / new low over this many daily bars (52 weeks)
+
+[divergence]
+# Fires when the lead moves against every peer by at least min_spread_pct (session change).
+lead = "^RUT"
+peers = ["^GSPC", "^NDX"]
+min_spread_pct = 1.0
+
+[feed]
+source = "yahoo-stream"   # or "yahoo-poll"
+stream_url = "wss://streamer.finance.yahoo.com/?version=2"
+poll_interval = 15        # seconds between polls (at least 5)
+stale_after = 60          # seconds without a tick before a quote is shown as stale
+
+[notify]
+bell = true               # ring the terminal bell
+desktop = false           # desktop notification escape sequences (work over SSH and tmux)
+desktop_format = "osc9"   # "osc9" (iTerm2, kitty, WezTerm, Ghostty), "osc777" (foot, urxvt) or "both"
+command = ""              # run for each alert, the alert as one JSON line on stdin
+command_timeout = 10      # seconds before the command is killed
+urls = []                 # apprise URLs (pip install 'market-monitor[notify]'), e.g. ["ntfy://ntfy.sh/my-topic"]
+
+[ui]
+max_fps = 4               # screen repaints per second at most
+
+# How often each rule may notify you (default: the rule's own behaviour).
+# frequency = "once" | "once_per_session" | "every_time"; cooldown = "15m"; expires = 2026-12-31;
+# muted = true. A [[levels]] entry's own settings override [alerts.level_cross].
+# [alerts.level_cross]
+# cooldown = "15m"
+# [alerts.rsi_overbought]
+# frequency = "once_per_session"
+'''
+
+_write_lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------------------------
+# Atomic writes
+
+
+def atomic_write_text(path: str | Path, text: str, *, validate: bool = True) -> None:
+    """Replace ``path`` with ``text`` atomically: temp file in the same folder, fsync, rename.
+
+    The new text must pass config validation first (``validate``); the file keeps its mode
+    (0600 for a new one). On any failure the old file is untouched and ``UserError`` says why.
+    """
+    path = Path(path)
+    if validate:
+        _, problems = check_config_text(text, str(path))
+        if problems:
+            raise UserError(f"not saved, the new config would be invalid: {problems[0]}")
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = CONFIG_MODE
+    with _write_lock:
+        temp_name = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), mode)
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp_name, path)
+            temp_name = None
+            _fsync_dir(path.parent)
+        except OSError as exc:
+            raise UserError(redact(f"{path}: config not saved: {exc.strerror or exc}"), exit_code=1) from None
+        finally:
+            if temp_name is not None:
+                try:
+                    os.unlink(temp_name)
+                except OSError:
+                    pass
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (best effort: not every filesystem allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------------------------
+# Edits that keep comments
+
+
+def load_document(path: str | Path) -> tomlkit.TOMLDocument:
+    """The file as a tomlkit document (the commented default when it does not exist yet)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = DEFAULT_CONFIG_TEXT
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read config file: {exc}") from None
+    try:
+        return tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        raise UserError(f"{path}: not saved, the file has a TOML syntax error: {exc}") from None
+
+
+def _edit(path: str | Path, change) -> None:
+    document = load_document(path)
+    change(document)
+    atomic_write_text(path, tomlkit.dumps(document))
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _set_policy_fields(table: Any, policy: AlertPolicy) -> None:
+    """Write the non-default fields of ``policy`` into a tomlkit table, removing the others."""
+    values = {
+        "frequency": policy.frequency,
+        "cooldown": format_duration(policy.cooldown) if policy.cooldown is not None else None,
+        "expires": policy.expires,
+        "muted": True if policy.muted else None,
+    }
+    for name, value in values.items():
+        if value is None:
+            if name in table:
+                del table[name]
+        else:
+            table[name] = value
+
+
+def _level_table(level: Level, table: Table | None = None) -> Table:
+    if table is None:
+        table = tomlkit.table()
+    table["symbol"] = level.symbol
+    table["price"] = _number(level.price)
+    if level.label or "label" in table:
+        table["label"] = level.label
+    _set_policy_fields(table, level.policy)
+    return table
+
+
+def _tables(tables: list[Table]) -> AoT:
+    """An array of tables laid out like a hand-written one: one blank line after each entry."""
+    for table in tables:
+        if not table.as_string().endswith("\n\n"):
+            table.add(tomlkit.nl())
+    return AoT(tables, parsed=True)
+
+
+def _same_level(table: Any, level: Level) -> bool:
+    try:
+        return table.get("symbol") == level.symbol and float(table.get("price")) == level.price
+    except (TypeError, ValueError):
+        return False
+
+
+def save_levels(path: str | Path, levels: Iterable[Level]) -> None:
+    """Replace the ``[[levels]]`` list, keeping the comments of entries that stay."""
+    levels = list(levels)
+
+    def change(document: tomlkit.TOMLDocument) -> None:
+        old = list(document.get("levels", []))
+        tables = []
+        for level in levels:
+            match = next((t for t in old if isinstance(t, Table) and _same_level(t, level)), None)
+            if match is not None:
+                old.remove(match)
+            tables.append(_level_table(level, match))
+        # An empty list means "no levels" (an absent key would mean the default levels).
+        document["levels"] = _tables(tables) if tables else []
+
+    _edit(path, change)
+
+
+def save_rules(path: str | Path, rules: Rules) -> None:
+    """Write ``[rules]``: keys already in the file are updated in place, others are added only
+    when they differ from the default."""
+    defaults = Rules()
+
+    def change(document: tomlkit.TOMLDocument) -> None:
+        if "rules" not in document:
+            document["rules"] = tomlkit.table()
+        table = document["rules"]
+        for item in fields(Rules):
+            value = getattr(rules, item.name)
+            if item.name in table or value != getattr(defaults, item.name):
+                table[item.name] = list(value) if isinstance(value, tuple) else _number(value) if isinstance(value, float) else value
+
+    _edit(path, change)
+
+
+def save_policy(path: str | Path, key: str, policy: AlertPolicy) -> None:
+    """Write one alert policy: ``key`` is a rule name (``[alerts.<rule>]``) or a level key
+    ``level_cross:<symbol>:<price>`` (that ``[[levels]]`` entry)."""
+    from monitor.policy import parse_level_key
+
+    level = parse_level_key(key)
+    if level is None and key not in RULES:
+        raise UserError(f"unknown alert key {key!r} (a rule name or level_cross:SYMBOL:PRICE)")
+
+    def change(document: tomlkit.TOMLDocument) -> None:
+        if level is not None:
+            if "levels" not in document:  # the default levels are implicit: make them explicit
+                document["levels"] = _tables([_level_table(lv) for lv in Config().levels])
+            symbol, price = level
+            probe = Level(symbol, price)
+            table = next((t for t in document["levels"] if _same_level(t, probe)), None)
+            if table is None:
+                raise UserError(f"no level {price:g} for {symbol} in the config")
+            _set_policy_fields(table, policy)
+            return
+        if "alerts" not in document:
+            document["alerts"] = tomlkit.table(is_super_table=True)
+        alerts = document["alerts"]
+        if policy == AlertPolicy():
+            if key in alerts:
+                del alerts[key]
+            return
+        if key not in alerts:
+            alerts[key] = tomlkit.table()
+        _set_policy_fields(alerts[key], policy)
+
+    _edit(path, change)
+
+
+def save_symbols(path: str | Path, symbols: Iterable[str]) -> None:
+    """Replace the watchlist."""
+
+    def change(document: tomlkit.TOMLDocument) -> None:
+        document["symbols"] = list(symbols)
+
+    _edit(path, change)
+
+
+# --------------------------------------------------------------------------------------------
+# The effective config as TOML (config show)
+
+
+def config_to_toml(config: Config, *, hide_secrets: bool = True) -> str:
+    """Every setting of ``config`` as TOML (defaults included); secrets redacted."""
+    document = tomlkit.document()
+    document["symbols"] = list(config.symbols)
+    document["levels"] = _tables([_level_table(level) for level in config.levels]) if config.levels else []
+    for name in ("rules", "divergence", "feed", "notify", "ui"):
+        section = getattr(config, name)
+        table = tomlkit.table()
+        for item in fields(section):
+            value = getattr(section, item.name)
+            if isinstance(value, tuple):
+                value = list(value)
+            if hide_secrets and (name, item.name) == ("notify", "urls"):
+                value = [redact(url) for url in value]
+            if hide_secrets and (name, item.name) == ("notify", "command"):
+                value = redact(value)
+            table[item.name] = value
+        document[name] = table
+    alerts = tomlkit.table(is_super_table=True)
+    for rule, policy in config.alerts.items():
+        table = tomlkit.table()
+        _set_policy_fields(table, policy)
+        table["muted"] = policy.muted
+        alerts[rule] = table
+    document["alerts"] = alerts
+    return tomlkit.dumps(document)

@@ -1,0 +1,108 @@
+"""Config validation: every kind of problem names the file, the right line and the key."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from monitor.config import Config, check_config_text, load_config
+from monitor.config_store import DEFAULT_CONFIG_TEXT
+from monitor.errors import UserError
+
+
+def problems(text: str) -> list[str]:
+    return check_config_text(text, "c.toml")[1]
+
+
+def test_default_config_text_loads_to_exactly_the_defaults(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(DEFAULT_CONFIG_TEXT)
+    assert replace(load_config(path), path=None) == Config()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('symbols = "x"\n', "c.toml:1: symbols: expected a non-empty list"),
+        ('# a\nfoo = 1\n[rules]\nrsi_period = 3\n', "c.toml:2: foo: unknown key"),
+        ('[rules]\n\nrsi_period = "x"\n', "c.toml:3: rules.rsi_period: expected a whole number"),
+        ('[rules]\nrsi_period = 3\nbogus = 1\n', "c.toml:3: rules.bogus: unknown key"),
+        ('[notify]\nbell = "yes"\n', "c.toml:2: notify.bell: expected true or false"),
+        ('rules.rsi_period = "x"\n', "c.toml:1: rules.rsi_period: expected a whole number"),
+        ('[alerts]\nlevel_cross = {frequency = "sometimes"}\n', "c.toml:2: alerts.level_cross.frequency: expected one of"),
+        ('[alerts.level_cross]\ncooldown = "soon"\n', "c.toml:2: alerts.level_cross.cooldown: expected a duration"),
+        ('[alerts.level_cross]\nfrequency = "once"\nbad = 1\n', "c.toml:3: alerts.level_cross.bad: unknown key"),
+        ('[alerts.nope]\nmuted = true\n', "c.toml:1: alerts.nope: unknown rule"),
+        ('[notify]\ncommand = "notify-send \'x"\n', "c.toml:2: notify.command: cannot split"),
+        ('ui = 3\n', "c.toml:1: ui: expected a table"),
+    ],
+)
+def test_each_problem_names_file_line_and_key(text, expected):
+    found = problems(text)
+    assert len(found) == 1, found
+    assert found[0].startswith(expected), found
+
+
+def test_problems_inside_levels_entries_point_at_that_entry():
+    text = (
+        '[[levels]]\nsymbol = "^RUT"\nprice = 1\n\n'
+        '[[levels]]\nsymbol = "^RUT"\nprice = -2\nfrequency = "x"\nfoo = 3\n\n'
+        '[[levels]]\nsymbol = "^RUT"\n'
+    )
+    assert problems(text) == [
+        "c.toml:7: levels[2].price: expected a number above 0, got -2",
+        "c.toml:8: levels[2].frequency: expected one of once, once_per_session, every_time, got 'x'",
+        "c.toml:9: levels[2].foo: unknown key",
+        "c.toml:11: levels[3].price: missing",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ('symbols = ["^RUT"]\n[rules\nx = 1\n', 2),
+        ('a = 1\nb = \n', 2),
+        ('a = 1\n\n\na = 2\n', 4),
+    ],
+)
+def test_toml_syntax_error_has_its_line(text, line):
+    found = problems(text)
+    assert len(found) == 1
+    assert found[0].startswith(f"c.toml:{line}: TOML syntax error: ")
+    assert "(column " in found[0]
+
+
+def test_multiline_strings_do_not_confuse_line_numbers():
+    text = '[notify]\ncommand = """\nbell = 1\n"""\nbell = "x"\n'
+    assert problems(text) == ["c.toml:5: notify.bell: expected true or false, got 'x'"]
+
+
+def test_secrets_in_values_are_redacted_in_problems():
+    found = problems('[notify]\nurls = "json://user:hunter2@example.org/?token=abc"\n')
+    assert len(found) == 1
+    assert "hunter2" not in found[0] and "abc" not in found[0]
+    assert "json://***@example.org" in found[0]
+
+
+def test_load_config_raises_one_line_user_error(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[rules]\nrsi_period = 0\nma_fast = "x"\n')
+    with pytest.raises(UserError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:2: rules.rsi_period:")
+    assert "1 more problem" in message and "\n" not in message
+
+
+def test_policies_parse(tmp_path):
+    text = (
+        '[[levels]]\nsymbol = "^RUT"\nprice = 2500\nfrequency = "once"\ncooldown = "15m"\n'
+        'expires = 2026-12-31\nmuted = true\n'
+        '[alerts.ma_cross]\nfrequency = "once_per_session"\ncooldown = 90\n'
+    )
+    config, found = check_config_text(text, "c.toml")
+    assert found == []
+    policy = config.levels[0].policy
+    assert (policy.frequency, policy.cooldown, str(policy.expires), policy.muted) == ("once", 900.0, "2026-12-31", True)
+    assert config.policy_for("ma_cross").cooldown == 90.0

@@ -1,0 +1,85 @@
+"""`market-monitor config init|check|show|path` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from monitor.cli import main
+from monitor.paths import default_config_path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_writes_a_private_commented_default_and_refuses_to_overwrite(tmp_path, capsys):
+    path = tmp_path / "sub" / "config.toml"
+    code, out, _ = run(capsys, "config", "init", str(path))
+    assert code == 0 and str(path) in out
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text().startswith("# market-monitor configuration.")
+    path.write_text("# mine\n")
+    code, _, err = run(capsys, "config", "init", str(path))
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert path.read_text() == "# mine\n"
+    code, _, _ = run(capsys, "config", "init", str(path), "--force")
+    assert code == 0 and "# mine" not in path.read_text()
+
+
+def test_init_without_path_uses_the_path_in_use(capsys):
+    code, _, _ = run(capsys, "config", "init")
+    assert code == 0 and default_config_path().exists()
+    assert run(capsys, "config", "check")[:2] == (0, f"{default_config_path()}: ok\n")
+
+
+def test_check_lists_every_problem_in_line_order_and_exits_2(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('[rules]\nrsi_period = "x"\n\n[notify]\nbell = 2\nfoo = 1\n')
+    code, out, _ = run(capsys, "config", "check", str(path))
+    assert code == 2
+    assert out.splitlines() == [
+        f"{path}:2: rules.rsi_period: expected a whole number, got 'x'",
+        f"{path}:5: notify.bell: expected true or false, got 2",
+        f"{path}:6: notify.foo: unknown key",
+    ]
+
+
+def test_check_missing_file_is_one_line_error(tmp_path, capsys):
+    code, out, err = run(capsys, "config", "check", str(tmp_path / "none.toml"))
+    assert code == 2 and out == "" and err.count("\n") == 1 and "not found" in err
+
+
+def test_path_follows_flag_then_environment_then_platform_dir(tmp_path, capsys, monkeypatch):
+    assert run(capsys, "config", "path")[1].strip() == str(default_config_path())
+    monkeypatch.setenv("MARKET_MONITOR_CONFIG", str(tmp_path / "env.toml"))
+    assert run(capsys, "config", "path")[1].strip() == str(tmp_path / "env.toml")
+    assert run(capsys, "--config", str(tmp_path / "flag.toml"), "config", "path")[1].strip() == str(tmp_path / "flag.toml")
+
+
+def test_show_prints_effective_config_with_secrets_redacted(tmp_path, capsys):
+    import tomllib
+
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[rules]\nrsi_period = 10\n[notify]\nurls = ["json://bob:hunter2@example.org/hook?token=abc123"]\n'
+        'command = "curl -H \'Authorization: Bearer s3cr3tvalue\' https://example.org"\n'
+    )
+    code, out, _ = run(capsys, "--config", str(path), "config", "show")
+    assert code == 0
+    assert "hunter2" not in out and "abc123" not in out and "s3cr3tvalue" not in out
+    shown = tomllib.loads(out)
+    assert shown["rules"]["rsi_period"] == 10 and shown["rules"]["ma_slow"] == 200  # defaults merged
+    assert shown["notify"]["urls"] == ["json://***@example.org/hook?token=***"]
+    assert [lv["price"] for lv in shown["levels"]] == [2500, 2600]
+
+
+@pytest.mark.parametrize("bad", ['symbols = 1\n', 'nope = [\n'])
+def test_show_with_a_bad_config_is_a_one_line_error(tmp_path, capsys, bad):
+    path = tmp_path / "c.toml"
+    path.write_text(bad)
+    code, out, err = run(capsys, "--config", str(path), "config", "show")
+    assert code == 2 and out == "" and err.count("\n") == 1 and f"{path}:1:" in err
