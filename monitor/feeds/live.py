@@ -1,0 +1,129 @@
+"""Pieces shared by the live Yahoo feeds: reconnect backoff, status bookkeeping, quote freshness
+and a quiet yfinance logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from monitor.model import FeedState, FeedStatus, SymbolInfo, Tick
+
+log = logging.getLogger("monitor.feeds")
+
+
+class Backoff:
+    """Capped exponential backoff with full jitter.
+
+    The first retry comes within ``first`` seconds; each later one may wait up to twice as long
+    as the previous bound, never more than ``cap``. ``reset()`` once data flows again.
+    """
+
+    def __init__(self, first: float = 1.0, cap: float = 60.0, rng: Callable[[], float] = random.random) -> None:
+        self.first = first
+        self.cap = cap
+        self.rng = rng
+        self.attempt = 0
+
+    def next(self) -> float:
+        bound = min(self.cap, self.first * (2**self.attempt))
+        self.attempt += 1
+        # Half fixed, half random: spreads clients out without ever retrying instantly.
+        return bound * (0.5 + 0.5 * self.rng())
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class StatusBook:
+    """Emits a ``FeedStatus`` only when the state or detail changes, and badges delayed data.
+
+    ``delays`` holds what is known of each symbol's exchange delay (``exchangeDataDelayedBy``);
+    a live feed with any delayed symbol reports ``delayed`` with the symbols in the detail.
+    """
+
+    def __init__(self, source: str, clock: Callable[[], float] = time.time) -> None:
+        self.source = source
+        self.clock = clock
+        self.delays: dict[str, int] = {}
+        self.last: FeedStatus | None = None
+
+    def learn(self, info: SymbolInfo) -> None:
+        if info.delay_minutes is not None:
+            self.delays[info.symbol] = info.delay_minutes
+
+    def delayed_detail(self, symbols: Iterable[str]) -> str:
+        late = [f"{s} {self.delays[s]} min" for s in symbols if self.delays.get(s)]
+        return "delayed: " + ", ".join(late) if late else ""
+
+    def make(
+        self,
+        state: FeedState,
+        detail: str = "",
+        retry_in: float | None = None,
+        symbols: Iterable[str] = (),
+    ) -> FeedStatus | None:
+        """The status to emit, or None when nothing changed."""
+        if state in (FeedState.LIVE, FeedState.POLLING):
+            late = self.delayed_detail(symbols)
+            if late and state is FeedState.LIVE:
+                state, detail = FeedState.DELAYED, late
+            elif late:
+                detail = f"{detail}; {late}" if detail else late
+        status = FeedStatus(state, self.source, self.clock(), detail, retry_in)
+        last = self.last
+        if last and retry_in is None and (last.state, last.detail, last.retry_in) == (state, detail, None):
+            return None
+        self.last = status
+        return status
+
+
+def is_stale(tick: Tick, stale_after: float, market_open: bool) -> bool:
+    """A quote is stale while the market is open if its exchange time lags its receive time
+    (or now) by more than ``stale_after`` seconds. Outside regular hours nothing is stale."""
+    if not market_open:
+        return False
+    received = tick.received if tick.received is not None else time.time()
+    return received - tick.time > stale_after
+
+
+class YFinanceLog(logging.Handler):
+    """Takes over yfinance's logger so its warnings never land on the terminal; keeps the last
+    few messages so a failed poll can say why (rate limited, no data, ...)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.recent: deque[str] = deque(maxlen=20)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # pragma: no cover - a broken log call must not break a poll
+            return
+        if record.levelno >= logging.WARNING:
+            self.recent.append(message)
+        log.debug("yfinance: %s", message)
+
+    def take(self) -> list[str]:
+        items = list(self.recent)
+        self.recent.clear()
+        return items
+
+
+_yf_handler: YFinanceLog | None = None
+
+
+def quiet_yfinance() -> YFinanceLog:
+    """Install (once) the handler on yfinance's logger and return it."""
+    global _yf_handler
+    if _yf_handler is None:
+        _yf_handler = YFinanceLog()
+        logger = logging.getLogger("yfinance")
+        logger.addHandler(_yf_handler)
+        logger.propagate = False
+        if logger.level == logging.NOTSET or logger.level > logging.WARNING:
+            logger.setLevel(logging.WARNING)
+    return _yf_handler

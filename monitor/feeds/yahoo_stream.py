@@ -1,0 +1,339 @@
+"""Yahoo's streamer over ``websockets``: the primary live source.
+
+Protocol (see the README): the client sends ``{"subscribe": [...]}`` / ``{"unsubscribe": [...]}``
+text frames; the server sends ``{"type": "pricing", "message": "<base64 PricingData>"}``, one
+per quote update. The subscribe list is re-sent every ``heartbeat`` seconds (Yahoo never acks)
+and after every reconnect.
+
+One task runs the connection: ``events()`` receives with a timeout, so heartbeats and the stale
+watchdog run between frames and nothing can hang on a dead socket. Faults (clean close, dropped
+TCP, silence while the market is open, refused connections) all end in a reconnect after a
+capped, jittered backoff; malformed frames are counted and skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from urllib.parse import urlsplit
+
+from monitor.config import DEFAULT_STREAM_URL
+from monitor.feeds.base import Feed, FeedEvent
+from monitor.feeds.live import Backoff, StatusBook
+from monitor.model import FeedState, SymbolInfo, Tick
+
+log = logging.getLogger("monitor.feeds.stream")
+
+
+class MalformedFrame(ValueError):
+    """A server frame that is not a decodable pricing message."""
+
+
+def _pricing_class():
+    from yfinance.pricing_pb2 import PricingData  # heavy import (yfinance): only when streaming
+
+    return PricingData
+
+
+def decode_frame(frame: str | bytes):
+    """A server frame -> ``PricingData``; raises ``MalformedFrame`` for anything else."""
+    try:
+        data = json.loads(frame)
+    except (ValueError, TypeError) as exc:
+        raise MalformedFrame(f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("type") != "pricing":
+        kind = data.get("type") if isinstance(data, dict) else type(data).__name__
+        raise MalformedFrame(f"not a pricing frame (type {kind!r})")
+    try:
+        raw = base64.b64decode(data.get("message", ""), validate=True)
+    except (binascii.Error, TypeError, ValueError) as exc:
+        raise MalformedFrame(f"bad base64: {exc}") from None
+    message = _pricing_class()()
+    try:
+        message.ParseFromString(raw)
+    except Exception as exc:  # protobuf's DecodeError and friends
+        raise MalformedFrame(f"bad protobuf: {exc}") from None
+    if not message.id or not math.isfinite(message.price) or message.price <= 0:
+        raise MalformedFrame("pricing frame without symbol or price")
+    return message
+
+
+def encode_frame(**fields) -> str:
+    """A server frame for ``PricingData(**fields)`` (test servers and the soak benchmark)."""
+    message = _pricing_class()(**fields)
+    payload = base64.b64encode(message.SerializeToString()).decode("ascii")
+    return json.dumps({"type": "pricing", "message": payload})
+
+
+class YahooStreamFeed(Feed):
+    """Live quotes from Yahoo's streamer (or any server speaking its frames at ``url``).
+
+    ``market`` is anything with ``is_open(now)`` (a ``MarketClock``): the stale watchdog acts
+    only while it says open. Intervals are constructor arguments so tests can shrink them.
+    """
+
+    source = "stream"
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        url: str = DEFAULT_STREAM_URL,
+        *,
+        clock: Callable[[], float] = time.time,
+        market=None,
+        stale_after: float = 60.0,
+        heartbeat: float = 15.0,
+        backoff: Backoff | None = None,
+        open_timeout: float = 10.0,
+        healthy_after: float = 60.0,
+        ping_interval: float | None = 20.0,
+    ) -> None:
+        self.url = url
+        self.clock = clock
+        self.market = market if market is not None else _default_market(clock)
+        self.stale_after = stale_after
+        self.heartbeat = heartbeat
+        self.backoff = backoff or Backoff()
+        self.open_timeout = open_timeout
+        self.healthy_after = healthy_after
+        self.ping_interval = ping_interval
+        self.status = StatusBook(self.source, clock)
+        self._symbols: list[str] = list(dict.fromkeys(symbols))
+        self._ws = None
+        self._stop = asyncio.Event()
+        self._infos: dict[str, SymbolInfo] = {}
+        # Counters (the soak benchmark and tests read them).
+        self.connects = 0
+        self.frames = 0
+        self.malformed = 0
+        self.failures = 0  # consecutive failed connections (reset when data flows)
+
+    # ------------------------------------------------------------------ public interface
+
+    @property
+    def symbols(self) -> list[str]:
+        return list(self._symbols)
+
+    def learn(self, info: SymbolInfo) -> None:
+        """Take a symbol's exchange delay learned elsewhere (backfill) into the status."""
+        self.status.learn(info)
+
+    async def set_symbols(self, symbols: Sequence[str]) -> None:
+        new = list(dict.fromkeys(symbols))
+        removed = [s for s in self._symbols if s not in new]
+        self._symbols = new
+        ws = self._ws
+        if ws is None:
+            return
+        try:
+            if removed:
+                await ws.send(json.dumps({"unsubscribe": removed}))
+            await self._subscribe(ws)
+        except Exception as exc:  # the connection loop notices and reconnects
+            log.debug("symbol change not sent: %s", exc)
+
+    async def aclose(self) -> None:
+        self._stop.set()
+        ws = self._ws
+        if ws is not None:
+            await _close_quietly(ws)
+
+    def events(self) -> AsyncIterator[FeedEvent]:
+        return self.run()
+
+    async def run(self, give_up_after: int | None = None) -> AsyncIterator[FeedEvent]:
+        """Connect, stream, reconnect forever; or end after ``give_up_after`` consecutive
+        failed connections (the fallback feed then polls)."""
+        self._stop.clear()
+        self.failures = 0
+        while not self._stop.is_set():
+            reason = ""
+            got_data = False
+            started = asyncio.get_running_loop().time()
+            async for event in self._one_connection():
+                if isinstance(event, str):  # why the connection ended
+                    reason = event
+                    break
+                if isinstance(event, list):
+                    got_data = True
+                yield event
+            if self._stop.is_set():
+                return
+            healthy = got_data or asyncio.get_running_loop().time() - started >= self.healthy_after
+            if healthy:
+                self.failures = 0
+                self.backoff.reset()
+            else:
+                self.failures += 1
+            if give_up_after is not None and self.failures >= give_up_after:
+                status = self.status.make(FeedState.OFFLINE, f"{reason}; {self.failures} failed connections")
+                if status:
+                    yield status
+                return
+            delay = self.backoff.next()
+            status = self.status.make(FeedState.RECONNECTING, reason, retry_in=delay)
+            if status:
+                yield status
+            try:
+                await asyncio.wait_for(self._stop.wait(), delay)
+                return
+            except asyncio.TimeoutError:
+                pass
+
+    # ------------------------------------------------------------------ one connection
+
+    async def _one_connection(self) -> AsyncIterator[FeedEvent | str]:
+        """Events of one connection; ends by yielding a ``str``: why it ended."""
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed
+
+        status = self.status.make(FeedState.CONNECTING, urlsplit(self.url).netloc)
+        if status:
+            yield status
+        try:
+            ws = await asyncio.wait_for(
+                connect(
+                    self.url,
+                    open_timeout=self.open_timeout,
+                    ping_interval=self.ping_interval,
+                    ping_timeout=self.ping_interval,
+                    close_timeout=2,
+                    max_size=2**20,
+                ),
+                self.open_timeout + 1,
+            )
+        except Exception as exc:  # refused, DNS, TLS, handshake, timeout: all retried
+            yield f"connect failed: {_describe(exc)}"
+            return
+        self._ws = ws
+        self.connects += 1
+        loop = asyncio.get_running_loop()
+        try:
+            await self._subscribe(ws)
+            next_beat = loop.time() + self.heartbeat
+            last_data = loop.time()
+            live = False
+            while not self._stop.is_set():
+                now = loop.time()
+                market_open = self.market.is_open(self.clock())
+                if market_open and now - last_data >= self.stale_after:
+                    status = self.status.make(FeedState.STALE, f"no data for {now - last_data:.0f} s")
+                    if status:
+                        yield status
+                    yield "stale: no data while the market is open"
+                    return
+                if not market_open and (not live or now - last_data >= self.stale_after):
+                    live = False  # quiet after hours: say so instead of "live"
+                    state = self.status.make(FeedState.MARKET_CLOSED, _closed_detail(self.market, self.clock()))
+                elif not live:
+                    state = self.status.make(FeedState.CONNECTING, "connected, waiting for data")
+                else:
+                    state = None
+                if state:
+                    yield state
+                if now >= next_beat:
+                    await self._subscribe(ws)
+                    next_beat = now + self.heartbeat
+                wait = min(next_beat - now, 1.0)
+                if market_open:
+                    wait = min(wait, max(0.0, last_data + self.stale_after - now))
+                try:
+                    frame = await asyncio.wait_for(ws.recv(), max(wait, 0.001))
+                except asyncio.TimeoutError:
+                    continue
+                events = self._handle(frame)
+                if events:
+                    last_data = loop.time()
+                    if not live:
+                        live = True
+                        self.backoff.reset()  # data flows again: the next fault retries fast
+                    status = self.status.make(FeedState.LIVE, symbols=self._symbols)
+                    if status:
+                        yield status
+                    for event in events:
+                        yield event
+        except ConnectionClosed as exc:
+            yield _describe_close(exc)
+        except Exception as exc:  # never let one connection's fault end the feed
+            log.warning("stream connection failed: %s", _describe(exc))
+            yield f"connection error: {_describe(exc)}"
+        finally:
+            self._ws = None
+            await _close_quietly(ws)
+
+    async def _subscribe(self, ws) -> None:
+        if self._symbols:
+            await ws.send(json.dumps({"subscribe": self._symbols}))
+
+    def _handle(self, frame: str | bytes) -> list[FeedEvent]:
+        """One frame -> [SymbolInfo?, [Tick]] or [] (malformed or not ours)."""
+        received = self.clock()
+        try:
+            message = decode_frame(frame)
+        except MalformedFrame as exc:
+            self.malformed += 1
+            level = logging.WARNING if self.malformed == 1 or self.malformed % 100 == 0 else logging.DEBUG
+            log.log(level, "skipped malformed frame #%d: %s", self.malformed, exc)
+            return []
+        symbol = message.id
+        if symbol not in self._symbols:
+            return []
+        self.frames += 1
+        events: list[FeedEvent] = []
+        hint = int(message.price_hint) if message.price_hint else 2
+        name = message.short_name or (self._infos[symbol].name if symbol in self._infos else "")
+        known = self._infos.get(symbol)
+        if known is None or known.name != name or known.price_hint != hint:
+            delay = self.status.delays.get(symbol)
+            info = SymbolInfo(symbol, name, delay, hint)
+            self._infos[symbol] = info
+            events.append(info)
+        stamp = message.time / 1000.0 if message.time > 0 else received
+        volume = float(message.day_volume) if message.day_volume else None
+        events.append([Tick(symbol, stamp, float(message.price), volume, received)])
+        return events
+
+
+def _default_market(clock):
+    from monitor.market_hours import MarketClock
+
+    return MarketClock(clock)
+
+
+def _closed_detail(market, now: float) -> str:
+    status = getattr(market, "status", None)
+    if status is None:
+        return ""
+    try:
+        return status(now).describe()
+    except Exception:  # a calendar problem must not stop the stream
+        return ""
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _describe_close(exc) -> str:
+    rcvd = getattr(exc, "rcvd", None)
+    if rcvd is None:
+        return "connection dropped (no close frame)"
+    return f"server closed the connection (code {rcvd.code})"
+
+
+async def _close_quietly(ws) -> None:
+    try:
+        await asyncio.wait_for(ws.close(), 3)
+    except Exception:
+        pass
+    except asyncio.CancelledError:  # pragma: no cover - closing during shutdown
+        raise
+
+

@@ -1,0 +1,229 @@
+"""YahooStreamFeed against a real websockets server on 127.0.0.1 speaking Yahoo's frames."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+
+import pytest
+from fakes.stream_server import FakeStreamer, wait_until
+
+from monitor.feeds.live import Backoff
+from monitor.feeds.yahoo_stream import MalformedFrame, YahooStreamFeed, decode_frame, encode_frame
+from monitor.model import FeedState, FeedStatus, SymbolInfo, Tick
+
+SYMBOLS = ["^RUT", "^GSPC", "^NDX"]
+
+
+class Market:
+    """A market clock stand-in: open or closed as the test says."""
+
+    def __init__(self, open_: bool = True) -> None:
+        self.open = open_
+
+    def is_open(self, now=None) -> bool:
+        return self.open
+
+
+def make_feed(server: FakeStreamer, *, market_open: bool = True, **kwargs) -> YahooStreamFeed:
+    options = dict(
+        market=Market(market_open),
+        stale_after=5.0,
+        heartbeat=5.0,
+        backoff=Backoff(first=0.05, cap=0.2),
+        open_timeout=2.0,
+        healthy_after=5.0,
+        ping_interval=None,
+    )
+    options.update(kwargs)
+    return YahooStreamFeed(SYMBOLS, server.url, **options)
+
+
+class Reader:
+    """Pulls a feed's events in the background so the test can wait for particular ones."""
+
+    def __init__(self, feed: YahooStreamFeed, agen=None) -> None:
+        self.feed = feed
+        self.events: list = []
+        self.agen = agen or feed.events()
+        self.task = asyncio.create_task(self._pump())
+        self.done = False
+
+    async def _pump(self) -> None:
+        async for event in self.agen:
+            self.events.append(event)
+        self.done = True
+
+    def ticks(self) -> list[Tick]:
+        return [t for e in self.events if isinstance(e, list) for t in e]
+
+    def statuses(self, state: FeedState | None = None) -> list[FeedStatus]:
+        return [e for e in self.events if isinstance(e, FeedStatus) and state in (None, e.state)]
+
+    async def wait_ticks(self, count: int, timeout: float = 5.0) -> list[Tick]:
+        await wait_until(lambda: len(self.ticks()) >= count, timeout)
+        return self.ticks()
+
+    async def close(self) -> None:
+        await self.feed.aclose()
+        await asyncio.wait_for(self.task, 5)
+
+
+@pytest.fixture
+async def server():
+    async with FakeStreamer() as fake:
+        yield fake
+
+
+async def test_subscribes_and_yields_ticks_with_exchange_and_receive_time(server):
+    reader = Reader(make_feed(server))
+    await server.wait_subscribed(0)
+    assert server.subscribes(0)[0] == SYMBOLS
+    sent = await server.send_price("^RUT", 2512.5, when=1_763_740_800.25, short_name="Russell 2000", price_hint=2)
+    [tick] = await reader.wait_ticks(1)
+    assert tick.symbol == "^RUT" and tick.price == pytest.approx(2512.5)
+    assert tick.time == pytest.approx(sent) == pytest.approx(1_763_740_800.25)
+    assert tick.received is not None and tick.received > tick.time
+    infos = [e for e in reader.events if isinstance(e, SymbolInfo)]
+    assert infos == [SymbolInfo("^RUT", "Russell 2000", None, 2)]
+    assert reader.statuses(FeedState.LIVE)
+    await reader.close()
+    assert reader.done
+
+
+async def test_delayed_symbols_badge_the_status(server):
+    feed = make_feed(server)
+    feed.learn(SymbolInfo("^RUT", delay_minutes=15))
+    reader = Reader(feed)
+    await server.wait_subscribed(0)
+    await server.send_price("^GSPC", 6700.0)
+    await reader.wait_ticks(1)
+    [delayed] = reader.statuses(FeedState.DELAYED)
+    assert "^RUT 15 min" in delayed.detail
+    assert not reader.statuses(FeedState.LIVE)
+    await reader.close()
+
+
+async def test_garbage_frames_are_counted_and_skipped(server):
+    feed = make_feed(server)
+    reader = Reader(feed)
+    await server.wait_subscribed(0)
+    garbage = [
+        "not json at all",
+        json.dumps({"type": "heartbeat"}),
+        json.dumps({"type": "pricing", "message": "%%% not base64 %%%"}),
+        json.dumps({"type": "pricing", "message": base64.b64encode(b"\xff\xff\xff\x07junk").decode()}),
+        b"\x00\x01binary",
+        json.dumps([1, 2, 3]),
+    ]
+    for frame in garbage:
+        await server.send(frame)
+    await server.send_price("^NDX", 25000.0)
+    ticks = await reader.wait_ticks(1)
+    assert [t.symbol for t in ticks] == ["^NDX"]
+    assert feed.malformed == len(garbage)
+    assert feed.connects == 1  # garbage never cost the connection
+    await reader.close()
+
+
+def test_decode_frame_rejects_non_pricing_and_roundtrips():
+    message = decode_frame(encode_frame(id="^RUT", price=2500.25, time=1_000, market_hours=1))
+    assert (message.id, message.time, message.market_hours) == ("^RUT", 1_000, 1)
+    with pytest.raises(MalformedFrame):
+        decode_frame(encode_frame(id="", price=1.0))
+    with pytest.raises(MalformedFrame):
+        decode_frame(json.dumps({"type": "pricing"}))
+
+
+@pytest.mark.parametrize("fault", ["tcp_drop", "clean_close"])
+async def test_reconnects_and_resubscribes_after_fault(server, fault):
+    feed = make_feed(server)
+    reader = Reader(feed)
+    await server.wait_subscribed(0)
+    await server.send_price("^RUT", 2500.0)
+    await reader.wait_ticks(1)
+    if fault == "tcp_drop":
+        server.drop()
+    else:
+        await server.close(1000)
+    await server.wait_connections(2)
+    await server.wait_subscribed(1)
+    assert server.subscribes(1)[0] == SYMBOLS
+    [retry] = reader.statuses(FeedState.RECONNECTING)
+    assert 0 < retry.retry_in <= 0.05
+    expected = "dropped" if fault == "tcp_drop" else "code 1000"
+    assert expected in retry.detail
+    await server.send_price("^RUT", 2501.0)
+    ticks = await reader.wait_ticks(2)
+    assert ticks[-1].price == pytest.approx(2501.0)
+    await reader.close()
+
+
+async def test_silence_while_open_goes_stale_and_reconnects(server):
+    feed = make_feed(server, stale_after=0.3)
+    reader = Reader(feed)
+    await server.wait_subscribed(0)
+    await server.send_price("^RUT", 2500.0)
+    await reader.wait_ticks(1)
+    await server.wait_connections(2, timeout=5)  # nothing more sent: the watchdog must act
+    await server.wait_subscribed(1)
+    [stale] = reader.statuses(FeedState.STALE)
+    assert "no data" in stale.detail
+    await reader.close()
+
+
+async def test_silence_while_closed_is_not_stale(server):
+    feed = make_feed(server, market_open=False, stale_after=0.1)
+    reader = Reader(feed)
+    await server.wait_subscribed(0)
+    await asyncio.sleep(0.5)
+    assert len(server.connections) == 1
+    assert not reader.statuses(FeedState.STALE)
+    assert reader.statuses(FeedState.MARKET_CLOSED)
+    await reader.close()
+
+
+async def test_heartbeat_resends_subscribe(server):
+    reader = Reader(make_feed(server, heartbeat=0.05))
+    await server.wait_subscribed(0)
+    await wait_until(lambda: len(server.subscribes(0)) >= 4)
+    assert all(s == SYMBOLS for s in server.subscribes(0))
+    await reader.close()
+
+
+async def test_set_symbols_unsubscribes_removed_ones(server):
+    feed = make_feed(server)
+    reader = Reader(feed)
+    await server.wait_subscribed(0)
+    await feed.set_symbols(["^RUT", "RTY=F"])
+    await wait_until(lambda: server.unsubscribes())
+    assert server.unsubscribes() == [["^GSPC", "^NDX"]]
+    await wait_until(lambda: server.subscribes(0)[-1] == ["^RUT", "RTY=F"])
+    await server.send_price("^GSPC", 6700.0)  # no longer watched: ignored
+    await server.send_price("RTY=F", 2510.0)
+    ticks = await reader.wait_ticks(1)
+    assert [t.symbol for t in ticks] == ["RTY=F"]
+    await reader.close()
+
+
+async def test_refused_connection_backs_off_and_can_give_up(unused_tcp_port):
+    feed = YahooStreamFeed(
+        SYMBOLS, f"ws://127.0.0.1:{unused_tcp_port}/", market=Market(), backoff=Backoff(0.01, 0.02), ping_interval=None
+    )
+    events = [e async for e in feed.run(give_up_after=3)]
+    retries = [e for e in events if isinstance(e, FeedStatus) and e.state is FeedState.RECONNECTING]
+    assert len(retries) == 2
+    assert all("connect failed" in r.detail for r in retries)
+    assert events[-1].state is FeedState.OFFLINE
+
+
+def test_backoff_first_retry_fast_capped_and_reset():
+    backoff = Backoff(first=1.0, cap=60.0, rng=lambda: 1.0)
+    delays = [backoff.next() for _ in range(10)]
+    assert delays[0] <= 1.0
+    assert delays == sorted(delays) and max(delays) == 60.0
+    backoff.reset()
+    assert backoff.next() <= 1.0
+    low = Backoff(first=1.0, cap=60.0, rng=lambda: 0.0)
+    assert low.next() == 0.5  # jitter never retries instantly
