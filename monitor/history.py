@@ -1,0 +1,190 @@
+"""The alert history: every delivered alert as one JSON line, kept across restarts.
+
+``alerts.jsonl`` in the state folder, rotated by size (``alerts.jsonl.1`` is the previous file,
+and so on, ``backups`` of them). Appends are single ``O_APPEND`` writes, so the app and a headless
+run can share the file. A line that cannot be read (a crash mid-write, a hand edit) is skipped
+with one warning naming the file and line. Replays never write here: only live runs do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+from datetime import date, datetime, time as dtime
+from pathlib import Path
+from typing import Iterator
+
+from monitor.errors import UserError
+from monitor.model import NEW_YORK, Alert
+
+log = logging.getLogger("monitor.history")
+
+FILE_NAME = "alerts.jsonl"
+MAX_BYTES = 5 * 1024 * 1024
+BACKUPS = 3
+
+
+def default_history_path() -> Path:
+    from monitor.paths import state_dir
+
+    return state_dir() / FILE_NAME
+
+
+class AlertHistory:
+    """Append-only alert log with size rotation. Thread-safe within one process."""
+
+    def __init__(self, path: str | Path | None = None, *, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
+        self.path = Path(path) if path is not None else default_history_path()
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self.problems: list[str] = []  # "file:line: ..." for each corrupt line met (shown by the app)
+        self._warned: set[tuple[str, int]] = set()
+        self._lock = threading.Lock()
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def append(self, alert: Alert) -> None:
+        """Add one alert. Raises OSError if the disk refuses (the caller shows it)."""
+        line = (alert.to_json() + "\n").encode("utf-8")
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            size = self._size()
+            if size and size + len(line) > self.max_bytes:
+                self._rotate()
+                size = 0
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                if size and not self._ends_with_newline(fd, size):
+                    line = b"\n" + line  # a torn last line stays one bad line, not two
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+
+    def _size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    @staticmethod
+    def _ends_with_newline(fd: int, size: int) -> bool:
+        return os.pread(fd, 1, size - 1) == b"\n"
+
+    def _rotate(self) -> None:
+        for index in range(self.backups, 0, -1):
+            older = self._file(index)
+            if index == self.backups:
+                older.unlink(missing_ok=True)
+            else:
+                if older.exists():
+                    os.replace(older, self._file(index + 1))
+        if self.backups:
+            os.replace(self.path, self._file(1))
+        else:
+            self.path.unlink(missing_ok=True)
+
+    def _file(self, index: int) -> Path:
+        return self.path if index == 0 else self.path.with_name(f"{self.path.name}.{index}")
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def files(self) -> list[Path]:
+        """Existing history files, oldest first."""
+        return [f for f in (self._file(i) for i in range(self.backups, -1, -1)) if f.exists()]
+
+    def _lines(self, path: Path) -> list[tuple[int, str]]:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return [(number, text) for number, text in enumerate(handle, start=1) if text.strip()]
+        except FileNotFoundError:  # rotated away meanwhile
+            return []
+
+    def _parse(self, path: Path, number: int, text: str) -> Alert | None:
+        try:
+            return Alert.from_dict(json.loads(text))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            self._warn(path, number, exc)
+            return None
+
+    def _warn(self, path: Path, number: int, exc: Exception) -> None:
+        if (str(path), number) in self._warned:
+            return
+        self._warned.add((str(path), number))
+        message = f"{path}:{number}: unreadable alert history line skipped ({type(exc).__name__})"
+        self.problems.append(message)
+        log.warning(message)
+
+    def entries(self, since: float | None = None) -> Iterator[tuple[Alert, str]]:
+        """(alert, its JSON line) oldest first, from ``since`` (epoch) on."""
+        for path in self.files():
+            for number, text in self._lines(path):
+                alert = self._parse(path, number, text)
+                if alert is not None and (since is None or alert.time >= since):
+                    yield alert, text.strip()
+
+    def read(self, since: float | date | datetime | None = None) -> list[Alert]:
+        """Alerts oldest first; ``since`` an epoch, a datetime, or a date (New York midnight)."""
+        return [alert for alert, _ in self.entries(to_epoch(since))]
+
+    def recent(self, n: int) -> list[Alert]:
+        """The ``n`` newest alerts, newest first, across rotated files."""
+        found: list[Alert] = []
+        for path in reversed(self.files()):
+            for number, text in reversed(self._lines(path)):
+                if len(found) >= n:
+                    return found
+                alert = self._parse(path, number, text)
+                if alert is not None:
+                    found.append(alert)
+        return found
+
+
+def to_epoch(since: float | date | datetime | None) -> float | None:
+    if since is None or isinstance(since, (int, float)):
+        return since
+    if isinstance(since, datetime):
+        return (since if since.tzinfo else since.replace(tzinfo=NEW_YORK)).timestamp()
+    return datetime.combine(since, dtime(0, 0), NEW_YORK).timestamp()
+
+
+def parse_since(text: str) -> float:
+    """``--since``: a date (New York midnight) or an ISO 8601 date and time."""
+    try:
+        if len(text.strip()) == 10:
+            return to_epoch(date.fromisoformat(text.strip()))
+        return to_epoch(datetime.fromisoformat(text.strip()))
+    except ValueError:
+        raise UserError(f"--since: expected a date such as 2026-11-20, got {text!r}") from None
+
+
+def format_table(alerts: list[Alert]) -> str:
+    """Columns time (New York), symbol, rule, direction, message."""
+    rows = [
+        (datetime.fromtimestamp(a.time, NEW_YORK).strftime("%Y-%m-%d %H:%M:%S"), a.symbol, a.rule, a.direction, a.message)
+        for a in alerts
+    ]
+    header = ("TIME (NEW YORK)", "SYMBOL", "RULE", "DIR", "MESSAGE")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    lines = []
+    for row in [header, *rows]:
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
+    return "\n".join(lines)
+
+
+def run_alerts_command(args: argparse.Namespace) -> int:
+    """``market-monitor alerts [--since DATE] [--json]``."""
+    since = parse_since(args.since) if getattr(args, "since", None) else None
+    history = AlertHistory()
+    entries = list(history.entries(since))  # corrupt lines are logged as warnings (stderr)
+    if not entries:
+        print(f"no alerts recorded (history: {history.path})", file=sys.stderr)
+        return 0
+    if getattr(args, "json", False):
+        sys.stdout.write("".join(text + "\n" for _, text in entries))
+    else:
+        print(format_table([alert for alert, _ in entries]))
+    return 0
