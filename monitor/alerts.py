@@ -1,0 +1,249 @@
+"""The alert rules and their messages. ``monitor.state.MarketState`` calls them at the right moments:
+
+- per tick: ``check_levels`` (``level_cross``) and ``check_extremes`` (``new_high``/``new_low``);
+- when a daily bar is committed: ``bar_close_alerts`` (``ma_cross``, ``rsi_overbought``,
+  ``rsi_oversold``, ``rsi_macd_divergence``), comparing the committed bar's indicator values with
+  those at the previous committed bar (a rule stays silent while either is undefined);
+- after each batch of ticks: ``DivergenceWatch.check`` (``relative_divergence``).
+
+The exact semantics are documented in the README under "When alerts fire".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple
+
+from monitor.config import Divergence, Level, Rules
+from monitor.model import Alert
+
+if TYPE_CHECKING:  # pragma: no cover
+    from monitor.bars import DailyBar
+    from monitor.state import SymbolState
+
+NAN = float("nan")
+
+
+def fmt_price(x: float) -> str:
+    """2497.123 -> '2,497.12'; small prices keep four significant decimals."""
+    if abs(x) < 1:
+        return f"{x:,.4f}"
+    return f"{x:,.2f}"
+
+
+def fmt_level(x: float) -> str:
+    """A level as the user wrote it: 2500 -> '2,500', 2512.5 -> '2,512.50'."""
+    return f"{x:,.0f}" if x == int(x) else fmt_price(x)
+
+
+def fmt_pct(x: float) -> str:
+    return f"{x:+.2f}%"
+
+
+# --------------------------------------------------------------------------------------------
+# level_cross
+
+
+class LevelState:
+    """One configured level of one symbol and its side: +1 above, -1 below, 0 not armed yet.
+
+    The side changes, and an alert fires, only when the price leaves the hysteresis band
+    ``price * (1 -/+ hysteresis_pct/100)`` on the other side."""
+
+    __slots__ = ("level", "price", "label", "below", "above", "side")
+
+    def __init__(self, level: Level, hysteresis_pct: float, side: int = 0) -> None:
+        band = hysteresis_pct / 100.0
+        self.level = level
+        self.price = level.price
+        self.label = level.label
+        self.below = level.price * (1.0 - band)
+        self.above = level.price * (1.0 + band)
+        self.side = side
+
+    def arm(self, price: float) -> None:
+        """The first price sets the side (above when price >= level); it never fires."""
+        self.side = 1 if price >= self.price else -1
+
+
+def check_levels(levels: list[LevelState], symbol: str, t: float, price: float, out: list[Alert]) -> None:
+    """``level_cross`` for one tick of ``symbol``: appends the alerts that fire to ``out``."""
+    for lv in levels:
+        side = lv.side
+        if side > 0:
+            if price < lv.below:
+                lv.side = -1
+                out.append(_level_alert(lv, symbol, t, price, "down"))
+        elif side < 0:
+            if price > lv.above:
+                lv.side = 1
+                out.append(_level_alert(lv, symbol, t, price, "up"))
+        else:
+            lv.arm(price)
+
+
+def _level_alert(lv: LevelState, symbol: str, t: float, price: float, direction: str) -> Alert:
+    where = "above" if direction == "up" else "below"
+    label = f" {lv.label}" if lv.label else ""
+    message = f"{symbol} broke {where} {fmt_level(lv.price)}{label} at {fmt_price(price)}"
+    return Alert(t, symbol, "level_cross", direction, price, message, {"level": lv.price, "label": lv.label})
+
+
+# --------------------------------------------------------------------------------------------
+# new_high / new_low
+
+
+def check_extremes(s: "SymbolState", t: float, price: float, window: int, out: list[Alert]) -> None:
+    """``new_high``/``new_low`` for one tick: above the highest high (below the lowest low) of the
+    previous ``window`` committed bars, at most once per symbol per session. ``s.prev_high_n`` is
+    NaN until ``window`` bars are committed, which keeps the rule silent."""
+    session = s.session
+    if price > s.prev_high_n and s.high_alerted != session:
+        s.high_alerted = session
+        message = (
+            f"{s.symbol} made a new {window}-session high at {fmt_price(price)}, "
+            f"above the previous high of {fmt_price(s.prev_high_n)}"
+        )
+        out.append(Alert(t, s.symbol, "new_high", "up", price, message, {"previous_high": s.prev_high_n, "window": window}))
+    elif price < s.prev_low_n and s.low_alerted != session:
+        s.low_alerted = session
+        message = (
+            f"{s.symbol} made a new {window}-session low at {fmt_price(price)}, "
+            f"below the previous low of {fmt_price(s.prev_low_n)}"
+        )
+        out.append(Alert(t, s.symbol, "new_low", "down", price, message, {"previous_low": s.prev_low_n, "window": window}))
+
+
+# --------------------------------------------------------------------------------------------
+# Bar-close rules
+
+
+class Snapshot(NamedTuple):
+    """Indicator values of one committed bar that the bar-close rules compare."""
+
+    sma_fast: float = NAN
+    sma_slow: float = NAN
+    rsi: float = NAN
+    macd: float = NAN
+    signal: float = NAN
+
+
+def _overbought_and_rising(snap: Snapshot, rules: Rules) -> bool:
+    return snap.rsi >= rules.rsi_overbought and snap.macd > snap.signal
+
+
+def _oversold_and_falling(snap: Snapshot, rules: Rules) -> bool:
+    return snap.rsi <= rules.rsi_oversold and snap.macd < snap.signal
+
+
+def _defined(*values: float) -> bool:
+    return not any(math.isnan(v) for v in values)
+
+
+def bar_close_alerts(symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot, rules: Rules) -> list[Alert]:
+    """The bar-close rules for ``symbol``'s committed ``bar``: ``now`` holds its indicator values,
+    ``prev`` those of the previous committed bar. Alert time is the session close, price the close."""
+    out: list[Alert] = []
+    t, close = bar.close_time, bar.close
+    at = f"at the {bar.day.isoformat()} close of {fmt_price(close)}"
+
+    if _defined(prev.sma_fast, prev.sma_slow, now.sma_fast, now.sma_slow):
+        fast, slow = rules.ma_fast, rules.ma_slow
+        direction = None
+        if now.sma_fast > now.sma_slow and prev.sma_fast <= prev.sma_slow:
+            direction, name, verb = "up", "golden cross", "above"
+        elif now.sma_fast < now.sma_slow and prev.sma_fast >= prev.sma_slow:
+            direction, name, verb = "down", "death cross", "below"
+        if direction:
+            message = (
+                f"{symbol} {name}: SMA{fast} {fmt_price(now.sma_fast)} crossed {verb} "
+                f"SMA{slow} {fmt_price(now.sma_slow)} {at}"
+            )
+            extra = {"fast": now.sma_fast, "slow": now.sma_slow, "fast_period": fast, "slow_period": slow}
+            out.append(Alert(t, symbol, "ma_cross", direction, close, message, extra))
+
+    if _defined(prev.rsi, now.rsi):
+        high, low, n = rules.rsi_overbought, rules.rsi_oversold, rules.rsi_period
+        if now.rsi >= high > prev.rsi:
+            message = f"{symbol} RSI({n}) rose to {now.rsi:.1f}, at or above the overbought {high:g}, {at}"
+            out.append(Alert(t, symbol, "rsi_overbought", "up", close, message, {"rsi": now.rsi, "threshold": high, "period": n}))
+        if now.rsi <= low < prev.rsi:
+            message = f"{symbol} RSI({n}) fell to {now.rsi:.1f}, at or below the oversold {low:g}, {at}"
+            out.append(Alert(t, symbol, "rsi_oversold", "down", close, message, {"rsi": now.rsi, "threshold": low, "period": n}))
+
+    if _defined(prev.rsi, prev.macd, prev.signal, now.rsi, now.macd, now.signal):
+        extra = {"rsi": now.rsi, "macd": now.macd, "signal": now.signal}
+        if _overbought_and_rising(now, rules) and not _overbought_and_rising(prev, rules):
+            message = (
+                f"{symbol} is overbought (RSI {now.rsi:.1f}) while MACD {now.macd:,.2f} is above its "
+                f"signal {now.signal:,.2f}, a bearish divergence {at}"
+            )
+            out.append(Alert(t, symbol, "rsi_macd_divergence", "down", close, message, extra))
+        elif _oversold_and_falling(now, rules) and not _oversold_and_falling(prev, rules):
+            message = (
+                f"{symbol} is oversold (RSI {now.rsi:.1f}) while MACD {now.macd:,.2f} is below its "
+                f"signal {now.signal:,.2f}, a bullish divergence {at}"
+            )
+            out.append(Alert(t, symbol, "rsi_macd_divergence", "up", close, message, dict(extra)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# relative_divergence
+
+
+class DivergenceWatch:
+    """``relative_divergence`` between the lead and its peers, evaluated after each batch.
+
+    Needs the lead and every peer in the same forming session with a previous close. Fires when
+    the lead's session change has the opposite sign of every peer's (a change of exactly 0 has no
+    sign) and |lead - mean(peers)| >= ``min_spread_pct``; at most once per session per direction."""
+
+    def __init__(self, divergence: Divergence) -> None:
+        self.lead = divergence.lead
+        self.peers = tuple(divergence.peers)
+        self.names = frozenset((self.lead, *self.peers))
+        self.min_spread = divergence.min_spread_pct
+        self.session: date | None = None
+        self.fired: set[str] = set()  # directions fired in ``session``
+
+    def check(self, symbols: Mapping[str, "SymbolState"], t: float) -> Alert | None:
+        lead = symbols.get(self.lead)
+        if lead is None or lead.session is None or not self.peers or not lead.prev_close > 0:
+            return None
+        session = lead.session
+        if session != self.session:
+            self.session = session
+            self.fired = set()
+        lead_change = (lead.last - lead.prev_close) / lead.prev_close * 100.0
+        if not lead_change:
+            return None
+        direction = "up" if lead_change > 0 else "down"
+        if direction in self.fired:
+            return None
+        changes: dict[str, float] = {}
+        for name in self.peers:
+            peer = symbols.get(name)
+            if peer is None or peer.session != session or not peer.prev_close > 0:
+                return None
+            change = (peer.last - peer.prev_close) / peer.prev_close * 100.0
+            if not change * lead_change < 0:  # same sign, zero or NaN
+                return None
+            changes[name] = change
+        spread = lead_change - sum(changes.values()) / len(changes)
+        if abs(spread) < self.min_spread:
+            return None
+        self.fired.add(direction)
+        peers_text = " and ".join(f"{name} {_moved(change)}" for name, change in changes.items())
+        message = (
+            f"{self.lead} is {_moved(lead_change)} while {peers_text}, "
+            f"a spread of {abs(spread):.2f} percentage points"
+        )
+        extra = {"change_pct": lead_change, "peers": changes, "spread_pct": spread}
+        return Alert(t, self.lead, "relative_divergence", direction, lead.last, message, extra)
+
+
+def _moved(change: float) -> str:
+    return f"up {change:.2f}%" if change > 0 else f"down {-change:.2f}%"

@@ -1,0 +1,460 @@
+"""Replay CSV history through the live code path: ``market-monitor replay SYMBOL=PATH ...``.
+
+Files are daily (``date,open,high,low,close[,volume]``) or intraday (``timestamp,open,high,low,
+close[,volume]``, ISO 8601 with a UTC offset, each bar stamped at its start). Each bar becomes
+four ticks: a daily bar at 09:30 (open), 11:00 and 14:00 (the two extremes: low then high when
+close >= open, else high then low) and 16:00 (close) New York time on its date; an intraday bar
+at the same four points spread evenly inside the bar. The ticks of all files are merged in time
+order, and ticks sharing a timestamp form one batch for ``MarketState.apply``.
+
+A PATH given without ``SYMBOL=`` takes its symbol from the file name's stem, uppercased
+(``rut_daily.csv`` -> ``RUT_DAILY``); write ``^RUT=rut_daily.csv`` to get ``^RUT``'s levels and
+the divergence rule of the config.
+
+Nothing heavy is imported here: a headless replay is timed as a whole process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import heapq
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, TextIO
+
+from monitor.config import Config
+from monitor.errors import UserError
+from monitor.feeds.base import Feed, FeedEvent
+from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.state import MarketState
+
+DAILY_HEADER = ("date", "open", "high", "low", "close")
+INTRADAY_HEADER = ("timestamp", "open", "high", "low", "close")
+# Daily bar ticks: 09:30, 11:00, 14:00 and 16:00 as seconds after 09:30 (DST changes at 02:00).
+DAILY_OFFSETS = (0.0, 5400.0, 16200.0, 23400.0)
+DEFAULT_STEP = 60.0
+MAX_GAP = 3600.0  # paced replay: a longer gap in the data (night, weekend) counts as one hour
+YIELD_EVERY = 256  # unpaced ReplayFeed: let the event loop run every so many batches
+
+INDICATOR_COLUMNS = (
+    "date", "symbol", "open", "high", "low", "close", "sma_fast", "sma_slow", "ema_fast", "ema_slow",
+    "macd", "macd_signal", "macd_hist", "rsi", "high_n", "low_n",
+)
+
+
+@dataclass
+class Series:
+    """One loaded file. ``rows`` are (bar time, open, high, low, close, volume or None), where bar
+    time is 09:30 New York on the date (daily) or the bar's start (intraday), epoch seconds;
+    ``offsets`` are the four tick times relative to it."""
+
+    symbol: str
+    path: Path
+    kind: str  # "daily" | "intraday"
+    rows: list[tuple[float, float, float, float, float, float | None]]
+    offsets: tuple[float, float, float, float]
+
+    @property
+    def ticks(self) -> int:
+        return 4 * len(self.rows)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+_open_epochs: dict[str, float] = {}  # "YYYY-MM-DD" -> 09:30 New York that day (shared by files)
+
+
+def _open_epoch(text: str) -> float:
+    epoch = _open_epochs.get(text)
+    if epoch is None:
+        day = date.fromisoformat(text)
+        epoch = _open_epochs[text] = datetime(day.year, day.month, day.day, 9, 30, tzinfo=NEW_YORK).timestamp()
+    return epoch
+
+
+def _timestamp_epoch(text: str) -> float:
+    when = datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        raise ValueError("no UTC offset")
+    return when.timestamp()
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if value - value != 0.0:  # inf or nan
+        raise ValueError
+    return value
+
+
+def load_series(path: str | Path, symbol: str | None = None) -> Series:
+    """Read a daily or intraday CSV. Any bad row raises ``UserError("file:line: column: what")``."""
+    path = Path(path)
+    symbol = symbol or path.stem.upper()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, expected a CSV file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read: {exc}") from None
+    lines = text.splitlines()
+    header = tuple(name.strip().lower() for name in lines[0].lstrip("\ufeff").split(",")) if lines else ()
+    if header[:5] == DAILY_HEADER:
+        kind, parse_time = "daily", _open_epoch
+    elif header[:5] == INTRADAY_HEADER:
+        kind, parse_time = "intraday", _timestamp_epoch
+    else:
+        got = lines[0][:80] if lines else "an empty file"
+        raise UserError(
+            f"{path}:1: header: expected 'date,open,high,low,close[,volume]' or "
+            f"'timestamp,open,high,low,close[,volume]', got {got!r}"
+        )
+    if header[5:] not in ((), ("volume",)):
+        raise UserError(f"{path}:1: header: unexpected column(s) {','.join(header[5:])!r} after 'close'")
+    columns = len(header)
+    rows: list[tuple[float, float, float, float, float, float | None]] = []
+    previous = float("-inf")
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        parts = line.split(",")
+        if len(parts) != columns:
+            raise UserError(f"{path}:{number}: expected {columns} columns ({','.join(header)}), got {len(parts)}")
+        try:
+            bar_time = parse_time(parts[0].strip())
+            o, h, l, c = _number(parts[1]), _number(parts[2]), _number(parts[3]), _number(parts[4])
+            volume = _number(parts[5]) if columns == 6 and parts[5].strip() else None
+        except ValueError:
+            raise _row_error(path, number, header, parts, parse_time) from None
+        if h < l:
+            raise UserError(f"{path}:{number}: high: {parts[2].strip()} is below low {parts[3].strip()}")
+        if bar_time <= previous:
+            raise UserError(f"{path}:{number}: {header[0]}: {parts[0].strip()} is not after the previous row's")
+        previous = bar_time
+        rows.append((bar_time, o, h, l, c, volume))
+    if not rows:
+        raise UserError(f"{path}: no data rows after the header")
+    if kind == "daily":
+        offsets = DAILY_OFFSETS
+    else:
+        step = _bar_step(rows)
+        offsets = (0.0, step / 4, step / 2, step * 3 / 4)
+    return Series(symbol, path, kind, rows, offsets)
+
+
+def _row_error(path: Path, number: int, header: tuple, parts: list[str], parse_time: Callable[[str], float]) -> UserError:
+    """The first bad field of a row, as a located one-line error."""
+    try:
+        parse_time(parts[0].strip())
+    except ValueError:
+        expected = "a date such as 2026-01-02" if header[0] == "date" else "an ISO 8601 time with offset such as 2026-01-02T09:30:00-05:00"
+        return UserError(f"{path}:{number}: {header[0]}: expected {expected}, got {parts[0].strip()!r}")
+    for index in range(1, len(parts)):
+        text = parts[index].strip()
+        if index == 5 and not text:
+            continue
+        try:
+            _number(text)
+        except ValueError:
+            return UserError(f"{path}:{number}: {header[index]}: expected a finite number, got {text!r}")
+    return UserError(f"{path}:{number}: malformed row")  # pragma: no cover - every field parsed
+
+
+def _bar_step(rows: list[tuple]) -> float:
+    """An intraday file's bar length: the smallest gap between two bars (one row: a minute)."""
+    gaps = [b[0] - a[0] for a, b in zip(rows, rows[1:])]
+    return min(gaps) if gaps else DEFAULT_STEP
+
+
+# --------------------------------------------------------------------------------------------
+# Ticks
+
+
+def replay_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
+    """All files' ticks merged in time order; ticks sharing a timestamp form one batch (in the
+    order the files were given)."""
+    groups: dict[float, list[Tick]] = {}
+    get = groups.get
+    make = tuple.__new__
+    for series in series_list:
+        symbol = series.symbol
+        d0, d1, d2, d3 = series.offsets
+        for bar_time, o, h, l, c, volume in series.rows:
+            first, second = (l, h) if c >= o else (h, l)
+            for t, price, vol in ((bar_time + d0, o, None), (bar_time + d1, first, None), (bar_time + d2, second, None), (bar_time + d3, c, volume)):
+                tick = make(Tick, (symbol, t, price, vol, None))
+                group = get(t)
+                if group is None:
+                    groups[t] = [tick]
+                else:
+                    group.append(tick)
+    for t in sorted(groups):
+        yield groups[t]
+
+
+class ReplayFeed(Feed):
+    """Replayed files as a ``Feed`` (source "replay"). ``speed`` None plays as fast as possible
+    (yielding to the event loop now and then); a number N plays N data seconds per second, with
+    gaps longer than an hour (nights, weekends) counted as one hour. ``speed`` may be changed
+    while playing; ``paused`` holds the replay."""
+
+    source = "replay"
+
+    def __init__(
+        self,
+        series_list: Sequence[Series],
+        speed: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], "asyncio.Future | object"] = asyncio.sleep,
+    ) -> None:
+        self.series = list(series_list)
+        self.speed = speed
+        self.paused = False
+        self._clock = clock
+        self._sleep = sleep
+        self._closed = False
+
+    async def events(self) -> AsyncIterator[FeedEvent]:
+        yield FeedStatus(FeedState.REPLAY, self.source, time.time(), _describe(self.series))
+        for series in self.series:
+            yield SymbolInfo(series.symbol, name=series.path.name)
+        previous: float | None = None
+        due = self._clock()
+        for count, batch in enumerate(replay_batches(self.series)):
+            while self.paused and not self._closed:
+                await self._sleep(0.1)
+                due = self._clock()
+            if self._closed:
+                return
+            t = batch[0].time
+            if self.speed is None:
+                if not count % YIELD_EVERY:
+                    await asyncio.sleep(0)
+            elif previous is not None:
+                due += min(t - previous, MAX_GAP) / self.speed
+                delay = due - self._clock()
+                if delay > 0:
+                    await self._sleep(delay)
+            previous = t
+            yield batch
+        yield FeedStatus(FeedState.ENDED, self.source, time.time(), "end of replay data")
+
+    async def aclose(self) -> None:
+        self._closed = True
+
+
+def _describe(series_list: Sequence[Series]) -> str:
+    return ", ".join(f"{s.symbol} from {s.path.name}" for s in series_list)
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs
+
+
+class IndicatorsCsv:
+    """``--indicators-csv``: one row per committed daily bar per symbol (a bar listener)."""
+
+    def __init__(self, path: str | Path, state: MarketState) -> None:
+        self.path = Path(path)
+        self.state = state
+        try:
+            self.file: IO[str] = open(self.path, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UserError(f"{self.path}: cannot write the indicators CSV: {exc.strerror or exc}") from None
+        self.file.write(",".join(INDICATOR_COLUMNS) + "\n")
+        self.rows = 0
+        state.bar_listeners.append(self.on_bar)
+
+    def on_bar(self, symbol: str, bar) -> None:
+        ind = self.state.symbols[symbol].ind
+        values = (
+            bar.open, bar.high, bar.low, bar.close, ind.sma_fast, ind.sma_slow, ind.ema_fast, ind.ema_slow,
+            ind.macd, ind.macd_signal, ind.macd_hist, ind.rsi, ind.high_n, ind.low_n,
+        )
+        cells = ",".join("" if v != v else repr(v) for v in values)
+        self.file.write(f"{bar.day.isoformat()},{symbol},{cells}\n")
+        self.rows += 1
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class TimeOrderedOutput:
+    """Holds alerts until no later-applied data can produce an earlier one, then writes them.
+
+    Bar-close alerts are stamped with the session close, which a later batch can report after
+    ticks stamped past the close (an early close, a closing print bar). ``release(upto)`` writes
+    every held alert at or before ``upto``."""
+
+    def __init__(self, write: Callable[[Alert], None]) -> None:
+        self._write = write
+        self._heap: list[tuple[float, int, Alert]] = []
+        self._seq = 0
+        self.count = 0
+
+    def __bool__(self) -> bool:
+        return bool(self._heap)
+
+    def add(self, alerts: Iterable[Alert]) -> None:
+        for alert in alerts:
+            self._seq += 1
+            heapq.heappush(self._heap, (alert.time, self._seq, alert))
+
+    def release(self, upto: float = float("inf")) -> None:
+        heap = self._heap
+        while heap and heap[0][0] <= upto:
+            self._write(heapq.heappop(heap)[2])
+            self.count += 1
+
+
+def _watermark(state: MarketState, now: float) -> float:
+    """No alert earlier than this can come from data after ``now``: forming bars close later."""
+    upto = now
+    for s in state.symbols.values():
+        if s.session is not None and s.close_time < upto:
+            upto = s.close_time
+    return upto
+
+
+def _notifier(config: Config, err: TextIO) -> tuple[Callable[[Alert], None], Callable[[], None]]:
+    """``--notify``: the alert policy gate and the configured sinks (imported only when asked)."""
+    from monitor.policy import AlertGate
+    from monitor import sinks
+
+    gate = AlertGate(config)
+
+    def on_error(*details: object) -> None:
+        err.write(f"notify: {' '.join(str(d) for d in details)}\n")
+
+    dispatcher = sinks.Dispatcher(sinks.build_sinks(config.notify, err.write), on_error)
+
+    def deliver(alert: Alert) -> None:
+        if gate.allow(alert):
+            dispatcher.deliver(alert)
+
+    return deliver, getattr(dispatcher, "close", lambda: None)
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+def parse_speed(text: str | None) -> float | None:
+    """``--speed``: None or 'max' -> None (as fast as possible), else a factor above 0."""
+    if text is None or text.strip().lower() == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = float("nan")
+    if not (0 < speed < float("inf")):
+        raise UserError(f"--speed: expected 'max' or a number above 0, got {text!r}")
+    return speed
+
+
+def parse_file_arg(arg: str) -> tuple[str | None, str]:
+    """``SYMBOL=PATH`` -> (SYMBOL, PATH); a bare PATH -> (None, PATH)."""
+    symbol, sep, path = arg.partition("=")
+    if sep and symbol and path and "/" not in symbol and os.sep not in symbol:
+        if any(ch.isspace() for ch in symbol):
+            raise UserError(f"{arg}: the symbol before '=' must not contain spaces")
+        return symbol, path
+    return None, arg
+
+
+def load_all(files: Sequence[str]) -> list[Series]:
+    series = []
+    for arg in files:
+        symbol, path = parse_file_arg(arg)
+        series.append(load_series(path, symbol))
+    return series
+
+
+def run_replay_command(args: argparse.Namespace) -> int:
+    from monitor.paths import load_effective_config
+
+    speed = parse_speed(args.speed)
+    config = load_effective_config(getattr(args, "sub_config", None) or getattr(args, "config", None))
+    series = load_all(args.files)
+    if not (getattr(args, "sub_headless", False) or getattr(args, "headless", False)):
+        try:
+            from monitor.app import run_app_on_replay
+        except ImportError as exc:
+            raise UserError(f"the app cannot start here ({exc}); use 'market-monitor replay --headless' for JSON alerts") from None
+        return run_app_on_replay(args, config, series)
+    return run_headless_replay(
+        config, series, speed=speed, indicators_csv=args.indicators_csv, notify=args.notify
+    )
+
+
+def run_headless_replay(
+    config: Config,
+    series: Sequence[Series],
+    *,
+    speed: float | None = None,
+    indicators_csv: str | None = None,
+    notify: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Replay ``series``: one JSON alert per line on ``out`` in time order, a summary on ``err``."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    started = time.perf_counter()
+    state = MarketState(config, "replay")
+    csv_out = IndicatorsCsv(indicators_csv, state) if indicators_csv else None
+    deliver, close_notify = _notifier(config, err) if notify else (None, lambda: None)
+
+    def write(alert: Alert) -> None:
+        out.write(alert.to_json() + "\n")
+        if deliver is not None:
+            deliver(alert)
+
+    pending = TimeOrderedOutput(write)
+    try:
+        if speed is None:
+            apply = state.apply
+            for batch in replay_batches(series):
+                alerts = apply(batch)
+                if alerts:
+                    pending.add(alerts)
+                if pending:
+                    pending.release(_watermark(state, batch[0].time))
+        else:
+            asyncio.run(_paced(state, ReplayFeed(series, speed), pending))
+        pending.add(state.finish())
+        pending.release()
+    finally:
+        if csv_out is not None:
+            csv_out.close()
+        close_notify()
+    out.flush()
+    elapsed = time.perf_counter() - started
+    ticks = sum(s.ticks for s in series)
+    err.write(
+        f"replay: {ticks:,} ticks of {len({s.symbol for s in series})} symbol(s), "
+        f"{pending.count:,} alerts in {elapsed:.2f} s"
+        + (f"; indicators written to {csv_out.path} ({csv_out.rows:,} rows)" if csv_out else "")
+        + "\n"
+    )
+    return 0
+
+
+async def _paced(state: MarketState, feed: ReplayFeed, pending: TimeOrderedOutput) -> None:
+    async for event in feed.events():
+        if isinstance(event, list):
+            alerts = state.apply(event)
+            if alerts:
+                pending.add(alerts)
+            if pending:
+                pending.release(_watermark(state, event[0].time))

@@ -1,0 +1,213 @@
+"""The market state: every symbol's bars, indicators and alert memory, fed batch by batch.
+
+Replay, backfill and the live feeds all go through ``MarketState.apply``; the app and the headless
+runner read ``symbols`` and ``dirty``. See ``monitor.alerts`` for the rules and
+``monitor.bars`` for how ticks become daily bars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from monitor.alerts import DivergenceWatch, LevelState, Snapshot, bar_close_alerts, check_extremes, check_levels
+from monitor.bars import DailyBar, SessionBars, SessionDays
+from monitor.config import Config, Rules
+from monitor.indicators import IndicatorSet
+from monitor.model import Alert, Tick
+
+NAN = float("nan")
+_EMPTY = Snapshot()
+
+
+def _indicator_params(rules: Rules) -> tuple:
+    """The rule settings the indicator set is built from (a change means recomputing it)."""
+    return (rules.rsi_period, rules.macd, rules.ma_fast, rules.ma_slow, rules.high_low_window)
+
+
+class SymbolState(SessionBars):
+    """One symbol: the session bars (see ``SessionBars``) plus indicators and alert memory.
+
+    ``prev_close`` is the close of the session before the latest one (NaN if none); ``change``
+    and ``change_pct`` are against it. ``prev_high_n``/``prev_low_n`` are the highest high and
+    lowest low of the last ``high_low_window`` committed bars (NaN until that many exist): the
+    ``new_high``/``new_low`` reference. ``levels`` are the ``LevelState``s of this symbol."""
+
+    def __init__(self, symbol: str, config: Config) -> None:
+        super().__init__(symbol)
+        self.ind = IndicatorSet(config.rules)
+        self.prev_close = NAN
+        self.prev_high_n = NAN
+        self.prev_low_n = NAN
+        self.snapshot = _EMPTY  # indicator values at the last committed bar
+        self.high_alerted = None  # session of the last new_high alert
+        self.low_alerted = None
+        self.levels: list[LevelState] = [LevelState(lv, config.rules.hysteresis_pct) for lv in config.levels_for(symbol)]
+
+    @property
+    def change(self) -> float:
+        return self.last - self.prev_close
+
+    @property
+    def change_pct(self) -> float:
+        return (self.last - self.prev_close) / self.prev_close * 100.0 if self.prev_close else NAN
+
+    def commit_bar(self, window: int) -> tuple[DailyBar, Snapshot, Snapshot]:
+        """Commit the forming bar; returns it with the previous and the new indicator snapshot."""
+        bar = self.commit()
+        ind = self.ind
+        before = self.snapshot
+        self.snapshot = Snapshot(ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal)
+        if ind.count >= window:
+            self.prev_high_n = ind.high_n
+            self.prev_low_n = ind.low_n
+        return bar, before, self.snapshot
+
+    def rebuild_indicators(self, rules: Rules) -> None:
+        """Recompute the indicators from the kept daily bars (after the periods changed)."""
+        self.ind = ind = IndicatorSet(rules)
+        self.snapshot = _EMPTY
+        self.prev_high_n = self.prev_low_n = NAN
+        for bar in self.daily:
+            ind.update(bar.close, bar.high, bar.low)
+            self.snapshot = Snapshot(ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal)
+        if ind.count >= rules.high_low_window:
+            self.prev_high_n, self.prev_low_n = ind.high_n, ind.low_n
+        if self.session is not None:
+            ind.update(self.last, self.day_high, self.day_low)
+
+
+class MarketState:
+    """All symbols' state. ``apply`` one batch of ticks at a time; see DESIGN.md section B."""
+
+    def __init__(self, config: Config, source: str = "replay") -> None:
+        self.config = config
+        self.source = source
+        self.symbols: dict[str, SymbolState] = {}
+        self.dirty: set[str] = set()
+        self.bar_listeners: list[Callable[[str, DailyBar], None]] = []
+        self.alert_count = 0
+        self._days = SessionDays()
+        self._divergence = DivergenceWatch(config.divergence)
+        for symbol in config.symbols:
+            self._add(symbol)
+
+    def _add(self, symbol: str) -> SymbolState:
+        state = self.symbols[symbol] = SymbolState(symbol, self.config)
+        return state
+
+    # ----------------------------------------------------------------------------------------
+
+    def apply(self, ticks: Sequence[Tick], stale: bool = False) -> list[Alert]:
+        """Apply one batch (ticks that share a timestamp or arrived together); returns the alerts
+        in time order."""
+        out: list[Alert] = []
+        symbols = self.symbols
+        dirty = self.dirty
+        window = self.config.rules.high_low_window
+        touched = False
+        names = self._divergence.names
+        latest = 0.0
+        for symbol, t, price, volume, received in ticks:
+            s = symbols.get(symbol)
+            if s is None:
+                s = self._add(symbol)
+            if s.session_start <= t < s.session_end:
+                if s.session is None:  # a late print of a committed session
+                    s.late_ticks += 1
+                    continue
+                s.revise(t, price, volume)
+                s.ind.revise(price, s.day_high, s.day_low)
+            else:
+                day, start, end, close_time = self._days.lookup(t)
+                if s.last_day is not None and day < s.last_day:
+                    s.late_ticks += 1
+                    continue
+                if s.session is not None:
+                    out += self._commit(s, window)
+                s.open_session(day, start, end, close_time, t, price, volume)
+                s.prev_close = s.daily[-1].close if s.daily else NAN
+                s.ind.update(price, price, price)
+            s.last_received = received
+            if s.levels:
+                check_levels(s.levels, symbol, t, price, out)
+            if price > s.prev_high_n or price < s.prev_low_n:
+                check_extremes(s, t, price, window, out)
+            dirty.add(symbol)
+            if t > latest:
+                latest = t
+            if symbol in names:
+                touched = True
+        if touched:
+            alert = self._divergence.check(symbols, latest)
+            if alert is not None:
+                out.append(alert)
+        if out:
+            self._stamp(out, stale)
+        return out
+
+    def _commit(self, s: SymbolState, window: int) -> list[Alert]:
+        bar, before, now = s.commit_bar(window)
+        for listener in self.bar_listeners:
+            listener(s.symbol, bar)
+        self.dirty.add(s.symbol)
+        return bar_close_alerts(s.symbol, bar, before, now, self.config.rules)
+
+    def _stamp(self, alerts: list[Alert], stale: bool) -> None:
+        for alert in alerts:
+            alert.source = self.source
+            alert.stale = stale
+        if len(alerts) > 1:
+            alerts.sort(key=_alert_time)
+        self.alert_count += len(alerts)
+
+    def commit_due(self, now: float) -> list[Alert]:
+        """Live: commit every forming bar whose session close has passed."""
+        out: list[Alert] = []
+        window = self.config.rules.high_low_window
+        for s in self.symbols.values():
+            if s.due(now):
+                out += self._commit(s, window)
+        if out:
+            self._stamp(out, False)
+        return out
+
+    def finish(self) -> list[Alert]:
+        """End of replay data: commit every forming bar."""
+        out: list[Alert] = []
+        window = self.config.rules.high_low_window
+        for s in self.symbols.values():
+            if s.session is not None:
+                out += self._commit(s, window)
+        if out:
+            self._stamp(out, False)
+        return out
+
+    def reconfigure(self, config: Config) -> None:
+        """New levels or thresholds (the app's dialogs). Bars and indicator history stay; the
+        indicators are recomputed from the kept daily bars only if their periods changed. A level
+        that still exists keeps its side; a new one is armed by the last price if there is one,
+        else by the next tick (never firing on arming)."""
+        old = self.config
+        self.config = config
+        rebuild = _indicator_params(old.rules) != _indicator_params(config.rules)
+        for symbol in config.symbols:
+            if symbol not in self.symbols:
+                self._add(symbol)
+        hysteresis = config.rules.hysteresis_pct
+        for s in self.symbols.values():
+            if rebuild:
+                s.rebuild_indicators(config.rules)
+            sides = {lv.price: lv.side for lv in s.levels}
+            levels = []
+            for level in config.levels_for(s.symbol):
+                state = LevelState(level, hysteresis, sides.get(level.price, 0))
+                if not state.side and s.last == s.last:
+                    state.arm(s.last)
+                levels.append(state)
+            s.levels = levels
+        if old.divergence != config.divergence:
+            self._divergence = DivergenceWatch(config.divergence)
+
+
+def _alert_time(alert: Alert) -> float:
+    return alert.time
