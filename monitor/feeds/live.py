@@ -124,6 +124,42 @@ def quiet_yfinance() -> YFinanceLog:
         logger = logging.getLogger("yfinance")
         logger.addHandler(_yf_handler)
         logger.propagate = False
+        import warnings
+
+        # yfinance trips pandas deprecation warnings on every call: not the user's concern.
+        warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
         if logger.level == logging.NOTSET or logger.level > logging.WARNING:
             logger.setLevel(logging.WARNING)
     return _yf_handler
+
+
+async def in_daemon_thread(fn: Callable[[], object]):
+    """Run a blocking call (yfinance) in a daemon thread and await its result.
+
+    Unlike ``asyncio.to_thread`` a request still running at shutdown never delays the exit:
+    the interpreter does not join daemon threads."""
+    import asyncio
+    import threading
+
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(result, error) -> None:
+        if not future.done():
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+    def work() -> None:
+        try:
+            result, error = fn(), None
+        except BaseException as exc:  # handed to the awaiting task
+            result, error = None, exc
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:
+            pass  # the loop closed while we worked: nobody is waiting
+
+    threading.Thread(target=work, name="yfinance", daemon=True).start()
+    return await future

@@ -1,0 +1,171 @@
+"""Polling Yahoo through yfinance: the fallback when streaming fails, and a source of its own.
+
+Every ``interval`` seconds (slower while the market is closed) one ``yf.download`` of the last
+day's 1-minute bars runs in a worker thread. Yahoo revises recent bars after the fact, so each
+poll re-takes the last ``bars`` bars and emits a tick for each bar that is new or whose close
+changed since the previous poll; ticks never go back in time. ``yf.download`` swallows rate
+limits and returns an empty frame: an empty frame (or a 429 seen in yfinance's log) backs off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from monitor.feeds.base import Feed, FeedEvent
+from monitor.feeds.live import Backoff, StatusBook, in_daemon_thread, quiet_yfinance
+from monitor.model import FeedState, SymbolInfo, Tick
+
+log = logging.getLogger("monitor.feeds.poll")
+
+BAR_SECONDS = 60.0
+
+
+def yf_download(symbols: Sequence[str], session=None):
+    """One blocking ``yf.download`` of today's 1-minute bars (columns: Price x Ticker)."""
+    import yfinance as yf
+
+    return yf.download(
+        list(symbols),
+        period="1d",
+        interval="1m",
+        progress=False,
+        threads=False,
+        auto_adjust=False,
+        session=session,
+        timeout=10,
+    )
+
+
+class YahooPollFeed(Feed):
+    """Quotes from repeated ``yf.download`` calls. ``session`` is yfinance's seam (tests mount a
+    local transport adapter on a ``requests.Session``); ``download`` replaces the call itself."""
+
+    source = "poll"
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        interval: float = 15.0,
+        *,
+        session=None,
+        clock: Callable[[], float] = time.time,
+        market=None,
+        closed_interval: float = 300.0,
+        backoff: Backoff | None = None,
+        bars: int = 3,
+        download: Callable[[Sequence[str]], object] | None = None,
+    ) -> None:
+        self.interval = interval
+        self.closed_interval = max(closed_interval, interval)
+        self.session = session
+        self.clock = clock
+        if market is None:
+            from monitor.market_hours import MarketClock
+
+            market = MarketClock(clock)
+        self.market = market
+        self.backoff = backoff or Backoff(first=2 * interval, cap=max(300.0, 4 * interval))
+        self.bars = bars
+        self._download = download or (lambda symbols: yf_download(symbols, self.session))
+        self.status = StatusBook(self.source, clock)
+        self._symbols: list[str] = list(dict.fromkeys(symbols))
+        self._last: dict[str, tuple[float, float]] = {}  # symbol -> (bar start, close) emitted
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self.polls = 0
+        self.failed_polls = 0
+
+    def learn(self, info: SymbolInfo) -> None:
+        self.status.learn(info)
+
+    async def set_symbols(self, symbols: Sequence[str]) -> None:
+        self._symbols = list(dict.fromkeys(symbols))
+        self._wake.set()  # poll the new list now
+
+    async def aclose(self) -> None:
+        self._stop.set()
+
+    def events(self) -> AsyncIterator[FeedEvent]:
+        return self.run()
+
+    async def run(self) -> AsyncIterator[FeedEvent]:
+        yf_log = quiet_yfinance()
+        self._stop.clear()
+        while not self._stop.is_set():
+            self._wake.clear()  # a symbol change from here on wakes the next sleep
+            symbols = list(self._symbols)
+            yf_log.take()
+            self.polls += 1
+            try:
+                frame = await in_daemon_thread(lambda: self._download(symbols))
+                error = None
+            except Exception as exc:  # YFRateLimitError, network errors, parse errors
+                frame, error = None, exc
+            received = self.clock()
+            messages = yf_log.take()
+            ticks = self._ticks(frame, symbols, received) if frame is not None else []
+            has_rows = frame is not None and not getattr(frame, "empty", True)
+            if error is not None or not has_rows:
+                self.failed_polls += 1
+                delay = self.backoff.next()
+                reason = _failure_reason(error, messages)
+                log.info("poll failed: %s; retry in %.0f s", reason, delay)
+                status = self.status.make(FeedState.RECONNECTING, reason, retry_in=delay)
+            else:
+                self.backoff.reset()
+                if ticks:
+                    yield ticks
+                market_open = self.market.is_open(received)
+                delay = self.interval if market_open else self.closed_interval
+                if market_open:
+                    status = self.status.make(FeedState.POLLING, f"every {delay:g} s", symbols=symbols)
+                else:
+                    status = self.status.make(FeedState.MARKET_CLOSED, f"polling every {delay:g} s")
+            if status:
+                yield status
+            await self._sleep(delay)
+
+    async def _sleep(self, delay: float) -> None:
+        stop = asyncio.ensure_future(self._stop.wait())
+        wake = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({stop, wake}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            wake.cancel()
+
+    def _ticks(self, frame, symbols: Sequence[str], received: float) -> list[Tick]:
+        """New or revised bars of the last ``bars`` rows, as ticks in time order."""
+        try:
+            closes = frame["Close"]
+        except (KeyError, TypeError):
+            return []
+        ticks: list[Tick] = []
+        for symbol in symbols:
+            if symbol not in getattr(closes, "columns", ()):
+                continue
+            series = closes[symbol].dropna().iloc[-self.bars :]
+            last_start, last_close = self._last.get(symbol, (-math.inf, math.nan))
+            for stamp, close in series.items():
+                start, close = stamp.timestamp(), float(close)
+                if start < last_start or (start == last_start and close == last_close):
+                    continue
+                when = min(start + BAR_SECONDS - 1.0, received)
+                ticks.append(Tick(symbol, when, close, None, received))
+                last_start, last_close = start, close
+            self._last[symbol] = (last_start, last_close)
+        ticks.sort(key=lambda tick: tick.time)
+        return ticks
+
+
+def _failure_reason(error: BaseException | None, messages: list[str]) -> str:
+    text = " ".join(messages)
+    if (error is not None and "RateLimit" in type(error).__name__) or "RateLimit" in text or "Too Many" in text:
+        return "rate limited by Yahoo"
+    if error is not None:
+        return f"{type(error).__name__}: {error}"[:200]
+    return "no data from Yahoo"

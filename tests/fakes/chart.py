@@ -1,0 +1,183 @@
+"""Recorded-shape v8 chart JSON served to yfinance through a requests transport adapter.
+
+yfinance's hosts are hard-coded; its seam is the ``session=`` argument. A ``requests.Session``
+with ``ChartAdapter`` mounted for https answers every request locally: the cookie and crumb
+endpoints with fixed values, ``/v8/finance/chart/<symbol>`` from a script (a chart, an empty
+result, an error, or an HTTP status such as 429). No socket is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, time
+from collections.abc import Callable, Sequence
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+
+from monitor.model import NEW_YORK
+
+
+def chart_json(
+    symbol: str,
+    timestamps: Sequence[int],
+    closes: Sequence[float | None],
+    *,
+    highs: Sequence[float | None] | None = None,
+    lows: Sequence[float | None] | None = None,
+    opens: Sequence[float | None] | None = None,
+    volumes: Sequence[int | None] | None = None,
+    granularity: str = "1m",
+    price_hint: int = 2,
+) -> dict:
+    """The v8 chart answer yfinance parses, for one symbol."""
+    closes = list(closes)
+    last = next((c for c in reversed(closes) if c is not None), None)
+    return {
+        "chart": {
+            "error": None,
+            "result": [
+                {
+                    "meta": {
+                        "currency": "USD",
+                        "symbol": symbol,
+                        "exchangeName": "SNP",
+                        "fullExchangeName": "SNP",
+                        "instrumentType": "INDEX",
+                        "firstTradeDate": 1000,
+                        "regularMarketTime": int(timestamps[-1]) if timestamps else 0,
+                        "hasPrePostMarketData": False,
+                        "gmtoffset": -18000,
+                        "timezone": "EST",
+                        "exchangeTimezoneName": "America/New_York",
+                        "regularMarketPrice": last,
+                        "chartPreviousClose": last,
+                        "previousClose": last,
+                        "scale": 3,
+                        "priceHint": price_hint,
+                        "shortName": f"{symbol} index",
+                        "dataGranularity": granularity,
+                        "range": "",
+                        "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"],
+                        **({"tradingPeriods": _regular_periods(timestamps)} if granularity.endswith("m") else {}),
+                    },
+                    "timestamp": [int(t) for t in timestamps],
+                    "indicators": {
+                        "quote": [
+                            {
+                                "open": list(opens or closes),
+                                "high": list(highs or closes),
+                                "low": list(lows or closes),
+                                "close": closes,
+                                "volume": list(volumes or [0] * len(closes)),
+                            }
+                        ]
+                    },
+                }
+            ],
+        }
+    }
+
+
+def _regular_periods(timestamps: Sequence[int]) -> list[list[dict]]:
+    """Yahoo's ``tradingPeriods`` (regular hours only) for the New York dates of the bars."""
+    days = sorted({datetime.fromtimestamp(t, NEW_YORK).date() for t in timestamps})
+    return [
+        [
+            {
+                "timezone": "EST",
+                "gmtoffset": -18000,
+                "start": int(datetime.combine(day, time(9, 30), NEW_YORK).timestamp()),
+                "end": int(datetime.combine(day, time(16, 0), NEW_YORK).timestamp()),
+            }
+        ]
+        for day in days
+    ]
+
+
+def empty_chart(symbol: str) -> dict:
+    """What Yahoo answers when it has no bars (result without timestamps)."""
+    answer = chart_json(symbol, [], [])
+    result = answer["chart"]["result"][0]
+    del result["timestamp"]
+    result["indicators"]["quote"] = [{}]
+    return answer
+
+
+def error_chart(code: str = "Not Found", description: str = "No data found, symbol may be delisted") -> dict:
+    return {"chart": {"result": None, "error": {"code": code, "description": description}}}
+
+
+class ChartRequest:
+    """What the handler sees: the symbol and the query parameters of one chart request."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        self.url = url
+        self.symbol = unquote(parts.path.rsplit("/", 1)[-1])
+        self.params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+
+
+Handler = Callable[[ChartRequest], "int | dict | tuple[int, dict | str]"]
+
+
+class ChartAdapter(BaseAdapter):
+    """Answers yfinance locally. ``handler(chart_request)`` returns a chart dict (200), an
+    HTTP status (e.g. 429), or ``(status, body)``. Every chart request is recorded."""
+
+    def __init__(self, handler: Handler) -> None:
+        super().__init__()
+        self.handler = handler
+        self.requests: list[ChartRequest] = []
+        self.other: list[str] = []
+        self.lock = threading.Lock()
+
+    def send(self, request, **kwargs):
+        url = request.url
+        if "/v8/finance/chart/" in url:
+            chart = ChartRequest(url)
+            with self.lock:
+                self.requests.append(chart)
+            answer = self.handler(chart)
+            if isinstance(answer, int):
+                status, body = answer, "Too Many Requests" if answer == 429 else ""
+            elif isinstance(answer, tuple):
+                status, body = answer
+            else:
+                status, body = 200, answer
+        else:
+            with self.lock:
+                self.other.append(url)
+            status, body = 200, "fake-crumb" if "getcrumb" in url else ""
+        return _response(request, status, body)
+
+    def close(self) -> None:
+        pass
+
+    def chart_requests(self, symbol: str | None = None) -> list[ChartRequest]:
+        with self.lock:
+            return [r for r in self.requests if symbol in (None, r.symbol)]
+
+
+def _response(request, status: int, body) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.url = request.url
+    response.request = request
+    response.reason = "OK" if status == 200 else "Error"
+    text = body if isinstance(body, str) else json.dumps(body)
+    response._content = text.encode("utf-8")
+    response.headers["Content-Type"] = "application/json"
+    response.encoding = "utf-8"
+    return response
+
+
+def fake_session(handler: Handler) -> tuple[requests.Session, ChartAdapter]:
+    """A requests session whose every http(s) request is answered by ``handler``."""
+    adapter = ChartAdapter(handler)
+    session = requests.Session()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session, adapter
