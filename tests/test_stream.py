@@ -227,3 +227,31 @@ def test_backoff_first_retry_fast_capped_and_reset():
     assert backoff.next() <= 1.0
     low = Backoff(first=1.0, cap=60.0, rng=lambda: 0.0)
     assert low.next() == 0.5  # jitter never retries instantly
+
+
+async def test_falls_back_to_polling_and_returns_to_streaming(unused_tcp_port, tmp_path):
+    import yfinance as yf
+    from fakes.chart import chart_json, fake_session
+
+    from monitor.feeds.switching import FallbackFeed
+    from monitor.feeds.yahoo_poll import YahooPollFeed
+
+    yf.set_tz_cache_location(str(tmp_path / "yf"))
+    session, _ = fake_session(lambda r: chart_json(r.symbol, [1_763_740_800], [2400.0]))
+    url = f"ws://127.0.0.1:{unused_tcp_port}/"
+    stream = YahooStreamFeed(SYMBOLS, url, market=Market(), backoff=Backoff(0.01, 0.02), ping_interval=None)
+    poll = YahooPollFeed(SYMBOLS, 0.05, session=session, market=Market(), backoff=Backoff(0.05, 0.1))
+    feed = FallbackFeed(stream, poll, give_up_after=2, probe_every=0.2)
+    reader = Reader(feed)
+    await wait_until(lambda: feed.source == "poll" and reader.ticks())
+    assert reader.ticks()[0].price == 2400.0
+    assert any(s.source == "poll" and s.state is FeedState.POLLING for s in reader.statuses())
+    async with FakeStreamer(unused_tcp_port) as server:
+        await server.wait_subscribed(0, timeout=10)
+        await server.send_price("^RUT", 2555.0)
+        await wait_until(lambda: reader.ticks()[-1].price == pytest.approx(2555.0))
+        assert feed.source == "stream" and feed.switches == 2
+        polls = poll.polls
+        await asyncio.sleep(0.2)
+        assert poll.polls == polls  # polling stopped once streaming was back
+        await reader.close()

@@ -113,6 +113,7 @@ class YahooStreamFeed(Feed):
         self.frames = 0
         self.malformed = 0
         self.failures = 0  # consecutive failed connections (reset when data flows)
+        self.give_up_after: int | None = None
 
     # ------------------------------------------------------------------ public interface
 
@@ -149,9 +150,11 @@ class YahooStreamFeed(Feed):
 
     async def run(self, give_up_after: int | None = None) -> AsyncIterator[FeedEvent]:
         """Connect, stream, reconnect forever; or end after ``give_up_after`` consecutive
-        failed connections (the fallback feed then polls)."""
+        failed connections (the fallback feed then polls). The fallback feed may change
+        ``self.give_up_after`` while this runs."""
         self._stop.clear()
         self.failures = 0
+        self.give_up_after = give_up_after
         while not self._stop.is_set():
             reason = ""
             got_data = False
@@ -171,7 +174,7 @@ class YahooStreamFeed(Feed):
                 self.backoff.reset()
             else:
                 self.failures += 1
-            if give_up_after is not None and self.failures >= give_up_after:
+            if self.give_up_after is not None and self.failures >= self.give_up_after:
                 status = self.status.make(FeedState.OFFLINE, f"{reason}; {self.failures} failed connections")
                 if status:
                     yield status

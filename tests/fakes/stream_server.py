@@ -13,14 +13,14 @@ from monitor.feeds.yahoo_stream import encode_frame
 
 
 class FakeStreamer:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.connections: list = []  # every accepted connection, in order
         self.received: list[tuple[int, dict]] = []  # (connection index, client message)
         self.server = None
-        self.port = 0
+        self.port = port
 
     async def __aenter__(self) -> "FakeStreamer":
-        self.server = await serve(self._handler, "127.0.0.1", 0, ping_interval=None)
+        self.server = await serve(self._handler, "127.0.0.1", self.port, ping_interval=None)
         self.port = self.server.sockets[0].getsockname()[1]
         return self
 
