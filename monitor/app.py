@@ -1,0 +1,551 @@
+"""The Textual monitor: wiring of feed → MarketState → AlertGate → screen and sinks.
+
+Ticks are applied to ``MarketState`` as they arrive (in the feed worker); the screen is
+repainted by a timer at most ``[ui] max_fps`` times a second, and only the cells whose text
+changed are written. ``make_app`` builds the app for the CLI and for the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from importlib import resources
+from typing import Any
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from monitor.config import Config
+from monitor.errors import UserError
+from monitor.feeds.base import Feed
+from monitor.market_hours import MarketClock
+from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.policy import AlertGate
+from monitor.state import MarketState
+from widgets.alert_log import AlertLog
+from widgets.detail import DetailPane, chart_data, chart_title, readout_lines
+from widgets.dialogs import MuteDialog, ThresholdsDialog, mute_keys
+from widgets.help import HelpScreen
+from widgets.rows import KNOWN_NAMES, freshness, row_inputs, watch_cells
+from widgets.status_bar import StatusBar, StatusInputs
+from widgets.watchlist import Watchlist
+
+DEMO_FILES = (("^RUT", "rut.csv"), ("^GSPC", "spx.csv"), ("^NDX", "ndx.csv"))
+DEMO_HISTORY_SHARE = 0.8  # sessions applied at start as history; the rest is played
+DEMO_SPEED = 9600.0  # data seconds per second: a daily bar's 4 ticks 0.375 s apart, 1.5 s a session
+HISTORY_SHOWN = 50
+FLASH_TIMES = (0.0, 0.35, 0.7, 1.4)  # row flash: on, off, on, off
+TTY_CHECK_SECONDS = 2.0
+
+
+class MonitorApp(App[int]):
+    """The market monitor. Build it with ``make_app``."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "market-monitor"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("c", "toggle_chart", "Chart", id="chart"),
+        Binding("t", "thresholds", "Thresholds", id="thresholds"),
+        Binding("m", "mute", "Mute", id="mute"),
+        Binding("a", "focus_alerts", "Alerts", id="alerts"),
+        Binding("w", "focus_watchlist", "Watchlist", id="watchlist", show=False),
+        Binding("space", "pause", "Pause", id="pause", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        feed: Feed,
+        *,
+        badge: str = "",
+        clock: Callable[[], float] = time.time,
+        history: Any = None,
+        state: MarketState | None = None,
+        dispatcher: Any = None,
+        chart_mode: str = "intraday",
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.feed = feed
+        self.badge = badge
+        self.clock = clock
+        self.history = history
+        self.replay = feed.source == "replay"
+        self.state = state or MarketState(config, feed.source)
+        self.gate = AlertGate(config, clock=clock)
+        self.market_clock = MarketClock(clock)
+        self.dispatcher = dispatcher
+        self.chart_mode = chart_mode
+        self.infos: dict[str, SymbolInfo] = {}
+        self.feed_status: FeedStatus | None = None
+        self.feed_error = ""
+        self.last_tick: float | None = None
+        self.bells = 0  # bells rung (App.bell writes nothing under tests)
+        self.flushes = 0  # repaints the flush timer asked for
+        self.delivered: list[Alert] = []
+        self._pending_alerts: list[Alert] = []
+        self._status_dirty = True
+        self._detail_dirty = True
+        self._history_shown = False
+
+    # --- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Watchlist(list(self.state.symbols), id="watchlist")
+        yield DetailPane(id="detail")
+        log = AlertLog(id="alerts")
+        log.border_title = "Alerts · newest first"
+        yield log
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def watchlist(self) -> Watchlist:
+        return self.query_one("#watchlist", Watchlist)
+
+    @property
+    def alert_log(self) -> AlertLog:
+        return self.query_one("#alerts", AlertLog)
+
+    def on_mount(self) -> None:
+        self.state.dirty.update(self.state.symbols)
+        if self.badge:
+            self.sub_title = self.badge
+        if self.history is not None and not self.replay:
+            self.alert_log.add_history(reversed(self.history.recent(HISTORY_SHOWN)))
+        self.watchlist.focus()
+        self.set_interval(1.0 / self.config.ui.max_fps, self.flush, name="flush")
+        self.set_interval(1.0, self._tick_second, name="clock")
+        if not self.is_headless:
+            self.set_interval(TTY_CHECK_SECONDS, self._check_terminal, name="tty")
+            self._watch_hangup()
+        self.consume_feed()
+        self.flush()
+
+    # --- feed --------------------------------------------------------------------------------
+
+    @work(name="feed", group="feed", exclusive=True, exit_on_error=False)
+    async def consume_feed(self) -> None:
+        """Apply every event of the feed; errors end up in the status bar (exit_on_error=False)."""
+        async for event in self.feed.events():
+            if isinstance(event, list):
+                self.apply_ticks(event)
+            elif isinstance(event, FeedStatus):
+                self.feed_status = event
+                self._status_dirty = True
+            elif isinstance(event, SymbolInfo):
+                self.infos[event.symbol] = event
+                self.state.dirty.add(event.symbol)
+        self.handle_alerts(self.state.finish())
+        if self.feed_status is None or self.feed_status.state is not FeedState.ENDED:
+            self.feed_status = FeedStatus(FeedState.ENDED, self.feed.source, self.clock(), "end of data")
+        self._status_dirty = True
+
+    def apply_ticks(self, ticks: Sequence[Tick]) -> None:
+        stale = self.feed_status is not None and self.feed_status.state is FeedState.STALE
+        alerts = self.state.apply(ticks, stale=stale)
+        newest = max(tick.time for tick in ticks) if ticks else None
+        if newest is not None and (self.last_tick is None or newest > self.last_tick):
+            self.last_tick = newest
+            self._status_dirty = True
+        if alerts:
+            self.handle_alerts(alerts)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "feed":
+            return
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.feed_error = f"{type(error).__name__}: {error}" if error else "failed"
+            self._status_dirty = True
+            self.notify(self.feed_error, title="Feed stopped", severity="error", timeout=10)
+
+    # --- alerts ------------------------------------------------------------------------------
+
+    def handle_alerts(self, alerts: Iterable[Alert]) -> None:
+        """Gate, then log, history, sinks; toasts, bell and flashes wait for the next flush."""
+        for alert in alerts:
+            if not self.gate.allow(alert):
+                continue
+            self.delivered.append(alert)
+            self.alert_log.add(alert)
+            self._pending_alerts.append(alert)
+            if self.history is not None and not self.replay:
+                self.history.append(alert)
+            if self.dispatcher is not None:
+                self.dispatcher.submit(alert)
+
+    def _announce(self) -> None:
+        alerts, self._pending_alerts = self._pending_alerts, []
+        if not alerts:
+            return
+        newest = alerts[-1]
+        more = f" (+{len(alerts) - 1} more in the log)" if len(alerts) > 1 else ""
+        self.notify(newest.message + more, title=f"{newest.symbol} · {newest.rule}", timeout=6)
+        if self.config.notify.bell:
+            self.bells += 1
+            self.bell()
+        for symbol in {alert.symbol for alert in alerts}:
+            if symbol in self.watchlist.symbols:
+                for i, at in enumerate(FLASH_TIMES):
+                    self.set_timer(at or 0.001, lambda s=symbol, on=not i % 2: self.watchlist.flash(s, on))
+
+    # --- repaint -----------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Push what changed since the last flush to the screen (called max_fps times a second)."""
+        dirty = self.state.dirty
+        if not dirty and not self._status_dirty and not self._pending_alerts and not self._detail_dirty:
+            return
+        self.flushes += 1
+        watchlist = self.watchlist
+        selected = watchlist.selected_symbol
+        with self.batch_update():
+            for symbol in list(dirty):
+                sym = self.state.symbols.get(symbol)
+                if sym is not None and symbol in watchlist.symbols:
+                    watchlist.set_row(symbol, watch_cells(self._row(sym)))
+            if selected in dirty or self._detail_dirty:
+                self._show_detail(selected)
+            dirty.clear()
+            if self._status_dirty:
+                self._show_status()
+            self._announce()
+
+    def display_name(self, symbol: str) -> str:
+        info = self.infos.get(symbol)
+        if self.replay or info is None or not info.name:
+            return KNOWN_NAMES.get(symbol, info.name if info and not self.replay else "")
+        return info.name
+
+    def price_decimals(self, symbol: str) -> int:
+        info = self.infos.get(symbol)
+        return info.price_hint if info is not None else 2
+
+    def _row(self, sym: Any):
+        info = self.infos.get(sym.symbol)
+        now = self.clock()
+        feed = self.feed_status
+        fresh = freshness(
+            self.feed.source,
+            now=now,
+            last_received=getattr(sym, "last_received", None),
+            last_time=getattr(sym, "last_time", None),
+            delay_minutes=info.delay_minutes if info else None,
+            stale_after=self.config.feed.stale_after,
+            market_open=self.market_clock.is_open(now) if not self.replay else True,
+            feed_stale=feed is not None and feed.state in (FeedState.STALE, FeedState.OFFLINE),
+        )
+        return row_inputs(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol))
+
+    def _levels(self, symbol: str) -> list[tuple[float, str]]:
+        return [(level.price, level.label) for level in self.config.levels_for(symbol)]
+
+    def _show_detail(self, symbol: str | None) -> None:
+        self._detail_dirty = False
+        sym = self.state.symbols.get(symbol) if symbol else None
+        if sym is None:
+            return
+        levels = self._levels(symbol)
+        title, lines, hlines = chart_data(sym, levels, self.config.rules, self.chart_mode)
+        self.query_one(DetailPane).show(
+            chart_title(title, lines, bool(hlines)),
+            lines,
+            hlines,
+            readout_lines(sym, self.display_name(symbol), levels, self.config.rules, self.price_decimals(symbol)),
+            tail=self.chart_mode == "daily",
+        )
+
+    def _show_status(self) -> None:
+        self._status_dirty = False
+        replay = self.replay
+        now = self.last_tick if replay and self.last_tick else self.clock()
+        self.query_one(StatusBar).show(
+            StatusInputs(
+                badge=self.badge,
+                source=self.feed.source,
+                feed=self.feed_status,
+                error=self.feed_error,
+                market=None if replay else self.market_clock.status(now),
+                last_tick=self.last_tick,
+                now=now,
+                replay=replay,
+                paused=bool(getattr(self.feed, "paused", False)),
+            )
+        )
+
+    def _tick_second(self) -> None:
+        """Once a second: countdowns and ages move; live bars whose session closed commit."""
+        if not self.replay:
+            self._status_dirty = True
+            self.handle_alerts(self.state.commit_due(self.clock()))
+            self.state.dirty.update(self.state.symbols)  # freshness badges age
+
+    def on_data_table_row_highlighted(self, event) -> None:
+        if event.data_table is self.watchlist:
+            self._detail_dirty = True
+            self.flush()
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def action_toggle_chart(self) -> None:
+        """Switch the detail chart between the session (intraday) and daily bars."""
+        self.chart_mode = "daily" if self.chart_mode == "intraday" else "intraday"
+        self._detail_dirty = True
+        self.flush()
+
+    def action_help(self) -> None:
+        """Show every key."""
+        self.push_screen(HelpScreen(self.key_table(), self.badge))
+
+    def action_focus_alerts(self) -> None:
+        """Move the focus to the alert log (scroll it with the arrow keys)."""
+        self.alert_log.focus()
+
+    def action_focus_watchlist(self) -> None:
+        """Move the focus back to the watchlist."""
+        self.watchlist.focus()
+
+    def action_pause(self) -> None:
+        """Pause or resume a replay."""
+        if hasattr(self.feed, "paused"):
+            self.feed.paused = not self.feed.paused
+            self._status_dirty = True
+            self.notify("replay paused" if self.feed.paused else "replay resumed", timeout=2)
+
+    def action_thresholds(self) -> None:
+        """Edit the levels of the selected symbol and the rule thresholds."""
+        symbol = self.watchlist.selected_symbol
+        if symbol:
+            self.push_screen(ThresholdsDialog(self.config, symbol, self.badge), self.apply_config)
+
+    def apply_config(self, config: Config | None) -> None:
+        """Use ``config`` at once (state, gate, screen) and save its levels and rules."""
+        if config is None:
+            return
+        from monitor import config_store
+        from monitor.paths import config_path
+
+        path = config.path or self.config.path or config_path()[0]
+        config = replace(config, path=path)
+        self.config = config
+        self.state.reconfigure(config)
+        self.gate.reconfigure(config)
+        self.state.dirty.update(self.state.symbols)
+        self._detail_dirty = True
+        try:
+            config_store.save_levels(path, config.levels)
+            config_store.save_rules(path, config.rules)
+        except (UserError, OSError) as exc:
+            self.notify(f"applied, but not saved: {exc}", title="Config", severity="error", timeout=10)
+        else:
+            self.notify(f"saved to {path}", title="Thresholds", timeout=4)
+        self.flush()
+
+    def action_mute(self) -> None:
+        """Mute, snooze (1 h) or unmute an alert rule or a level of the selected symbol."""
+        symbol = self.watchlist.selected_symbol or ""
+        muted = {}
+        for key, until in self.gate.muted_keys().items():
+            muted[key] = "muted" if until is None else f"snoozed until {time.strftime('%H:%M', time.localtime(until))}"
+        self.push_screen(MuteDialog(mute_keys(symbol, self.config), muted, self.badge), self.apply_mute)
+
+    def apply_mute(self, choice: tuple[str, str] | None) -> None:
+        if not choice:
+            return
+        action, key = choice
+        from widgets.dialogs import SNOOZE_SECONDS
+
+        if action == "mute":
+            self.gate.mute(key)
+        elif action == "snooze":
+            self.gate.snooze(key, SNOOZE_SECONDS)
+        else:
+            self.gate.unmute(key)
+        self.notify(f"{key}: {action}d" if action != "snooze" else f"{key}: snoozed for 1 h", timeout=3)
+
+    def key_table(self) -> list[tuple[str, str]]:
+        rows = [(binding.key_display or binding.key, binding.description) for binding in self.BINDINGS]
+        rows += [
+            ("↑ ↓", "select a symbol (watchlist) / scroll (alert log)"),
+            ("Tab", "next panel"),
+            ("ctrl+p", "command palette: every action by name"),
+            ("ctrl+q", "quit"),
+        ]
+        return rows
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            action = getattr(self, f"action_{binding.action}", None)
+            if action is None or binding.action == "quit":
+                continue
+            help_text = (action.__doc__ or binding.description).strip().splitlines()[0]
+            yield SystemCommand(binding.description, help_text, action)
+
+    # --- terminal ----------------------------------------------------------------------------
+
+    def _check_terminal(self) -> None:
+        """Exit when the terminal went away (a dropped SSH session leaves no tty)."""
+        try:
+            fd = sys.__stdout__.fileno()
+            if not os.isatty(fd):
+                raise OSError("not a tty")
+            import termios
+
+            termios.tcgetattr(fd)
+        except (OSError, ValueError, AttributeError):
+            self.exit(0)
+
+    def _watch_hangup(self) -> None:
+        try:
+            import asyncio
+
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, lambda: self.exit(0))
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass
+
+    async def action_quit(self) -> None:
+        """Quit the monitor."""
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        try:
+            await self.feed.aclose()
+        finally:
+            if self.dispatcher is not None:
+                self.dispatcher.close(timeout=2.0)
+
+
+# --- building the app -------------------------------------------------------------------------
+
+
+def make_app(
+    config: Config,
+    feed: Feed,
+    *,
+    demo: bool = False,
+    clock: Callable[[], float] | None = None,
+    history: Any = None,
+    state: MarketState | None = None,
+    dispatcher: Any = None,
+    chart_mode: str | None = None,
+) -> MonitorApp:
+    """The app for the CLI and the tests. ``clock`` is the wall clock (frozen in tests);
+    ``history`` an ``AlertHistory`` shown at start and appended to (never in replays); a
+    ``state`` may come pre-filled (the demo's history)."""
+    replay = feed.source == "replay"
+    badge = "DEMO · REPLAY" if demo else "REPLAY" if replay else ""
+    return MonitorApp(
+        config,
+        feed,
+        badge=badge,
+        clock=clock or time.time,
+        history=None if replay else history,
+        state=state,
+        dispatcher=dispatcher,
+        chart_mode=chart_mode or ("daily" if replay else "intraday"),
+    )
+
+
+def demo_series() -> list:
+    """The shipped demo data (package data monitor/data/*.csv) as replay series."""
+    from monitor.replay import load_series
+
+    folder = resources.files("monitor") / "data"
+    return [load_series(str(folder / name), symbol) for symbol, name in DEMO_FILES]
+
+
+def split_history(series: list, share: float = DEMO_HISTORY_SHARE) -> tuple[list, list]:
+    """(history, rest): the first ``share`` of the sessions and the sessions after them."""
+    sessions = sorted({row[0] for s in series for row in s.rows})
+    if not sessions:
+        return [], series
+    cut = sessions[min(len(sessions) - 1, int(len(sessions) * share))]
+    before = [replace(s, rows=[r for r in s.rows if r[0] < cut]) for s in series]
+    after = [replace(s, rows=[r for r in s.rows if r[0] >= cut]) for s in series]
+    return before, after
+
+
+def prefill(state: MarketState, series: list) -> None:
+    """Apply ``series`` to ``state`` at once as history: its alerts are discarded."""
+    from monitor.replay import replay_batches
+
+    for batch in replay_batches([s for s in series if s.rows]):
+        state.apply(batch)
+
+
+def demo_config(config: Config) -> Config:
+    """The user's levels and rules on the demo's three symbols."""
+    symbols = tuple(symbol for symbol, _ in DEMO_FILES)
+    return replace(config, symbols=symbols)
+
+
+def build_demo_app(config: Config, *, speed: float | None = DEMO_SPEED, clock: Callable[[], float] | None = None) -> MonitorApp:
+    """``--demo``: 80 % of the shipped sessions as history, the rest played at ``speed``."""
+    from monitor.replay import ReplayFeed
+
+    config = demo_config(config)
+    history, rest = split_history(demo_series())
+    state = MarketState(config, "replay")
+    prefill(state, history)
+    return make_app(config, ReplayFeed(rest, speed), demo=True, clock=clock, state=state)
+
+
+def _dispatcher(config: Config, app_ref: list) -> Any:
+    """Sinks other than the bell (the app rings it itself): desktop escapes, command, apprise."""
+    from monitor.sinks import Dispatcher, build_sinks
+
+    def terminal_write(text: str) -> None:
+        app = app_ref[0]
+        driver = getattr(app, "_driver", None)
+        if driver is not None:
+            app.call_from_thread(driver.write, text)
+
+    def on_error(name: str, message: str) -> None:
+        app_ref[0].call_from_thread(app_ref[0].notify, message, title=f"{name} sink", severity="error")
+
+    sinks = build_sinks(replace(config.notify, bell=False), terminal_write)
+    return Dispatcher(sinks, on_error) if sinks else None
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """``market-monitor`` (live) and ``market-monitor --demo``."""
+    from monitor.paths import load_effective_config
+
+    config = load_effective_config(getattr(args, "config", None))
+    if getattr(args, "demo", False):
+        return _run(build_demo_app(config))
+    from monitor.feeds import build_live_feed
+    from monitor.history import AlertHistory
+
+    feed = build_live_feed(config, args)
+    ref: list = []
+    app = make_app(config, feed, history=AlertHistory(), dispatcher=_dispatcher(config, ref))
+    ref.append(app)
+    return _run(app)
+
+
+def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) -> int:
+    """``market-monitor replay FILES`` without --headless: the app on the replayed files."""
+    from monitor.replay import ReplayFeed, parse_speed
+
+    speed = parse_speed(args.speed) if getattr(args, "speed", None) else DEMO_SPEED
+    app = make_app(config, ReplayFeed(series, speed))
+    return _run(app)
+
+
+def _run(app: MonitorApp) -> int:
+    return int(app.run() or 0)

@@ -1,0 +1,174 @@
+"""Detail pane of the selected symbol: a chart (intraday session or daily) and the readouts.
+
+``chart_data`` and ``readout_lines`` turn a ``SymbolState`` (duck-typed) into plain chart lines
+and text; ``DetailPane`` only places them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+
+from monitor.market_hours import REGULAR_OPEN, ny_epoch
+from monitor.model import NEW_YORK
+from widgets.chart import BrailleChart, HLine, Line
+from widgets.lines import LinesView
+from widgets.rows import KNOWN_NAMES, direction_style, known, price, signed
+
+LEVEL_STYLE = "magenta"
+SMA_FAST_STYLE = "yellow"
+SMA_SLOW_STYLE = "blue"
+SESSION_MINUTES = 390
+
+
+def sma_series(values: Sequence[float], n: int) -> list[float]:
+    """Simple moving average of ``values`` (NaN until ``n`` values), for the chart overlay."""
+    out: list[float] = []
+    total = 0.0
+    for i, value in enumerate(values):
+        total += value
+        if i >= n:
+            total -= values[i - n]
+        out.append(total / n if i >= n - 1 else math.nan)
+    return out
+
+
+def daily_closes(sym: Any) -> list[float]:
+    """Committed daily closes plus the forming session's last price."""
+    closes = [bar.close for bar in getattr(sym, "daily", ())]
+    if getattr(sym, "session", None) is not None and known(sym.last):
+        closes.append(sym.last)
+    return closes
+
+
+def intraday_closes(sym: Any) -> list[float]:
+    """The session's minute closes on a fixed 09:30-16:00 axis, held between prints."""
+    bars = list(getattr(sym, "intraday", ()))
+    if not bars:
+        return []
+    start = _session_open(bars[0].start)
+    values = [math.nan] * SESSION_MINUTES
+    last_index = -1
+    for bar in bars:
+        index = int((bar.start - start) // 60)
+        if 0 <= index < SESSION_MINUTES:
+            values[index] = bar.close
+            last_index = max(last_index, index)
+    held = math.nan
+    for i in range(last_index + 1):
+        if math.isnan(values[i]):
+            values[i] = held
+        held = values[i]
+    return values
+
+
+def _session_open(epoch: float) -> float:
+    return ny_epoch(datetime.fromtimestamp(epoch, NEW_YORK).date(), REGULAR_OPEN)
+
+
+def chart_data(sym: Any, levels: Sequence[tuple[float, str]], rules: Any, mode: str) -> tuple[str, list[Line], list[HLine]]:
+    """(title, lines, level lines) for ``mode`` "intraday" or "daily"."""
+    hlines = [HLine(p, LEVEL_STYLE, label) for p, label in levels]
+    if mode == "daily":
+        closes = daily_closes(sym)
+        lines = [
+            Line(closes, "bold", "close"),
+            Line(sma_series(closes, rules.ma_fast), SMA_FAST_STYLE, f"SMA{rules.ma_fast}"),
+            Line(sma_series(closes, rules.ma_slow), SMA_SLOW_STYLE, f"SMA{rules.ma_slow}"),
+        ]
+        title = f"{sym.symbol} daily"
+    else:
+        lines = [Line(intraday_closes(sym), "bold", "last")]
+        title = f"{sym.symbol} session {sym.session.isoformat() if getattr(sym, 'session', None) else ''}".rstrip()
+    return title, lines, hlines
+
+
+def chart_title(title: str, lines: Sequence[Line], has_levels: bool) -> Text:
+    text = Text(title, style="bold")
+    for line in lines[1:]:
+        text.append("  ")
+        text.append("━ " + line.name, style=line.style)
+    if has_levels:
+        text.append("  ")
+        text.append("┄ levels", style=LEVEL_STYLE)
+    text.append("  (c)", style="dim")
+    return text
+
+
+def _row(label: str, value: str, extra: Text | str = "", style: str = "") -> Text:
+    text = Text(f"{label:<8}", style="dim")
+    text.append(f"{value:>9}", style=style)
+    if extra:
+        text.append(" ")
+        text.append(extra if isinstance(extra, Text) else Text(extra))
+    return text
+
+
+def _vs(last: float, ref: float) -> Text:
+    if not (known(last) and known(ref)) or ref == 0:
+        return Text("")
+    pct = (last / ref - 1) * 100
+    return Text(f"{'▲' if pct >= 0 else '▼'}{pct:+.1f}%", style=direction_style(pct))
+
+
+def readout_lines(sym: Any, name: str, levels: Sequence[tuple[float, str]], rules: Any, decimals: int = 2) -> list[Text]:
+    """The indicator readouts beside the chart, one Text per line."""
+    ind = sym.ind
+    last = sym.last
+    nan = math.nan
+    head = Text(f"{name or KNOWN_NAMES.get(sym.symbol, '')} ", style="bold")
+    head.append(sym.symbol, style="dim")
+    move = Text(price(last, decimals), style="bold")
+    move.append(" " + signed(getattr(sym, "change_pct", nan), 2, "%"), style=direction_style(getattr(sym, "change_pct", nan)))
+    rsi = getattr(ind, "rsi", nan)
+    rsi_style = "bold red" if known(rsi) and rsi >= rules.rsi_overbought else "bold green" if known(rsi) and rsi <= rules.rsi_oversold else ""
+    macd, signal = getattr(ind, "macd", nan), getattr(ind, "macd_signal", nan)
+    macd_state = Text("")
+    if known(macd) and known(signal):
+        macd_state = Text("▲ above" if macd > signal else "▼ below", style=direction_style(macd - signal))
+    lines = [
+        head,
+        move,
+        _row(f"RSI {rules.rsi_period}", f"{rsi:.1f}" if known(rsi) else "–", style=rsi_style),
+        _row("MACD", f"{macd:,.1f}" if known(macd) else "–", macd_state),
+        _row(" signal", f"{signal:,.1f}" if known(signal) else "–", signed(getattr(ind, "macd_hist", nan), 1)),
+        _row(f"SMA {rules.ma_fast}", price(getattr(ind, "sma_fast", nan), 0), _vs(last, getattr(ind, "sma_fast", nan))),
+        _row(f"SMA {rules.ma_slow}", price(getattr(ind, "sma_slow", nan), 0), _vs(last, getattr(ind, "sma_slow", nan))),
+        _row("52w hi", price(getattr(ind, "high_n", nan), 0), _vs(last, getattr(ind, "high_n", nan))),
+        _row("52w lo", price(getattr(ind, "low_n", nan), 0), _vs(last, getattr(ind, "low_n", nan))),
+    ]
+    for level, label in sorted(levels, reverse=True):
+        text = Text(f"{label[:7] or 'level':<8}", style=LEVEL_STYLE)
+        text.append(f"{level:>9,.0f}")
+        text.append(" ")
+        text.append(_vs(last, level))
+        lines.append(text)
+    return lines
+
+
+class DetailPane(Horizontal):
+    """Chart (with a title line) on the left, readouts on the right."""
+
+    DEFAULT_CSS = """
+    DetailPane { height: 1fr; }
+    DetailPane > Vertical { width: 1fr; }
+    DetailPane #chart-title { height: 1; }
+    DetailPane #readout { width: 28; height: 1fr; padding-left: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield LinesView(id="chart-title")
+            yield BrailleChart(id="chart")
+        yield LinesView(id="readout")
+
+    def show(self, title: Text, lines: Sequence[Line], hlines: Sequence[HLine], readout: Sequence[Text], *, tail: bool, decimals: int = 0) -> None:
+        self.query_one("#chart-title", LinesView).set_lines([title])
+        self.query_one("#chart", BrailleChart).set_data(lines, hlines, decimals=decimals, tail=tail)
+        self.query_one("#readout", LinesView).set_lines(readout)

@@ -1,0 +1,230 @@
+"""Dialogs: the thresholds editor (levels of one symbol and the rule thresholds) and the
+mute/snooze chooser.
+
+Validation is the config file's own: the edited values go through ``config_from_data`` as if
+they had been read from TOML, so the dialog accepts exactly what the file accepts.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from monitor.config import RULES, Config, Problems, config_from_data
+from monitor.config_store import config_to_toml
+
+RULE_FIELDS = (
+    ("hysteresis_pct", "hysteresis %"),
+    ("rsi_overbought", "RSI overbought"),
+    ("rsi_oversold", "RSI oversold"),
+)
+SNOOZE_SECONDS = 3600.0
+
+
+def raw_value(text: str) -> Any:
+    """What the TOML file would hold if the user had typed ``text`` there ("2,550" -> 2550)."""
+    cleaned = text.strip().replace(",", "")
+    try:
+        return tomllib.loads(f"v = {cleaned}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def config_data(config: Config) -> dict[str, Any]:
+    """The config as the parsed-TOML dict the validator reads (secrets kept: memory only)."""
+    return tomllib.loads(config_to_toml(config, hide_secrets=False))
+
+
+def validate(config: Config, levels: list[dict[str, Any]], rules: dict[str, Any]) -> tuple[Config | None, list[str]]:
+    """``config`` with ``levels`` (the whole [[levels]] list) and ``rules`` (changed keys) as
+    raw TOML values; returns (new config, []) or (None, problems as "key: what")."""
+    data = config_data(config)
+    data["levels"] = levels
+    data.setdefault("rules", {}).update(rules)
+    problems = Problems("thresholds", "")
+    new = config_from_data(data, problems)
+    if problems.items:
+        return None, [item.removeprefix("thresholds: ") for item in problems.items]
+    return replace(new, path=config.path), []
+
+
+class ThresholdsDialog(ModalScreen[Config | None]):
+    """Add, change and remove the levels of ``symbol``; change the RSI and hysteresis
+    thresholds. Save (ctrl+s) returns the new config; Escape returns None."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+
+    def __init__(self, config: Config, symbol: str, badge: str = "") -> None:
+        super().__init__()
+        self.config = config
+        self.symbol = symbol
+        self.badge = badge
+        self.levels: list[dict[str, Any]] = list(config_data(config).get("levels", []))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            title = f"Thresholds · {self.symbol}"
+            yield Label(f"{title}   [reverse] {self.badge} [/]" if self.badge else title, id="dialog-title")
+            yield DataTable(id="levels", cursor_type="row")
+            with Horizontal(classes="row"):
+                yield Input(placeholder="price", id="price", compact=True)
+                yield Input(placeholder="label", id="label", compact=True)
+            with Horizontal(classes="row"):
+                yield Button("Add", id="add", compact=True)
+                yield Button("Update", id="update", compact=True)
+                yield Button("Remove", id="remove", compact=True)
+            yield Label("Rules (all symbols)", classes="section")
+            with Horizontal(classes="row"):
+                for key, label in RULE_FIELDS:
+                    yield Label(label, classes="field-label")
+                    yield Input(f"{getattr(self.config.rules, key):g}", id=key, compact=True, classes="rule")
+            yield Static("", id="problems")
+            with Horizontal(classes="row"):
+                yield Button("Save", id="save", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+            yield Label("Tab: next field · Enter: press · ctrl+s: save · Esc: cancel", classes="hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#levels", DataTable)
+        table.add_column("Price", width=12, key="price")
+        table.add_column("Label", width=24, key="label")
+        self._fill_table()
+        self.query_one("#price", Input).focus()
+
+    def _mine(self) -> list[int]:
+        return [i for i, lv in enumerate(self.levels) if lv.get("symbol") == self.symbol]
+
+    def _fill_table(self) -> None:
+        table = self.query_one("#levels", DataTable)
+        table.clear()
+        for i in self._mine():
+            level = self.levels[i]
+            table.add_row(f"{level['price']:,}", str(level.get("label", "")), key=str(i))
+        if not self._mine():
+            table.add_row("–", "no levels for this symbol", key="none")
+
+    def _selected_index(self) -> int | None:
+        table = self.query_one("#levels", DataTable)
+        mine = self._mine()
+        if not mine or table.cursor_row < 0 or table.cursor_row >= len(mine):
+            return None
+        return mine[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#levels")
+    def _load_row(self) -> None:
+        index = self._selected_index()
+        if index is not None:
+            self.query_one("#price", Input).value = f"{self.levels[index]['price']}"
+            self.query_one("#label", Input).value = str(self.levels[index].get("label", ""))
+
+    def _entry(self, base: dict[str, Any] | None = None) -> dict[str, Any]:
+        entry = dict(base or {})
+        entry["symbol"] = self.symbol
+        entry["price"] = raw_value(self.query_one("#price", Input).value)
+        entry["label"] = self.query_one("#label", Input).value.strip()
+        return entry
+
+    def _try_levels(self, levels: list[dict[str, Any]]) -> bool:
+        _, problems = validate(self.config, levels, self._rules())
+        self._show(problems)
+        if not problems:
+            self.levels = levels
+            self._fill_table()
+        return not problems
+
+    def _show(self, problems: list[str]) -> None:
+        self.query_one("#problems", Static).update("\n".join(problems))
+
+    def _rules(self) -> dict[str, Any]:
+        return {key: raw_value(self.query_one(f"#{key}", Input).value) for key, _ in RULE_FIELDS}
+
+    @on(Button.Pressed, "#add")
+    @on(Input.Submitted, "#price,#label")
+    def action_add(self) -> None:
+        if self._try_levels([*self.levels, self._entry()]):
+            self.query_one("#price", Input).value = ""
+            self.query_one("#label", Input).value = ""
+
+    @on(Button.Pressed, "#update")
+    def action_update(self) -> None:
+        index = self._selected_index()
+        if index is None:
+            self._show(["select a level in the list first"])
+            return
+        levels = list(self.levels)
+        levels[index] = self._entry(levels[index])
+        self._try_levels(levels)
+
+    @on(Button.Pressed, "#remove")
+    def action_remove(self) -> None:
+        index = self._selected_index()
+        if index is None:
+            self._show(["select a level in the list first"])
+            return
+        self._try_levels([lv for i, lv in enumerate(self.levels) if i != index])
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        new, problems = validate(self.config, self.levels, self._rules())
+        self._show(problems)
+        if new is not None:
+            self.dismiss(new)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MuteDialog(ModalScreen[tuple[str, str] | None]):
+    """Choose a rule (or a level of the symbol) and mute, snooze for an hour, or unmute it.
+    Returns (action, key) with action "mute" | "snooze" | "unmute"."""
+
+    BINDINGS = [
+        Binding("m", "choose('mute')", "Mute"),
+        Binding("s", "choose('snooze')", "Snooze 1 h"),
+        Binding("u", "choose('unmute')", "Unmute"),
+        Binding("escape", "close", "Close"),
+    ]
+
+    def __init__(self, keys: list[str], muted: dict[str, str], badge: str = "") -> None:
+        super().__init__()
+        self.keys = keys
+        self.muted = muted  # key -> "muted" / "snoozed until 15:30"
+        self.badge = badge
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            title = "Mute or snooze an alert"
+            yield Label(f"{title}   [reverse] {self.badge} [/]" if self.badge else title, id="dialog-title")
+            options = [Option(f"{key}  [{self.muted[key]}]" if key in self.muted else key, id=key) for key in self.keys]
+            yield OptionList(*options, id="mute-keys", markup=False)
+            yield Label("m: mute · s: snooze 1 h · u: unmute · Esc: close", classes="hint")
+
+    def action_choose(self, action: str) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return
+        option = options.get_option_at_index(options.highlighted)
+        self.dismiss((action, option.id or ""))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def mute_keys(symbol: str, config: Config) -> list[str]:
+    """Rule names, then the level keys of ``symbol`` (as AlertGate names them)."""
+    from monitor.policy import level_key
+
+    return [*RULES, *(level_key(level.symbol, level.price) for level in config.levels_for(symbol))]

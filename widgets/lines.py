@@ -1,0 +1,71 @@
+"""A widget that shows a list of text lines and repaints only the lines that changed.
+
+Over SSH every repainted cell costs bytes: a readout whose one number changed should send one
+line, not the whole panel. ``set_lines`` compares the new lines with those on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+class LinesView(Widget):
+    """Shows ``Text`` lines, one per row, cropped or padded to the widget's width."""
+
+    DEFAULT_CSS = """
+    LinesView { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._texts: list[Text] = []
+        self._strips: list[Strip] = []
+        self._width = -1
+        self.lines_refreshed = 0  # counted for tests and benchmarks
+
+    def set_lines(self, texts: Sequence[Text]) -> None:
+        self._texts = list(texts)
+        self._sync(partial=True)
+
+    @property
+    def plain_lines(self) -> list[str]:
+        return [text.plain for text in self._texts]
+
+    def on_resize(self) -> None:
+        self._sync(partial=False)
+
+    def _sync(self, partial: bool) -> None:
+        width = self.size.width
+        if width <= 0:
+            return
+        strips = [self._to_strip(text, width) for text in self._texts]
+        if partial and width == self._width:
+            count = max(len(strips), len(self._strips))
+            for y in range(count):
+                old = self._strips[y] if y < len(self._strips) else None
+                new = strips[y] if y < len(strips) else None
+                if old is None or new is None or list(old) != list(new):
+                    self.refresh(Region(0, y, width, 1))
+                    self.lines_refreshed += 1
+            self._strips = strips
+            return
+        self._strips, self._width = strips, width
+        self.lines_refreshed += len(strips)
+        self.refresh()
+
+    def _to_strip(self, text: Text, width: int) -> Strip:
+        text = text.copy()
+        text.no_wrap = True
+        text.truncate(width, overflow="ellipsis")
+        return Strip(list(text.render(self.app.console))).adjust_cell_length(width)
+
+    def render_line(self, y: int) -> Strip:
+        strip = self._strips[y] if y < len(self._strips) else Strip([Segment(" " * self.size.width, Style())])
+        return strip.apply_style(self.rich_style)

@@ -1,0 +1,280 @@
+"""What the watchlist and the readouts show, computed from plain values (no Textual here).
+
+Every function takes numbers (NaN when unknown) and returns ``rich.text.Text`` cells, so the
+formatting is tested without an app and the widgets only place cells on screen.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from rich.text import Text
+
+from monitor.model import NEW_YORK
+
+DASH = "–"
+UP, DOWN = "green", "red"
+
+# Display names of the default symbols; a feed's SymbolInfo.name overrides them.
+KNOWN_NAMES = {
+    "^RUT": "Russell 2000",
+    "^GSPC": "S&P 500",
+    "^NDX": "Nasdaq-100",
+    "^DJI": "Dow Jones",
+    "^IXIC": "Nasdaq Comp.",
+}
+
+
+def known(value: float | None) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def price(value: float | None, decimals: int = 2) -> str:
+    return f"{value:,.{decimals}f}" if known(value) else DASH
+
+
+def signed(value: float | None, decimals: int = 2, suffix: str = "") -> str:
+    return f"{value:+,.{decimals}f}{suffix}" if known(value) else DASH
+
+
+def direction_style(value: float | None) -> str:
+    if not known(value) or value == 0:
+        return ""
+    return UP if value > 0 else DOWN
+
+
+def age(seconds: float) -> str:
+    """3 s, 12 min, 2 h 5 min, 3 d."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min"
+    if seconds < 86400:
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours:.0f} h {rest // 60:02.0f} min"
+    return f"{seconds // 86400:.0f} d"
+
+
+def ny_time(epoch: float | None, with_date: bool = False) -> str:
+    if epoch is None:
+        return DASH
+    moment = datetime.fromtimestamp(epoch, NEW_YORK)
+    return moment.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M:%S")
+
+
+# ------------------------------------------------------------------------------------------
+# Watchlist cells
+
+
+class Column(NamedTuple):
+    key: str
+    label: str
+    width: int
+    priority: int  # 0 = always shown; higher numbers are dropped first when narrow
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("symbol", "Symbol", 6, 0),
+    Column("name", "Name", 12, 9),
+    Column("last", "Last", 9, 0),
+    Column("change", "Chg", 8, 6),
+    Column("pct", "Chg%", 7, 1),
+    Column("range", "Day range", 19, 8),
+    Column("high52", "52w hi", 7, 5),
+    Column("rsi", "RSI", 4, 2),
+    Column("macd", "MACD", 6, 4),
+    Column("trend", "Trend", 11, 3),
+    Column("level", "Nearest level", 15, 2),
+    Column("fresh", "Data", 9, 1),
+)
+CELL_PADDING = 1  # DataTable's padding each side of a cell
+
+
+def columns_for_width(width: int, columns: Sequence[Column] = COLUMNS) -> list[Column]:
+    """The columns that fit in ``width`` cells, the most important first, in display order."""
+    chosen: set[str] = set()
+    used = 0
+    for column in sorted(columns, key=lambda c: c.priority):
+        need = column.width + 2 * CELL_PADDING
+        if column.priority == 0 or used + need <= width:
+            chosen.add(column.key)
+            used += need
+    return [column for column in columns if column.key in chosen]
+
+
+class RowInputs(NamedTuple):
+    """Everything one watchlist row shows, as plain values (NaN when unknown)."""
+
+    symbol: str
+    name: str
+    last: float
+    change: float
+    change_pct: float
+    day_low: float
+    day_high: float
+    high_n: float
+    rsi: float
+    macd: float
+    macd_signal: float
+    macd_cross: int
+    sma_fast: float
+    sma_slow: float
+    ma_cross: int
+    levels: tuple[tuple[float, str], ...]  # (price, label)
+    fresh: tuple[str, str]  # (text, style) from freshness()
+    decimals: int = 2
+    rsi_overbought: float = 70.0
+    rsi_oversold: float = 30.0
+
+
+def rsi_cell(rsi: float, overbought: float, oversold: float) -> Text:
+    if not known(rsi):
+        return Text(DASH, style="dim")
+    if rsi >= overbought:
+        return Text(f"{rsi:.0f}", style="bold red")
+    if rsi <= oversold:
+        return Text(f"{rsi:.0f}", style="bold green")
+    return Text(f"{rsi:.0f}")
+
+
+def macd_cell(macd: float, signal: float, cross: int) -> Text:
+    """MACD line vs its signal: "▲ bull" / "▼ bear"; a cross at this bar says "↑ x"/"↓ x"."""
+    if not (known(macd) and known(signal)):
+        return Text(DASH, style="dim")
+    if cross:
+        return Text("↑ cross" if cross > 0 else "↓ cross", style=f"bold {UP if cross > 0 else DOWN}")
+    if macd > signal:
+        return Text("▲ bull", style=UP)
+    return Text("▼ bear", style=DOWN)
+
+
+def trend_cell(last: float, fast: float, slow: float, cross: int) -> Text:
+    """Price against SMA fast/slow as arrows, then the regime: golden (fast > slow) or death.
+
+    "▲▲ golden" = above both averages, fast above slow; a cross at this bar is marked "!".
+    """
+    if not (known(last) and known(fast)):
+        return Text(DASH, style="dim")
+    text = Text()
+    for average in (fast, slow):
+        if known(average):
+            text.append("▲" if last >= average else "▼", style=UP if last >= average else DOWN)
+        else:
+            text.append("·", style="dim")
+    if known(slow):
+        golden = fast > slow
+        text.append(" golden" if golden else " death", style=UP if golden else DOWN)
+        if cross:
+            text.append("!", style="bold")
+    return text
+
+
+def nearest_level(last: float, levels: Iterable[tuple[float, str]]) -> tuple[float, str] | None:
+    if not known(last):
+        return None
+    candidates = list(levels)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda item: abs(item[0] - last))
+
+
+def level_cell(last: float, levels: Iterable[tuple[float, str]], decimals: int = 0) -> Text:
+    found = nearest_level(last, levels)
+    if found is None:
+        return Text(DASH, style="dim")
+    level, _label = found
+    distance = (last / level - 1) * 100
+    text = Text(f"{level:,.{decimals}f} ")
+    text.append(f"{distance:+.1f}%", style="bold yellow" if abs(distance) < 0.5 else "")
+    return text
+
+
+def freshness(
+    source: str,
+    *,
+    now: float,
+    last_received: float | None,
+    last_time: float | None,
+    delay_minutes: int | None,
+    stale_after: float,
+    market_open: bool,
+    feed_stale: bool = False,
+) -> tuple[str, str]:
+    """The data badge of one symbol: replay, live, delayed N min, stale N min, or waiting.
+
+    Live data is stale when the feed says so, or when the market is open and nothing arrived for
+    ``stale_after`` seconds. Delay comes from the exchange (Yahoo's exchangeDataDelayedBy).
+    """
+    if source == "replay":
+        return "replay", "cyan"
+    if last_time is None and last_received is None:
+        return "waiting", "dim"
+    seen = last_received if last_received is not None else last_time
+    quiet = now - seen if seen is not None else 0.0
+    if feed_stale or (market_open and quiet > stale_after):
+        return f"stale {age(quiet).replace(' ', '')}", "bold red"
+    if delay_minutes:
+        return f"delay {delay_minutes}m", "yellow"
+    if not market_open:
+        return "closed", "dim"
+    return "live", "green"
+
+
+def watch_cells(row: RowInputs) -> dict[str, Text]:
+    """Every watchlist cell of one row, keyed by column key."""
+    level_decimals = 0 if all(float(p).is_integer() for p, _ in row.levels) else row.decimals
+    if known(row.day_low) and known(row.day_high):
+        day_range = f"{price(row.day_low, row.decimals)}–{price(row.day_high, row.decimals)}"
+    else:
+        day_range = DASH
+    if known(row.high_n) and known(row.last) and row.high_n > 0:
+        high52 = Text(f"{(row.last / row.high_n - 1) * 100:+.1f}%")
+    else:
+        high52 = Text(DASH, style="dim")
+    move = direction_style(row.change)
+    return {
+        "symbol": Text(row.symbol, style="bold"),
+        "name": Text(row.name or KNOWN_NAMES.get(row.symbol, "")),
+        "last": Text(price(row.last, row.decimals), style="bold"),
+        "change": Text(signed(row.change, row.decimals), style=move),
+        "pct": Text(signed(row.change_pct, 2, "%"), style=move),
+        "range": Text(day_range),
+        "high52": high52,
+        "rsi": rsi_cell(row.rsi, row.rsi_overbought, row.rsi_oversold),
+        "macd": macd_cell(row.macd, row.macd_signal, row.macd_cross),
+        "trend": trend_cell(row.last, row.sma_fast, row.sma_slow, row.ma_cross),
+        "level": level_cell(row.last, row.levels, level_decimals),
+        "fresh": Text(row.fresh[0], style=row.fresh[1]),
+    }
+
+
+def row_inputs(sym: Any, config: Any, name: str, fresh: tuple[str, str], decimals: int = 2) -> RowInputs:
+    """Read a ``monitor.state.SymbolState`` (duck-typed) into plain row values."""
+    ind = sym.ind
+    nan = math.nan
+    return RowInputs(
+        symbol=sym.symbol,
+        name=name,
+        last=sym.last,
+        change=getattr(sym, "change", nan),
+        change_pct=getattr(sym, "change_pct", nan),
+        day_low=getattr(sym, "day_low", nan),
+        day_high=getattr(sym, "day_high", nan),
+        high_n=getattr(ind, "high_n", nan),
+        rsi=getattr(ind, "rsi", nan),
+        macd=getattr(ind, "macd", nan),
+        macd_signal=getattr(ind, "macd_signal", nan),
+        macd_cross=getattr(ind, "macd_cross", 0) or 0,
+        sma_fast=getattr(ind, "sma_fast", nan),
+        sma_slow=getattr(ind, "sma_slow", nan),
+        ma_cross=getattr(ind, "ma_cross", 0) or 0,
+        levels=tuple((level.price, level.label) for level in config.levels_for(sym.symbol)),
+        fresh=fresh,
+        decimals=decimals,
+        rsi_overbought=config.rules.rsi_overbought,
+        rsi_oversold=config.rules.rsi_oversold,
+    )

@@ -1,0 +1,96 @@
+"""The status bar: badge, data source and connection state, market phase with its countdown,
+and the time and age of the last tick (data time, never the UI's clock)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from rich.text import Text
+
+from monitor.model import FeedState, FeedStatus
+from widgets.lines import LinesView
+from widgets.rows import age, ny_time
+
+STATE_STYLES = {
+    FeedState.LIVE: "green",
+    FeedState.POLLING: "green",
+    FeedState.REPLAY: "cyan",
+    FeedState.DELAYED: "yellow",
+    FeedState.CONNECTING: "yellow",
+    FeedState.RECONNECTING: "bold yellow",
+    FeedState.STALE: "bold red",
+    FeedState.OFFLINE: "bold red",
+    FeedState.MARKET_CLOSED: "dim",
+    FeedState.ENDED: "bold cyan",
+}
+
+
+class StatusInputs(NamedTuple):
+    badge: str  # "DEMO · REPLAY", "REPLAY" or ""
+    source: str  # stream | poll | replay
+    feed: FeedStatus | None
+    error: str  # a feed failure to show instead of the state
+    market: Any  # monitor.market_hours.MarketStatus or None (replay)
+    last_tick: float | None  # exchange time of the newest tick
+    now: float  # the clock (wall clock live, data time in replay)
+    replay: bool
+    paused: bool = False
+
+
+def _countdown(seconds: float) -> str:
+    return age(seconds).replace(" min", "m").replace(" h ", "h ").replace(" s", "s").replace(" d", "d")
+
+
+def status_line(inputs: StatusInputs) -> Text:
+    text = Text()
+    if inputs.badge:
+        text.append(f" {inputs.badge} ", style="bold reverse")
+        text.append(" ")
+    feed = inputs.feed
+    if inputs.error:
+        text.append(f"{inputs.source}: feed error: {inputs.error}", style="bold red")
+    elif feed is None:
+        text.append(f"{inputs.source}: starting", style="yellow")
+    else:
+        if feed.state is FeedState.ENDED:
+            label = "replay ended"
+        elif feed.state is FeedState.REPLAY:
+            label = "replay paused" if inputs.paused else "replay playing"
+        else:
+            label = f"{feed.source}: {feed.state.value}"
+        text.append(label, style=STATE_STYLES.get(feed.state, ""))
+        if feed.retry_in is not None:
+            left = max(0.0, feed.retry_in - (inputs.now - feed.time))
+            text.append(f" in {_countdown(left)}", style="yellow")
+        if feed.detail and feed.state not in (FeedState.ENDED, FeedState.REPLAY):
+            text.append(f" ({feed.detail})", style="dim")
+    text.append(" │ ", style="dim")
+    if inputs.replay:
+        text.append("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
+        return text
+    market = inputs.market
+    if market is not None:
+        if market.is_open:
+            text.append("market open", style="green")
+            text.append(f", closes in {_countdown(market.next_close - inputs.now)}")
+        else:
+            label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "market closed")
+            text.append(label, style="yellow")
+            text.append(f", opens in {_countdown(market.next_open - inputs.now)}")
+        text.append(" │ ", style="dim")
+    if inputs.last_tick is None:
+        text.append("no tick yet", style="dim")
+    else:
+        text.append(f"last tick {ny_time(inputs.last_tick)} ET, {age(inputs.now - inputs.last_tick)} ago")
+    return text
+
+
+class StatusBar(LinesView):
+    """One line above the footer."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; }
+    """
+
+    def show(self, inputs: StatusInputs) -> None:
+        self.set_lines([status_line(inputs)])
