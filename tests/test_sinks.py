@@ -1,0 +1,296 @@
+"""Delivery sinks and the dispatcher, with real subprocesses and a real local HTTP server."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from monitor.config import NotifyConfig
+from monitor.errors import UserError
+from monitor.model import Alert
+from monitor.sinks import (
+    AppriseSink,
+    BellSink,
+    CommandSink,
+    DesktopSink,
+    Dispatcher,
+    SinkError,
+    build_sinks,
+    sanitize,
+)
+
+ALERT = Alert(1772463600.0, "^RUT", "level_cross", "down", 2497.12, "^RUT broke below 2,500 support at 2,497.12",
+              {"level": 2500.0, "label": "support"}, "stream")
+EVIL = Alert(1772463600.0, "^RUT", "level_cross", "down", 1.0, "x $(touch PWNED) `touch PWNED`; touch PWNED\x1b]0;title\x07 \x9b end")
+
+
+# --- terminal sinks -----------------------------------------------------------------------------
+
+
+def test_bell_writes_bel():
+    out = []
+    BellSink(out.append).deliver(ALERT)
+    assert out == ["\a"]
+
+
+def test_sanitize_removes_every_control_character():
+    assert sanitize("a\x1b]0;x\x07b\nc\x9bd\x7f") == "a ]0;x b c d"
+    assert len(sanitize("x" * 1000)) == 240
+
+
+def test_desktop_osc777_and_osc9_with_sanitized_text():
+    out = []
+    DesktopSink(out.append, "both", tmux=False).deliver(EVIL)
+    text = out[0]
+    assert text.startswith("\x1b]777;notify;market-monitor: ^RUT level cross down;x $(touch PWNED)")
+    assert "\x1b]9;x $(touch PWNED)" in text
+    # the only escape/control characters are the ones that frame the two sequences
+    assert text.count("\x1b") == 2 and text.count("\x07") == 2 and "\x9b" not in text
+
+
+def test_desktop_formats_and_tmux_passthrough():
+    out = []
+    DesktopSink(out.append, "osc9", tmux=False).deliver(ALERT)
+    assert out[-1] == "\x1b]9;^RUT broke below 2,500 support at 2,497.12\x07"
+    DesktopSink(out.append, "osc777", tmux=True).deliver(ALERT)
+    assert out[-1] == ("\x1bPtmux;\x1b\x1b]777;notify;market-monitor: ^RUT level cross down;"
+                       "^RUT broke below 2,500 support at 2,497.12\x07\x1b\\")
+    digits = Alert(0.0, "6E", "new_high", "up", 1.0, "4;2 odd message")
+    DesktopSink(out.append, "osc9", tmux=False).deliver(digits)
+    assert out[-1] == "\x1b]9;6E: 4;2 odd message\x07"  # never "9;<digit>;" (ConEmu commands)
+
+
+def test_desktop_detects_tmux_from_environment(monkeypatch):
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    assert DesktopSink(lambda s: None).tmux
+    monkeypatch.delenv("TMUX")
+    assert not DesktopSink(lambda s: None).tmux
+
+
+# --- command sink -------------------------------------------------------------------------------
+
+
+def python_command(code: str) -> str:
+    return f"{sys.executable} -c {json.dumps(code)}"
+
+
+def test_command_gets_the_alert_as_one_json_line_and_no_shell(tmp_path, monkeypatch):
+    target = tmp_path / "got.json"
+    code = f"import sys; open({str(target)!r}, 'w').write(sys.stdin.read())"
+    sink = CommandSink(python_command(code), timeout=20)
+    monkeypatch.chdir(tmp_path)  # where a shell would have created PWNED
+    sink.deliver(EVIL)
+    sink.deliver(ALERT)
+    text = target.read_text()
+    assert text.endswith("\n") and text.count("\n") == 1
+    assert json.loads(text) == ALERT.to_dict()
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_command_alert_text_never_reaches_argv(tmp_path):
+    target = tmp_path / "argv.json"
+    code = f"import sys, json; sys.stdin.read(); open({str(target)!r}, 'w').write(json.dumps(sys.argv[1:]))"
+    CommandSink(python_command(code) + " --flag 'two words'", timeout=20).deliver(EVIL)
+    assert json.loads(target.read_text()) == ["--flag", "two words"]
+
+
+def test_command_that_hangs_is_killed_and_reported(tmp_path):
+    pid_file = tmp_path / "pid"
+    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    sink = CommandSink(python_command(code), timeout=1.0)
+    with pytest.raises(SinkError, match="did not finish within 1 s and was killed"):
+        sink.deliver(ALERT)
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
+
+
+def test_command_failure_reports_status_and_last_stderr_line():
+    sink = CommandSink(python_command("import sys; sys.stderr.write('first\\nbad thing\\n'); sys.exit(3)"))
+    with pytest.raises(SinkError, match=r"exited with status 3: bad thing$"):
+        sink.deliver(ALERT)
+    with pytest.raises(SinkError, match="cannot run no-such-program-here"):
+        CommandSink("no-such-program-here --x").deliver(ALERT)
+
+
+def test_command_line_that_cannot_be_split_is_a_user_error():
+    with pytest.raises(UserError):
+        CommandSink("notify 'unclosed")
+
+
+# --- apprise against a local HTTP server ----------------------------------------------------------
+
+
+class Receiver:
+    """A 127.0.0.1 HTTP server that answers with the given statuses in turn (last one repeats)."""
+
+    def __init__(self, statuses=(200,)):
+        self.statuses = list(statuses)
+        self.requests: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": json.loads(body)})
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver_factory(monkeypatch):
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    made = []
+
+    def make(statuses=(200,)):
+        made.append(Receiver(statuses))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+def test_apprise_json_post_carries_the_alert(receiver_factory):
+    server = receiver_factory()
+    sink = AppriseSink([f"json://bob:hunter2@127.0.0.1:{server.port}/hook"], sleep=lambda s: None)
+    sink.deliver(ALERT)
+    [request] = server.requests
+    assert request["path"].startswith("/hook")
+    assert request["body"]["message"] == ALERT.message
+    assert request["body"]["title"] == "market-monitor: ^RUT level cross down"
+    assert request["headers"]["Authorization"] == "Basic " + base64.b64encode(b"bob:hunter2").decode()
+
+
+def test_apprise_retries_with_backoff_then_succeeds(receiver_factory):
+    server = receiver_factory([500, 503, 200])
+    pauses = []
+    AppriseSink([f"json://127.0.0.1:{server.port}/"], retries=3, backoff=0.5, sleep=pauses.append).deliver(ALERT)
+    assert len(server.requests) == 3 and pauses == [0.5, 1.0]
+
+
+def test_apprise_only_retries_the_url_that_failed(receiver_factory):
+    good, bad = receiver_factory([200]), receiver_factory([500])
+    sink = AppriseSink([f"json://127.0.0.1:{good.port}/", f"json://127.0.0.1:{bad.port}/"], retries=2, sleep=lambda s: None)
+    with pytest.raises(SinkError):
+        sink.deliver(ALERT)
+    assert len(good.requests) == 1 and len(bad.requests) == 3
+
+
+def test_apprise_failure_is_retried_then_reported_with_secrets_redacted(receiver_factory, caplog):
+    server = receiver_factory([500])
+    url = f"json://bob:hunter2@127.0.0.1:{server.port}/hook"
+    sink = AppriseSink([url], retries=2, sleep=lambda s: None)
+    errors = []
+    dispatcher = Dispatcher([sink], lambda name, message: errors.append((name, message)))
+    with caplog.at_level(logging.DEBUG):
+        dispatcher.submit(ALERT)
+        assert dispatcher.close(timeout=20)
+    assert len(server.requests) == 3
+    assert errors == [("apprise", f"could not deliver to json://***@127.0.0.1:{server.port}/hook after 3 attempts")]
+    assert "hunter2" not in caplog.text and "hunter2" not in str(errors)
+
+
+def test_apprise_bad_url_is_a_user_error_without_the_secret():
+    with pytest.raises(UserError) as info:
+        AppriseSink(["nosuchscheme://user:hunter2@example.org/"])
+    assert "hunter2" not in str(info.value)
+
+
+# --- dispatcher ---------------------------------------------------------------------------------
+
+
+class Recorder:
+    def __init__(self, name="rec", fail=False, gate: threading.Event | None = None):
+        self.name, self.fail, self.gate = name, fail, gate
+        self.got: list[Alert] = []
+
+    def deliver(self, alert):
+        if self.gate is not None:
+            self.gate.wait(10)
+        if self.fail:
+            raise RuntimeError("broken token=abc123")
+        self.got.append(alert)
+
+
+def test_one_failing_sink_never_stops_the_others():
+    good, bad = Recorder("good"), Recorder("bad", fail=True)
+    errors = []
+    dispatcher = Dispatcher([bad, good], lambda name, message: errors.append((name, message)))
+    for _ in range(5):
+        dispatcher.submit(ALERT)
+    assert dispatcher.close(timeout=10)
+    assert len(good.got) == 5
+    assert errors == [("bad", "RuntimeError: broken token=***")] * 5 and dispatcher.errors == 5
+
+
+def test_submit_never_blocks_on_a_slow_sink_and_a_full_queue_is_reported():
+    gate = threading.Event()
+    slow, fast = Recorder("slow", gate=gate), Recorder("fast")
+    errors = []
+    dispatcher = Dispatcher([slow, fast], lambda name, message: errors.append(name), queue_size=2)
+    for count in range(1, 7):
+        started = time.monotonic()
+        dispatcher.submit(ALERT)
+        assert time.monotonic() - started < 0.5
+        while len(fast.got) < count and time.monotonic() - started < 5:
+            time.sleep(0.001)  # the fast sink keeps up; only the slow one's queue fills
+    gate.set()
+    assert dispatcher.close(timeout=10)
+    assert len(fast.got) == 6
+    assert 2 <= len(slow.got) <= 3 and errors == ["slow"] * (6 - len(slow.got))
+
+
+def test_close_gives_up_after_timeout_when_a_sink_hangs():
+    gate = threading.Event()
+    dispatcher = Dispatcher([Recorder("stuck", gate=gate)])
+    dispatcher.submit(ALERT)
+    assert dispatcher.close(timeout=0.2) is False
+    gate.set()
+
+
+def test_on_error_that_raises_does_not_kill_the_worker():
+    def explode(name, message):
+        raise ValueError("ui gone")
+
+    good = Recorder("good")
+    dispatcher = Dispatcher([Recorder("bad", fail=True), good], explode)
+    dispatcher.submit(ALERT)
+    dispatcher.submit(ALERT)
+    assert dispatcher.close(timeout=10) and len(good.got) == 2
+
+
+# --- building from [notify] ---------------------------------------------------------------------
+
+
+def test_build_sinks_from_notify_config(receiver_factory):
+    writes = []
+    assert [s.name for s in build_sinks(NotifyConfig(), writes.append)] == ["bell"]
+    assert build_sinks(NotifyConfig(), None) == []  # no terminal: no bell
+    server = receiver_factory()
+    notify = NotifyConfig(bell=False, desktop=True, desktop_format="both", command="true", command_timeout=3,
+                          urls=(f"json://127.0.0.1:{server.port}/",))
+    sinks = build_sinks(notify, writes.append)
+    assert [s.name for s in sinks] == ["desktop", "command", "apprise"]
+    assert sinks[0].format == "both" and sinks[1].argv == ["true"] and sinks[1].timeout == 3
