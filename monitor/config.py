@@ -559,18 +559,22 @@ def check_config_text(text: str, path: str) -> tuple[Config | None, list[str]]:
     return config, problems.items
 
 
+def read_config_text(path: Path) -> str:
+    """The file's text; a missing or unreadable file is a one-line UserError."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read config file: {exc}") from None
+
+
 def load_config(path: str | Path | None) -> Config:
     """Load ``path`` (None or a missing default file gives the defaults). Raises UserError."""
     if path is None:
         return Config()
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read config file: {exc}") from None
-    config, problems = check_config_text(text, str(path))
+    config, problems = check_config_text(read_config_text(path), str(path))
     if problems or config is None:
         extra = f" (and {len(problems) - 1} more problem(s); run 'market-monitor config check')" if len(problems) > 1 else ""
         raise UserError(problems[0] + extra)

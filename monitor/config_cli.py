@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from monitor.config import check_config_text
+from monitor.config import check_config_text, read_config_text
 from monitor.config_store import DEFAULT_CONFIG_TEXT, atomic_write_text, config_to_toml
 from monitor.errors import UserError
 from monitor.paths import config_path, load_effective_config
@@ -50,13 +50,7 @@ def config_init(path: Path, *, force: bool = False) -> int:
 
 def config_check(path: Path) -> int:
     """Print every problem (``file:line: key: what``), exit 2 if any; else ``file: ok``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read config file: {exc}") from None
-    _, problems = check_config_text(text, str(path))
+    _, problems = check_config_text(read_config_text(path), str(path))
     if not problems:
         print(f"{path}: ok")
         return 0

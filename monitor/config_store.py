@@ -25,6 +25,7 @@ from monitor.config import (
     RULES,
     check_config_text,
     format_duration,
+    read_config_text,
 )
 from monitor.errors import UserError
 from monitor.redact import redact
@@ -160,12 +161,7 @@ def _fsync_dir(folder: Path) -> None:
 def load_document(path: str | Path) -> tomlkit.TOMLDocument:
     """The file as a tomlkit document (the commented default when it does not exist yet)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = DEFAULT_CONFIG_TEXT
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read config file: {exc}") from None
+    text = read_config_text(path) if path.exists() else DEFAULT_CONFIG_TEXT
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as exc:
