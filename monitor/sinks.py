@@ -315,3 +315,58 @@ def terminal_writer() -> Write | None:
             tty.flush()
 
     return write
+
+
+class Delivery:
+    """What the live runner, the app and ``replay --notify`` do with fired alerts, in one place:
+    the policy gate decides, the history records (live runs only: pass ``history=None`` for
+    replays), the dispatcher delivers to the ``[notify]`` sinks off the caller's thread."""
+
+    def __init__(
+        self,
+        config,
+        *,
+        terminal_write: Write | None = None,
+        history=None,
+        on_error: OnError | None = None,
+        clock: Callable[[], float] = time.time,
+        sinks: Iterable[Sink] | None = None,
+    ) -> None:
+        from monitor.policy import AlertGate
+
+        self.gate = AlertGate(config, clock)
+        self.history = history
+        self.on_error = on_error
+        self.terminal_write = terminal_write
+        self._notify = config.notify
+        self.dispatcher = Dispatcher(build_sinks(config.notify, terminal_write) if sinks is None else sinks, on_error)
+
+    def handle(self, alerts: Iterable[Alert]) -> list[Alert]:
+        """Deliver the alerts the policy lets through; returns those."""
+        delivered = [alert for alert in alerts if self.gate.allow(alert)]
+        for alert in delivered:
+            if self.history is not None:
+                try:
+                    self.history.append(alert)
+                except OSError as exc:
+                    self._history_failed(exc)
+            self.dispatcher.submit(alert)
+        return delivered
+
+    def _history_failed(self, exc: OSError) -> None:
+        message = redact(f"cannot write the alert history: {exc.strerror or exc}")
+        log.warning(message)
+        if self.on_error is not None:
+            self.on_error("history", message)
+
+    def reconfigure(self, config) -> None:
+        """New policies; new sinks if ``[notify]`` changed (the old ones finish in the background)."""
+        self.gate.reconfigure(config)
+        if config.notify != self._notify:
+            sinks = build_sinks(config.notify, self.terminal_write)  # may raise UserError: keep the old ones
+            old, self.dispatcher = self.dispatcher, Dispatcher(sinks, self.on_error)
+            self._notify = config.notify
+            old.close(timeout=0)
+
+    def close(self, timeout: float = 5.0) -> bool:
+        return self.dispatcher.close(timeout)

@@ -21,6 +21,7 @@ from monitor.sinks import (
     BellSink,
     CommandSink,
     DesktopSink,
+    Delivery,
     Dispatcher,
     SinkError,
     build_sinks,
@@ -294,3 +295,55 @@ def test_build_sinks_from_notify_config(receiver_factory):
     sinks = build_sinks(notify, writes.append)
     assert [s.name for s in sinks] == ["desktop", "command", "apprise"]
     assert sinks[0].format == "both" and sinks[1].argv == ["true"] and sinks[1].timeout == 3
+
+
+# --- the whole delivery path ----------------------------------------------------------------------
+
+
+def test_delivery_gates_records_and_dispatches(tmp_path):
+    from dataclasses import replace
+
+    from monitor.config import AlertPolicy, Config
+    from monitor.history import AlertHistory
+
+    sink = Recorder("rec")
+    history = AlertHistory(tmp_path / "alerts.jsonl")
+    config = Config(alerts={"level_cross": AlertPolicy(frequency="once")})
+    delivery = Delivery(config, history=history, sinks=[sink])
+    later = replace(ALERT, time=ALERT.time + 60)
+    assert delivery.handle([ALERT, later]) == [ALERT]
+    delivery.reconfigure(Config())  # every_time now; same notify: same sinks
+    assert delivery.handle([later]) == [later]
+    assert delivery.close(timeout=10)
+    assert sink.got == [ALERT, later]
+    assert [a.time for a in history.read()] == [ALERT.time, later.time]
+
+
+def test_delivery_without_history_and_a_broken_history_is_reported(tmp_path):
+    from monitor.config import Config
+    from monitor.history import AlertHistory
+
+    sink = Recorder("rec")
+    replay = Delivery(Config(), sinks=[sink])  # replay --notify: nothing recorded
+    assert replay.handle([ALERT]) == [ALERT] and replay.close(timeout=10)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    errors = []
+    delivery = Delivery(Config(), history=AlertHistory(blocker / "alerts.jsonl"), sinks=[sink],
+                        on_error=lambda name, message: errors.append(name))
+    assert delivery.handle([ALERT]) == [ALERT]  # still delivered
+    assert delivery.close(timeout=10) and errors == ["history"] and len(sink.got) == 2
+
+
+def test_delivery_rebuilds_sinks_when_notify_changes(monkeypatch):
+    from monitor.config import Config
+
+    monkeypatch.delenv("TMUX", raising=False)
+    out = []
+    delivery = Delivery(Config(), terminal_write=out.append)
+    assert [s.name for s in delivery.dispatcher.sinks] == ["bell"]
+    delivery.reconfigure(Config(notify=NotifyConfig(bell=False, desktop=True)))
+    assert [s.name for s in delivery.dispatcher.sinks] == ["desktop"]
+    delivery.handle([ALERT])
+    assert delivery.close(timeout=10)
+    assert out == ["\x1b]9;^RUT broke below 2,500 support at 2,497.12\x07"]
