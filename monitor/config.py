@@ -135,14 +135,19 @@ class Problems:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.key_lines = key_lines(text.splitlines())
-        self.items: list[str] = []
+        self.located: list[tuple[int, str]] = []
 
     def add(self, key: str, message: str) -> None:
         from monitor.redact import redact
 
         line = line_of_key(self.key_lines, key)
         where = f"{self.path}:{line}" if line else self.path
-        self.items.append(redact(f"{where}: {key}: {message}"))
+        self.located.append((line or 0, redact(f"{where}: {key}: {message}")))
+
+    @property
+    def items(self) -> list[str]:
+        """The problems in file order (those without a line first)."""
+        return [text for _, text in sorted(self.located, key=lambda item: item[0])]
 
 
 _BARE_KEY = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"

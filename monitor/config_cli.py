@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -54,13 +53,6 @@ def config_check(path: Path) -> int:
     if not problems:
         print(f"{path}: ok")
         return 0
-    prefix = len(str(path))
-    for problem in sorted(problems, key=lambda text: _line_number(text[prefix:])):
+    for problem in problems:
         print(problem)
     return 2
-
-
-def _line_number(located: str) -> int:
-    """``:12: key: ...`` -> 12 (0 when the problem has no line)."""
-    match = re.match(r"^:(\d+): ", located)
-    return int(match.group(1)) if match else 0
