@@ -1,0 +1,296 @@
+"""History at start: two years of daily bars and the current session's 1-minute bars per symbol.
+
+Bars come from yfinance (``Ticker.history``) and are kept in the cache dir as the same CSV files
+``market-monitor replay`` reads, so a restart is instant and works while Yahoo is down. Each
+start tops the cache up: the daily file re-takes its last few sessions (Yahoo revises them)
+instead of two years. A corrupt cache file is discarded with a warning. Nothing here raises:
+a failed download leaves whatever the cache had.
+
+The bars become ticks through ``monitor.replay`` (the same four ticks per bar as a replay), and
+the runner applies them to ``MarketState`` with the alerts discarded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from monitor.errors import UserError
+from monitor.market_hours import REGULAR_OPEN, MarketClock, ny_epoch, session_close
+from monitor.model import NEW_YORK, SymbolInfo
+
+log = logging.getLogger("monitor.feeds.backfill")
+
+DAILY_PERIOD = "2y"
+KEEP_DAILY = 600  # sessions kept in the cache (two years is ~504)
+REFETCH_DAYS = 7  # a top-up re-takes this many calendar days
+INFO_MAX_AGE = 86400.0
+
+Row = tuple  # (bar time, open, high, low, close, volume or None), as in monitor.replay.Series
+
+
+@dataclass
+class BackfillResult:
+    """What a backfill produced: replay ``Series`` (daily, then intraday), symbol infos and
+    the problems met (one line each, for the status line)."""
+
+    series: list = field(default_factory=list)
+    infos: list[SymbolInfo] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def batches(self, before: dict[str, float] | None = None):
+        """Tick batches in time order; a symbol's ticks at or after ``before[symbol]`` (its
+        first live tick) are left out so history never overwrites live prices."""
+        from monitor.replay import replay_batches
+
+        for batch in replay_batches(self.series):
+            if before:
+                batch = [t for t in batch if t.time < before.get(t.symbol, math.inf)]
+                if not batch:
+                    continue
+            yield batch
+
+
+class Backfill:
+    """Loads and tops up the cached history of ``symbols``. ``session`` is yfinance's seam;
+    ``fetch`` replaces the download itself: ``fetch(symbol, **history_kwargs) -> DataFrame``."""
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        *,
+        cache: Path | None = None,
+        session=None,
+        clock: Callable[[], float] = time.time,
+        fetch: Callable[..., object] | None = None,
+        fetch_info: Callable[[str], dict] | None = None,
+        offline: bool = False,
+    ) -> None:
+        if cache is None:
+            from monitor.paths import cache_dir
+
+            cache = cache_dir() / "history"
+        self.symbols = list(dict.fromkeys(symbols))
+        self.cache = cache
+        self.session = session
+        self.clock = clock
+        self.market = MarketClock(clock)
+        self._fetch = fetch or self._yf_history
+        self._fetch_info = fetch_info or self._yf_info
+        self.offline = offline  # cache only (tests, and a quick restart path)
+
+    # ------------------------------------------------------------------ the whole job
+
+    def load(self) -> BackfillResult:
+        """Blocking: run it in a worker thread."""
+        from monitor.feeds.live import quiet_yfinance
+
+        quiet_yfinance()
+        result = BackfillResult()
+        intraday = []
+        for symbol in self.symbols:
+            try:
+                daily, minutes = self._daily(symbol, result), self._minutes(symbol, result)
+            except Exception as exc:  # one symbol's trouble never stops the others
+                result.problems.append(f"{symbol}: backfill failed: {exc}")
+                continue
+            if daily is not None:
+                result.series.append(daily)
+            if minutes is not None:
+                intraday.append(minutes)
+            info = self._info(symbol, result)
+            if info is not None:
+                result.infos.append(info)
+        result.series.extend(intraday)
+        for problem in result.problems:
+            log.warning("%s", problem)
+        return result
+
+    # ------------------------------------------------------------------ daily bars
+
+    def _daily(self, symbol: str, result: BackfillResult):
+        path = self._path(symbol, "1d")
+        rows = self._read(path, symbol, result)
+        now = self.clock()
+        if not self.offline and not self._daily_fresh(rows, now):
+            if rows:
+                start = datetime.fromtimestamp(rows[-1][0], NEW_YORK).date() - timedelta(days=REFETCH_DAYS)
+                fetched = self._download(symbol, result, start=start.isoformat(), interval="1d")
+            else:
+                fetched = self._download(symbol, result, period=DAILY_PERIOD, interval="1d")
+            if fetched is not None:
+                # Only sessions that have closed (the cache must never hold a forming bar);
+                # the session in progress comes from the 1-minute bars.
+                fresh = [r for r in _daily_rows(fetched) if session_close(_ny_date(r[0])) <= now]
+                rows = _merge(rows, fresh)[-KEEP_DAILY:]
+                self._write(path, rows, daily=True)
+        return self._series(symbol, path, "daily", rows)
+
+    def _daily_fresh(self, rows: list[Row], now: float) -> bool:
+        """The cache already holds the last session that has closed."""
+        if not rows:
+            return False
+        day = _ny_date(now)
+        while not (self.market.is_session(day) and session_close(day) <= now):
+            day -= timedelta(days=1)
+        return _ny_date(rows[-1][0]) >= day
+
+    # ------------------------------------------------------------------ 1-minute bars
+
+    def _minutes(self, symbol: str, result: BackfillResult):
+        """The 1-minute bars of the session in progress (None outside one)."""
+        now = self.clock()
+        day = _ny_date(now)
+        opens = ny_epoch(day, REGULAR_OPEN)
+        if not (self.market.is_session(day) and opens <= now < session_close(day)):
+            return None
+        path = self._path(symbol, "1m")
+        rows = [r for r in self._read(path, symbol, result) if r[0] >= opens]
+        if not self.offline:
+            fetched = self._download(symbol, result, period="1d", interval="1m")
+            if fetched is not None:
+                rows = _merge(rows, [r for r in _minute_rows(fetched) if opens <= r[0] < now])
+                self._write(path, rows, daily=False)
+        return self._series(symbol, path, "intraday", rows)
+
+    # ------------------------------------------------------------------ symbol info
+
+    def _info(self, symbol: str, result: BackfillResult) -> SymbolInfo | None:
+        """Name and exchange delay, from Ticker.info once a day (cached)."""
+        path = self._path(symbol, "info").with_suffix(".json")
+        cached = None
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            fresh = self.clock() - float(cached["fetched"]) < INFO_MAX_AGE
+        except (OSError, ValueError, KeyError, TypeError):
+            cached, fresh = None, False
+        if not fresh and not self.offline:
+            try:
+                info = self._fetch_info(symbol) or {}
+                delay = info.get("exchangeDataDelayedBy")
+                cached = {
+                    "fetched": self.clock(),
+                    "name": str(info.get("shortName") or info.get("longName") or ""),
+                    "delay": int(delay) if isinstance(delay, (int, float)) else None,
+                    "price_hint": int(info.get("priceHint") or 2),
+                }
+                _atomic_write(path, json.dumps(cached))
+            except Exception as exc:
+                result.problems.append(f"{symbol}: no symbol info ({type(exc).__name__})")
+        if not cached:
+            return None
+        return SymbolInfo(symbol, cached.get("name", ""), cached.get("delay"), cached.get("price_hint", 2))
+
+    # ------------------------------------------------------------------ yfinance and files
+
+    def _download(self, symbol: str, result: BackfillResult, **kwargs):
+        """Rows-ready DataFrame or None (reason noted)."""
+        try:
+            frame = self._fetch(symbol, **kwargs)
+        except Exception as exc:  # YFRateLimitError, network, parse errors
+            result.problems.append(f"{symbol}: {kwargs.get('interval')} download failed: {type(exc).__name__}: {exc}"[:200])
+            return None
+        if frame is None or getattr(frame, "empty", True):
+            result.problems.append(f"{symbol}: no {kwargs.get('interval')} data from Yahoo")
+            return None
+        return frame
+
+    def _yf_history(self, symbol: str, **kwargs):
+        import yfinance as yf
+
+        return yf.Ticker(symbol, session=self.session).history(auto_adjust=False, actions=False, **kwargs)
+
+    def _yf_info(self, symbol: str) -> dict:
+        import yfinance as yf
+
+        return yf.Ticker(symbol, session=self.session).info
+
+    def _path(self, symbol: str, kind: str) -> Path:
+        safe = re.sub(r"[^A-Za-z0-9._=-]", "_", symbol)
+        return self.cache / f"{safe}-{kind}.csv"
+
+    def _read(self, path: Path, symbol: str, result: BackfillResult) -> list[Row]:
+        if not path.exists():
+            return []
+        from monitor.replay import load_series
+
+        try:
+            return list(load_series(path, symbol).rows)
+        except UserError as exc:
+            result.problems.append(f"discarded corrupt cache file ({exc})")
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            return []
+
+    def _write(self, path: Path, rows: list[Row], *, daily: bool) -> None:
+        lines = ["date,open,high,low,close,volume" if daily else "timestamp,open,high,low,close,volume"]
+        for t, o, h, l, c, v in rows:
+            stamp = _ny_date(t).isoformat() if daily else datetime.fromtimestamp(t, NEW_YORK).isoformat()
+            lines.append(f"{stamp},{o!r},{h!r},{l!r},{c!r},{'' if v is None else repr(v)}")
+        try:
+            _atomic_write(path, "\n".join(lines) + "\n")
+        except OSError as exc:
+            log.warning("history cache not written: %s", exc)
+
+    def _series(self, symbol: str, path: Path, kind: str, rows: list[Row]):
+        if not rows:
+            return None
+        from monitor.replay import DAILY_OFFSETS, Series
+
+        offsets = DAILY_OFFSETS if kind == "daily" else (0.0, 15.0, 30.0, 45.0)
+        return Series(symbol, path, kind, rows, offsets)
+
+
+# -------------------------------------------------------------------------------------------- helpers
+
+
+def _ny_date(epoch: float) -> date:
+    return datetime.fromtimestamp(epoch, NEW_YORK).date()
+
+
+def _frame_rows(frame) -> list[tuple]:
+    """(Timestamp, open, high, low, close, volume|None) for each complete row of a history frame."""
+    rows = []
+    volumes = frame["Volume"] if "Volume" in frame else None
+    for i, (stamp, o, h, l, c) in enumerate(
+        zip(frame.index, frame["Open"], frame["High"], frame["Low"], frame["Close"])
+    ):
+        o, h, l, c = float(o), float(h), float(l), float(c)
+        if not all(math.isfinite(v) and v > 0 for v in (o, h, l, c)):
+            continue
+        values = (o, max(o, h, l, c), min(o, h, l, c), c)  # Yahoo's extremes can miss the close
+        volume = float(volumes.iloc[i]) if volumes is not None else math.nan
+        rows.append((stamp, *values, volume if math.isfinite(volume) and volume > 0 else None))
+    return rows
+
+
+def _daily_rows(frame) -> list[Row]:
+    return [(ny_epoch(stamp.date(), REGULAR_OPEN), o, h, l, c, v) for stamp, o, h, l, c, v in _frame_rows(frame)]
+
+
+def _minute_rows(frame) -> list[Row]:
+    return [(stamp.timestamp(), o, h, l, c, v) for stamp, o, h, l, c, v in _frame_rows(frame)]
+
+
+def _merge(old: list[Row], new: list[Row]) -> list[Row]:
+    """Old rows overwritten by new ones with the same bar time, in time order."""
+    merged = {row[0]: row for row in old}
+    merged.update({row[0]: row for row in new})
+    return [merged[t] for t in sorted(merged)]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
