@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from monitor.config import check_config_text, read_config_text
-from monitor.config_store import DEFAULT_CONFIG_TEXT, atomic_write_text, config_to_toml
+from monitor.config_store import CONFIG_MODE, DEFAULT_CONFIG_TEXT, atomic_write_text, config_to_toml
 from monitor.errors import UserError
 from monitor.paths import config_path, load_effective_config
 
@@ -42,7 +42,7 @@ def config_init(path: Path, *, force: bool = False) -> int:
         raise UserError(f"{path}: already exists (use --force to overwrite it)")
     if path.exists() and path.is_dir():
         raise UserError(f"{path}: is a folder")
-    atomic_write_text(path, DEFAULT_CONFIG_TEXT)
+    atomic_write_text(path, DEFAULT_CONFIG_TEXT, mode=CONFIG_MODE)
     print(f"wrote {path}")
     return 0
 

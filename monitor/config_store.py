@@ -102,21 +102,24 @@ _write_lock = threading.Lock()
 # Atomic writes
 
 
-def atomic_write_text(path: str | Path, text: str, *, validate: bool = True) -> None:
+def atomic_write_text(path: str | Path, text: str, *, validate: bool = True, mode: int | None = None) -> None:
     """Replace ``path`` with ``text`` atomically: temp file in the same folder, fsync, rename.
 
-    The new text must pass config validation first (``validate``); the file keeps its mode
-    (0600 for a new one). On any failure the old file is untouched and ``UserError`` says why.
+    The new text must pass config validation first (``validate``). The file keeps its mode
+    unless ``mode`` is given (0600 for a new one); a symlinked config (dotfile managers) stays a
+    symlink: its target is replaced. On any failure the old file is untouched and ``UserError``
+    says why.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path))
     if validate:
         _, problems = check_config_text(text, str(path))
         if problems:
             raise UserError(f"not saved, the new config would be invalid: {problems[0]}")
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = CONFIG_MODE
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = CONFIG_MODE
     with _write_lock:
         temp_name = None
         try:

@@ -26,8 +26,10 @@ def test_init_writes_a_private_commented_default_and_refuses_to_overwrite(tmp_pa
     code, _, err = run(capsys, "config", "init", str(path))
     assert code == 2 and "already exists" in err and "--force" in err
     assert path.read_text() == "# mine\n"
+    path.chmod(0o644)
     code, _, _ = run(capsys, "config", "init", str(path), "--force")
     assert code == 0 and "# mine" not in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_init_without_path_uses_the_path_in_use(capsys):

@@ -153,3 +153,14 @@ def test_config_to_toml_round_trips_the_defaults(tmp_path):
     assert replace(load_config(path), path=None) == Config()
     path.write_text(DEFAULT_CONFIG_TEXT)
     assert replace(load_config(path), path=None) == Config()
+
+
+def test_a_symlinked_config_stays_a_symlink(tmp_path):
+    real = tmp_path / "dotfiles" / "config.toml"
+    real.parent.mkdir()
+    real.write_text(USER_FILE)
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    save_symbols(link, ["^NDX"])
+    assert link.is_symlink() and load_config(link).symbols == ("^NDX",)
+    assert "# my monitor" in real.read_text()
