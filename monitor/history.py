@@ -42,13 +42,27 @@ class AlertHistory:
         self.max_bytes = max_bytes
         self.backups = backups
         self.problems: list[str] = []  # "file:line: ..." for each corrupt line met (shown by the app)
+        self.last_error: str | None = None  # why the last append failed, None after a success
         self._warned: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
 
     # --- writing -----------------------------------------------------------------------------
 
-    def append(self, alert: Alert) -> None:
-        """Add one alert. Raises OSError if the disk refuses (the caller shows it)."""
+    def append(self, alert: Alert) -> bool:
+        """Add one alert. Never raises: if the disk refuses (full, read-only), the error is
+        logged once, kept in ``last_error`` and False returned, and the monitor goes on."""
+        try:
+            self._append(alert)
+        except OSError as exc:
+            message = f"{self.path}: cannot record the alert: {exc.strerror or exc}"
+            if message != self.last_error:
+                log.warning(message)
+            self.last_error = message
+            return False
+        self.last_error = None
+        return True
+
+    def _append(self, alert: Alert) -> None:
         line = (alert.to_json() + "\n").encode("utf-8")
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -259,6 +259,8 @@ class Dispatcher:
             except queue.Full:
                 self._report(worker.sink, "too many alerts waiting: one was dropped")
 
+    deliver = submit  # the name the engine's replay --notify uses
+
     def _report(self, sink: Sink, message: str) -> None:
         message = redact(" ".join(message.split()))
         self.errors += 1
@@ -345,19 +347,10 @@ class Delivery:
         """Deliver the alerts the policy lets through; returns those."""
         delivered = [alert for alert in alerts if self.gate.allow(alert)]
         for alert in delivered:
-            if self.history is not None:
-                try:
-                    self.history.append(alert)
-                except OSError as exc:
-                    self._history_failed(exc)
+            if self.history is not None and not self.history.append(alert) and self.on_error is not None:
+                self.on_error("history", redact(self.history.last_error or "cannot record the alert"))
             self.dispatcher.submit(alert)
         return delivered
-
-    def _history_failed(self, exc: OSError) -> None:
-        message = redact(f"cannot write the alert history: {exc.strerror or exc}")
-        log.warning(message)
-        if self.on_error is not None:
-            self.on_error("history", message)
 
     def reconfigure(self, config) -> None:
         """New policies; new sinks if ``[notify]`` changed (the old ones finish in the background)."""

@@ -106,3 +106,15 @@ def test_alerts_command_with_no_history(capsys):
     assert main(["alerts"]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and "no alerts recorded" in captured.err
+
+
+def test_a_refused_write_is_reported_not_raised(tmp_path, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    history = AlertHistory(blocker / "alerts.jsonl")  # its folder cannot be created
+    with caplog.at_level(logging.WARNING, logger="monitor.history"):
+        assert history.append(alert(1)) is False
+        assert history.append(alert(2)) is False
+    assert len(caplog.records) == 1 and "cannot record the alert" in history.last_error
+    good = AlertHistory(tmp_path / "ok.jsonl")
+    assert good.append(alert(1)) is True and good.last_error is None
