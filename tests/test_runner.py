@@ -1,0 +1,137 @@
+"""The live headless runner: stream ticks crossing levels become alert JSON lines; history first;
+SIGTERM ends a real ``market-monitor --headless`` process with exit 0."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime, time as dtime, timedelta
+from pathlib import Path
+
+import pytest
+from fakes.stream_server import FakeStreamer, wait_until
+
+from monitor.config import Config, Level
+from monitor.feeds.backfill import BackfillResult
+from monitor.feeds.live import Backoff
+from monitor.feeds.yahoo_stream import YahooStreamFeed
+from monitor.history import AlertHistory
+from monitor.model import NEW_YORK
+from monitor.replay import DAILY_OFFSETS, Series
+from monitor.runner import LiveRunner
+from monitor.sinks import Delivery
+
+CONFIG = Config(symbols=("^RUT", "^GSPC"), levels=(Level("^RUT", 2500.0, "support"),))
+
+
+class Market:
+    def is_open(self, now=None) -> bool:
+        return True
+
+
+class SlowHistory:
+    """A backfill stand-in: ``days`` of ^RUT daily bars around 2400, delivered after ``delay``."""
+
+    def __init__(self, delay: float = 0.0, days: int = 5) -> None:
+        self.delay = delay
+        self.days = days
+
+    def load(self) -> BackfillResult:
+        time.sleep(self.delay)
+        today = date.today()
+        rows = []
+        for back in range(self.days, 0, -1):
+            day = today - timedelta(days=back)
+            opens = datetime.combine(day, dtime(9, 30), NEW_YORK).timestamp()
+            # Each bar crosses 2500 twice: history must never produce alerts.
+            rows.append((opens, 2400.0, 2600.0, 2390.0, 2400.0, None))
+        return BackfillResult(series=[Series("^RUT", Path("history"), "daily", rows, DAILY_OFFSETS)])
+
+
+def make_runner(server, tmp_path, backfill=None, **kwargs):
+    feed = YahooStreamFeed(
+        ["^RUT", "^GSPC"], server.url, market=Market(), backoff=Backoff(0.05, 0.1), ping_interval=None
+    )
+    history = AlertHistory(tmp_path / "alerts.jsonl")
+    delivery = Delivery(CONFIG, history=history, sinks=[])
+    out, err = io.StringIO(), io.StringIO()
+    runner = LiveRunner(CONFIG, feed, delivery, backfill=backfill, out=out, err=err, market=Market(), **kwargs)
+    return runner, out, err, history
+
+
+def alerts_of(out: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+async def test_stream_ticks_crossing_a_level_print_alert_json(tmp_path):
+    async with FakeStreamer() as server:
+        runner, out, err, history = make_runner(server, tmp_path, backfill=SlowHistory(delay=0.3), commit_every=0.05)
+        task = asyncio.create_task(runner.run())
+        await server.wait_subscribed(0)
+        await server.send_price("^RUT", 2510.0)  # held until the history (2400, below) is in
+        await wait_until(lambda: alerts_of(out))
+        [alert] = alerts_of(out)
+        assert (alert["rule"], alert["direction"], alert["level"]) == ("level_cross", "up", 2500.0)
+        assert alert["source"] == "stream" and alert["stale"] is False
+        await server.send_price("^RUT", 2480.0, when=time.time() - 300)  # exchange time 5 min old
+        await wait_until(lambda: len(alerts_of(out)) == 2)
+        late = alerts_of(out)[1]
+        assert late["direction"] == "down" and late["stale"] is True
+        runner.stop.set()
+        assert await asyncio.wait_for(task, 5) == 0
+    assert sorted(a.direction for a in history.recent(10)) == ["down", "up"]
+    log = err.getvalue()
+    assert "backfill:" in log and "stream: live" in log and "stopped: 2 alert(s)" in log
+
+
+async def test_slow_backfill_never_blocks_live_ticks(tmp_path):
+    async with FakeStreamer() as server:
+        runner, out, err, _ = make_runner(server, tmp_path, backfill=SlowHistory(delay=5.0), backfill_timeout=0.2)
+        task = asyncio.create_task(runner.run())
+        await server.wait_subscribed(0)
+        await server.send_price("^RUT", 2490.0)
+        await server.send_price("^RUT", 2520.0)
+        await wait_until(lambda: alerts_of(out), timeout=3)
+        assert alerts_of(out)[0]["direction"] == "up"
+        assert "going on without it" in err.getvalue()
+        runner.stop.set()
+        assert await asyncio.wait_for(task, 5) == 0
+
+
+def test_headless_process_prints_alerts_and_exits_0_on_sigterm(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('symbols = ["^RUT"]\n\n[[levels]]\nsymbol = "^RUT"\nprice = 2500\nlabel = "support"\n')
+    env = dict(os.environ, MARKET_MONITOR_BACKFILL="off", PYTHONUNBUFFERED="1")
+    exe = Path(sys.executable).with_name("market-monitor")
+
+    async def scenario():
+        async with FakeStreamer() as server:
+            proc = await asyncio.create_subprocess_exec(
+                str(exe), "--headless", "--source", "yahoo-stream", "--stream-url", server.url, "--config", str(config),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            )
+            try:
+                await server.wait_subscribed(0, timeout=20)
+                assert server.subscribes(0)[0] == ["^RUT"]
+                await server.send_price("^RUT", 2480.0)
+                await server.send_price("^RUT", 2530.0)
+                line = await asyncio.wait_for(proc.stdout.readline(), 10)
+                proc.send_signal(signal.SIGTERM)
+                code = await asyncio.wait_for(proc.wait(), 10)
+            finally:
+                if proc.returncode is None:
+                    proc.kill()
+            return line, code, (await proc.stderr.read()).decode()
+
+    line, code, err = asyncio.run(scenario())
+    assert code == 0, err
+    alert = json.loads(line)
+    assert (alert["symbol"], alert["rule"], alert["direction"], alert["source"]) == ("^RUT", "level_cross", "up", "stream")
+    assert "stream: " in err and "stopped" in err
+    assert "Traceback" not in err
