@@ -118,6 +118,7 @@ class CommandSink:
             raise UserError(f"notify.command: cannot split the command line: {exc}") from None
         if not self.argv:
             raise UserError("notify.command: empty command")
+        self.argv[0] = os.path.expanduser(self.argv[0])  # "~/bin/x" works; no other shell features
         self.timeout = timeout
 
     def deliver(self, alert: Alert) -> None:

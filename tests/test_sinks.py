@@ -121,6 +121,11 @@ def test_command_failure_reports_status_and_last_stderr_line():
         CommandSink("no-such-program-here --x").deliver(ALERT)
 
 
+def test_command_program_may_start_with_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert CommandSink("~/bin/alert --x ~/not-expanded").argv == [str(tmp_path / "bin/alert"), "--x", "~/not-expanded"]
+
+
 def test_command_line_that_cannot_be_split_is_a_user_error():
     with pytest.raises(UserError):
         CommandSink("notify 'unclosed")
