@@ -19,7 +19,10 @@ def run_config_command(args: argparse.Namespace) -> int:
     if action == "check":
         return config_check(_target(args))
     if action == "show":
-        print(config_to_toml(load_effective_config(args.config)), end="")
+        config = load_effective_config(args.config)
+        source = config.path or f"defaults ({config_path(args.config)[0]} does not exist)"
+        print(f"# effective config: {source}; secrets shown as ***")
+        print(config_to_toml(config), end="")
         return 0
     if action == "path":
         path, explicit = config_path(args.config)

@@ -243,7 +243,8 @@ class Dispatcher:
 
     def __init__(self, sinks: Iterable[Sink], on_error: OnError | None = None, *, queue_size: int = 100) -> None:
         self.on_error = on_error
-        self.errors = 0
+        self.errors = 0  # failures reported so far
+        self._lock = threading.Lock()
         self._workers = [_Worker(sink, self._report, queue_size) for sink in sinks]
         self._closed = False
 
@@ -264,7 +265,8 @@ class Dispatcher:
 
     def _report(self, sink: Sink, message: str) -> None:
         message = redact(" ".join(message.split()))
-        self.errors += 1
+        with self._lock:
+            self.errors += 1
         log.warning("%s sink: %s", sink.name, message)
         if self.on_error is not None:
             try:
