@@ -16,6 +16,7 @@ Yahoo (tests and offline runs).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -48,7 +49,22 @@ def run_headless(args) -> int:
 
     delivery = Delivery(config, terminal_write=terminal_writer(), history=AlertHistory(), on_error=on_error)
     runner = LiveRunner(config, feed, delivery, backfill=backfill)
+    logger = logging.getLogger("monitor")
+    logger.addHandler(_StatusLog(runner))  # warnings as timestamped status lines on stderr
+    logger.propagate = False
     return asyncio.run(runner.run(install_signals=True))
+
+
+class _StatusLog(logging.Handler):
+    def __init__(self, runner: "LiveRunner") -> None:
+        super().__init__(logging.WARNING)
+        self.runner = runner
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.runner.status_line(f"{record.levelname.lower()}: {record.getMessage()}")
+        except Exception:  # pragma: no cover - stderr gone
+            pass
 
 
 class LiveRunner:

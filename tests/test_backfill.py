@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import date, datetime, time, timedelta
 
@@ -141,6 +142,7 @@ def test_next_day_tops_up_incrementally(tmp_path):
 
 
 def test_corrupt_cache_is_discarded_with_a_warning(tmp_path, caplog):
+    caplog.set_level(logging.INFO, "monitor.feeds.backfill")
     make(Yahoo(), tmp_path)[0].load()
     (tmp_path / "cache" / "_RUT-1d.csv").write_text("date,open,high,low,close\n2026-11-19,1,2,x,4\n")
     backfill, adapter = make(Yahoo(), tmp_path)

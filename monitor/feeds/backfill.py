@@ -109,8 +109,8 @@ class Backfill:
             if info is not None:
                 result.infos.append(info)
         result.series.extend(intraday)
-        for problem in result.problems:
-            log.warning("%s", problem)
+        for problem in result.problems:  # the caller shows them (status line / app)
+            log.info("%s", problem)
         return result
 
     # ------------------------------------------------------------------ daily bars

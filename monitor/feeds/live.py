@@ -126,6 +126,8 @@ def quiet_yfinance() -> YFinanceLog:
         logger.propagate = False
         import warnings
 
+        import yfinance  # noqa: F401  its import adds a warnings filter that ours must follow
+
         # yfinance trips pandas deprecation warnings on every call: not the user's concern.
         warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
         if logger.level == logging.NOTSET or logger.level > logging.WARNING:

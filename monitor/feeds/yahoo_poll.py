@@ -167,5 +167,7 @@ def _failure_reason(error: BaseException | None, messages: list[str]) -> str:
     if (error is not None and "RateLimit" in type(error).__name__) or "RateLimit" in text or "Too Many" in text:
         return "rate limited by Yahoo"
     if error is not None:
-        return f"{type(error).__name__}: {error}"[:200]
+        return f"{type(error).__name__}: {error}"[:160]
+    if messages:
+        return f"no data from Yahoo: {' '.join(messages[-1].split())}"[:160]
     return "no data from Yahoo"
