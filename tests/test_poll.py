@@ -117,7 +117,7 @@ async def test_empty_answers_back_off():
     feed, _ = make_feed(script)
     events = await collect(feed, lambda ev: bool(ticks_of(ev)))
     [retry] = statuses(events, FeedState.RECONNECTING)
-    assert retry.detail == "no data from Yahoo" and retry.retry_in > 0
+    assert retry.detail.startswith("no data from Yahoo") and retry.retry_in > 0
     assert feed.failed_polls == 1
 
 
