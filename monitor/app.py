@@ -20,7 +20,7 @@ from typing import Any
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
@@ -98,7 +98,7 @@ class MonitorApp(App[int]):
         self._pending_alerts: list[Alert] = []
         self._status_dirty = True
         self._detail_dirty = True
-        self._history_shown = False
+        self._flash_timers: list = []
 
     # --- layout --------------------------------------------------------------------------------
 
@@ -121,6 +121,9 @@ class MonitorApp(App[int]):
 
     def on_mount(self) -> None:
         self.state.dirty.update(self.state.symbols)
+        if self.console.color_system in ("standard", "windows"):
+            # 16 colours: use the terminal's own palette, so red stays the user's red.
+            self.theme = "ansi-dark"
         if self.badge:
             self.sub_title = self.badge
         if self.history is not None and not self.replay:
@@ -191,16 +194,31 @@ class MonitorApp(App[int]):
         alerts, self._pending_alerts = self._pending_alerts, []
         if not alerts:
             return
-        newest = alerts[-1]
-        more = f" (+{len(alerts) - 1} more in the log)" if len(alerts) > 1 else ""
-        self.notify(newest.message + more, title=f"{newest.symbol} · {newest.rule}", timeout=6)
+        if not isinstance(self.screen, ModalScreen):  # no toasts over a dialog: the log has them
+            newest = alerts[-1]
+            more = f" (+{len(alerts) - 1} more in the log)" if len(alerts) > 1 else ""
+            self.clear_notifications()  # one toast at a time: at 80x24 a stack hides the screen
+            self.notify(newest.message + more, title=f"{newest.symbol} · {newest.rule}", timeout=6)
         if self.config.notify.bell:
             self.bells += 1
             self.bell()
-        for symbol in {alert.symbol for alert in alerts}:
+        for symbol in sorted({alert.symbol for alert in alerts}):
             if symbol in self.watchlist.symbols:
                 for i, at in enumerate(FLASH_TIMES):
-                    self.set_timer(at or 0.001, lambda s=symbol, on=not i % 2: self.watchlist.flash(s, on))
+                    timer = self.set_timer(at or 0.001, lambda s=symbol, on=not i % 2: self.watchlist.flash(s, on))
+                    self._flash_timers.append(timer)
+        del self._flash_timers[:-64]  # older flashes have long finished
+
+    def settle(self) -> None:
+        """Stop flashes, clear toasts and repaint: a still picture for snapshot tests."""
+        for timer in self._flash_timers:
+            timer.stop()
+        self._flash_timers.clear()
+        for symbol in self.watchlist.symbols:
+            self.watchlist.flash(symbol, False)
+        self.clear_notifications()
+        self._status_dirty = self._detail_dirty = True
+        self.flush()
 
     # --- repaint -----------------------------------------------------------------------------
 
@@ -305,6 +323,10 @@ class MonitorApp(App[int]):
         self.chart_mode = "daily" if self.chart_mode == "intraday" else "intraday"
         self._detail_dirty = True
         self.flush()
+
+    def push_screen(self, screen, *args, **kwargs):
+        self.clear_notifications()  # toasts would cover the dialog
+        return super().push_screen(screen, *args, **kwargs)
 
     def action_help(self) -> None:
         """Show every key."""

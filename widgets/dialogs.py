@@ -81,17 +81,17 @@ class ThresholdsDialog(ModalScreen[Config | None]):
             with Horizontal(classes="row"):
                 yield Input(placeholder="price", id="price", compact=True)
                 yield Input(placeholder="label", id="label", compact=True)
-            with Horizontal(classes="row"):
+            with Horizontal(classes="row gap"):
                 yield Button("Add", id="add", compact=True)
                 yield Button("Update", id="update", compact=True)
                 yield Button("Remove", id="remove", compact=True)
-            yield Label("Rules (all symbols)", classes="section")
+            yield Label("Rules (all symbols)", classes="section gap")
             with Horizontal(classes="row"):
                 for key, label in RULE_FIELDS:
                     yield Label(label, classes="field-label")
                     yield Input(f"{getattr(self.config.rules, key):g}", id=key, compact=True, classes="rule")
             yield Static("", id="problems")
-            with Horizontal(classes="row"):
+            with Horizontal(classes="row gap"):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
             yield Label("Tab: next field · Enter: press · ctrl+s: save · Esc: cancel", classes="hint")

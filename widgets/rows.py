@@ -83,7 +83,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("last", "Last", 9, 0),
     Column("change", "Chg", 8, 6),
     Column("pct", "Chg%", 7, 1),
-    Column("range", "Day range", 19, 8),
+    Column("range", "Day range", 13, 8),
     Column("high52", "52w hi", 7, 5),
     Column("rsi", "RSI", 4, 2),
     Column("macd", "MACD", 6, 4),
@@ -228,7 +228,7 @@ def watch_cells(row: RowInputs) -> dict[str, Text]:
     """Every watchlist cell of one row, keyed by column key."""
     level_decimals = 0 if all(float(p).is_integer() for p, _ in row.levels) else row.decimals
     if known(row.day_low) and known(row.day_high):
-        day_range = f"{price(row.day_low, row.decimals)}–{price(row.day_high, row.decimals)}"
+        day_range = f"{price(row.day_low, 0)}–{price(row.day_high, 0)}"
     else:
         day_range = DASH
     if known(row.high_n) and known(row.last) and row.high_n > 0:

@@ -1,0 +1,228 @@
+"""Keyboard flows of the monitor with Pilot: select, edit thresholds, alerts, mute, help."""
+
+from __future__ import annotations
+
+import asyncio
+
+from monitor.app import build_demo_app, make_app
+from monitor.config import Config, load_config
+from monitor.history import AlertHistory
+from monitor.model import Alert, FeedState
+from widgets.alert_log import AlertLog
+from widgets.detail import DetailPane
+from widgets.dialogs import MuteDialog, ThresholdsDialog
+from widgets.help import HelpScreen
+from widgets.lines import LinesView
+from widgets.status_bar import StatusBar
+
+from .conftest import FROZEN, QueueFeed, drain, frozen_clock
+
+
+def chart_title(app) -> str:
+    return app.query_one(DetailPane).query_one("#chart-title", LinesView).plain_lines[0]
+
+
+def status(app) -> str:
+    return app.query_one(StatusBar).plain_lines[0]
+
+
+async def test_arrow_keys_select_a_symbol_and_the_detail_follows(config):
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed.tick("^RUT", 2440.0)
+        feed.tick("^GSPC", 6800.0)
+        await drain(pilot, app)
+        assert app.watchlist.selected_symbol == "^RUT"
+        assert chart_title(app).startswith("^RUT")
+        await pilot.press("down")
+        await drain(pilot, app)
+        assert app.watchlist.selected_symbol == "^GSPC"
+        assert chart_title(app).startswith("^GSPC")
+        assert "6,800.00" in app.watchlist.cell_text("^GSPC", "last")
+        await pilot.press("c")
+        await drain(pilot, app)
+        assert "daily" in chart_title(app)
+
+
+async def test_add_a_level_in_the_dialog_then_its_alert_fires_and_it_is_saved(config, config_file):
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed.tick("^RUT", 2440.0)  # below 2450: arms the new level on its side
+        await drain(pilot, app)
+        await pilot.press("t")
+        assert isinstance(app.screen, ThresholdsDialog)
+        await pilot.press(*"2,450", "tab", *"pivot", "enter")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ThresholdsDialog)
+        saved = load_config(config_file)
+        assert ("^RUT", 2450.0, "pivot") in [(lv.symbol, lv.price, lv.label) for lv in saved.levels]
+        assert len(saved.levels) == 3  # the two defaults stay
+        assert app.state.symbols["^RUT"].levels  # applied to the running state
+
+        feed.tick("^RUT", 2460.0)  # above 2450 by more than the 0.1 % band
+        await drain(pilot, app)
+        fired = [a for a in app.delivered if a.rule == "level_cross"]
+        assert [(a.direction, a.extra.get("level")) for a in fired] == [("up", 2450.0)]
+        log = app.query_one(AlertLog)
+        assert "2,450" in log.plain_lines[0] and "▲" in log.plain_lines[0]
+        assert app.bells == 1
+        assert "2,450" in app.watchlist.cell_text("^RUT", "level")
+
+
+async def test_invalid_level_is_refused_with_the_config_message(config, config_file):
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    before = config_file.read_text()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await pilot.press(*"-5", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, ThresholdsDialog)
+        problems = str(dialog.query_one("#problems").render())
+        assert "price" in problems and "above 0" in problems
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ThresholdsDialog)
+    assert config_file.read_text() == before
+
+
+async def test_rule_thresholds_are_validated_and_applied(config, config_file):
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")
+        dialog = app.screen
+        dialog.query_one("#rsi_oversold").value = "80"  # above overbought: refused
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ThresholdsDialog)
+        assert "rsi_oversold" in str(dialog.query_one("#problems").render())
+        dialog.query_one("#rsi_oversold").value = "25"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ThresholdsDialog)
+    assert app.config.rules.rsi_oversold == 25
+    assert load_config(config_file).rules.rsi_oversold == 25
+
+
+async def test_mute_a_level_from_the_app(config):
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed.tick("^RUT", 2490.0)
+        await drain(pilot, app)
+        await pilot.press("m")
+        assert isinstance(app.screen, MuteDialog)
+        options = app.screen.query_one("#mute-keys")
+        keys = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = keys.index("level_cross:^RUT:2500")
+        await pilot.press("m")
+        await pilot.pause()
+        assert app.gate.is_muted("level_cross:^RUT:2500")
+        feed.tick("^RUT", 2510.0)
+        await drain(pilot, app)
+        assert app.state.alert_count >= 1  # the rule fired ...
+        assert not [a for a in app.delivered if a.rule == "level_cross"]  # ... and was muted
+
+
+async def test_help_screen_and_a_palette_command_for_every_key(config):
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for binding in app.BINDINGS:
+            assert binding.description in titles or binding.action == "quit"
+        assert "Quit" in titles
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_history_is_shown_at_start_but_not_in_replays(config):
+    history = AlertHistory()
+    old = Alert(FROZEN - 86400, "^RUT", "level_cross", "down", 2497.0, "^RUT broke below 2,500 support at 2,497.00")
+    history.append(old)
+    app = make_app(config, QueueFeed(), clock=frozen_clock, history=history)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "broke below 2,500" in app.query_one(AlertLog).plain_lines[0]
+    demo = build_demo_app(Config(), speed=None, clock=frozen_clock)
+    assert demo.history is None
+
+
+async def test_a_feed_error_shows_in_the_status_bar_instead_of_crashing(config):
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed.tick("^RUT", 2440.0)
+        feed.put(ConnectionError("server went away"))
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if app.feed_error:
+                break
+        await drain(pilot, app)
+        assert "feed error" in status(app) and "server went away" in status(app)
+        assert app.is_running
+        assert "2,440.00" in app.watchlist.cell_text("^RUT", "last")  # data kept
+
+
+async def test_demo_plays_to_the_end_with_badge_and_replay_ended(tmp_path):
+    app = build_demo_app(Config(), speed=None, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        app.settle()
+        await pilot.pause()
+        line = status(app)
+        assert "DEMO · REPLAY" in line and "replay ended" in line
+        assert app.feed_status.state is FeedState.ENDED
+        assert "2,620.99" in app.watchlist.cell_text("^RUT", "last")  # the last close shipped
+        assert app.delivered  # the played part fired alerts
+        assert all(a.time >= app.delivered[0].time for a in app.delivered)
+        await pilot.press("question_mark")
+        assert "DEMO · REPLAY" in str(app.screen.query_one("#dialog-title").render())
+
+
+async def test_a_burst_of_ten_thousand_ticks_repaints_a_bounded_number_of_times(config):
+    from monitor.model import Tick
+
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    painted = 0
+    async with app.run_test(size=(80, 24)) as pilot:
+        watchlist = app.watchlist
+        original = watchlist.render_lines
+
+        def counting(crop):
+            nonlocal painted
+            painted += 1
+            return original(crop)
+
+        watchlist.render_lines = counting
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for chunk in range(50):  # 10,000 ticks in 50 chunks over about half a second
+            for i in range(chunk * 200, chunk * 200 + 200):
+                symbol = ("^RUT", "^GSPC", "^NDX")[i % 3]
+                feed.put([Tick(symbol, FROZEN + i * 0.01, 2000.0 + (i % 500) * 0.25, None, FROZEN)])
+            await asyncio.sleep(0.01)
+        await drain(pilot, app)
+        elapsed = loop.time() - started
+    assert app.state.symbols["^NDX"].last == 2000.0 + (9_998 % 500) * 0.25
+    frames = elapsed * app.config.ui.max_fps + 3  # timer ticks, plus the final flush and mount
+    assert app.flushes <= frames, (app.flushes, elapsed)
+    # A frame may paint the table in a few regions (one per changed cell span), never per tick.
+    assert 1 <= painted <= 4 * frames, (painted, elapsed)
+
+
+async def test_no_color_still_renders(monkeypatch, config):
+    monkeypatch.setenv("NO_COLOR", "1")
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed.tick("^RUT", 2440.0)
+        await drain(pilot, app)
+        assert app.no_color
+        svg = app.export_screenshot()
+    assert "2,440.00" in svg.replace("&#160;", " ")
+    assert "^RUT" in svg
