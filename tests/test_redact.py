@@ -47,3 +47,20 @@ def test_log_records_are_redacted(caplog):
         logger.warning("sending to %s failed", "json://bob:hunter2@example.org/x?token=t0k3n")
     assert "hunter2" not in caplog.text and "t0k3n" not in caplog.text
     assert "json://***@example.org/x?token=***" in caplog.text
+
+
+from hypothesis import assume, given, settings, strategies as st
+
+_secret = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", min_size=8, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(user=_secret, password=_secret, token=_secret, scheme=st.sampled_from(["json", "jsons", "ntfys", "mailtos", "https"]))
+def test_no_credential_or_query_value_survives(user, password, token, scheme):
+    for secret in (user, password, token):
+        assume(secret not in f"delivery to {scheme}://***@notify.example.org/path?token=***&x=*** failed")
+    url = f"{scheme}://{user}:{password}@notify.example.org/path?token={token}&x=1"
+    shown = redact(f"delivery to {url} failed")
+    for secret in (user, password, token):
+        assert secret not in shown
+    assert f"{scheme}://***@notify.example.org/path?token=***&x=***" in shown
