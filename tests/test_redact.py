@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import assume, given, settings, strategies as st
 
 from monitor.redact import install_log_redaction, redact
 
@@ -48,8 +49,6 @@ def test_log_records_are_redacted(caplog):
     assert "hunter2" not in caplog.text and "t0k3n" not in caplog.text
     assert "json://***@example.org/x?token=***" in caplog.text
 
-
-from hypothesis import assume, given, settings, strategies as st
 
 _secret = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", min_size=8, max_size=30)
 
