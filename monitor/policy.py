@@ -154,7 +154,7 @@ class AlertGate:
         """None if ``alert`` is to be delivered (and count it as delivered), else the reason."""
         key = alert_key(alert)
         with self._lock:
-            for candidate in (alert.rule, key) if key != alert.rule else (key,):
+            for candidate in dict.fromkeys((alert.rule, key)):  # the rule, then its level
                 reason = self._muted_reason(candidate)
                 if reason:
                     return reason
