@@ -317,10 +317,10 @@ def config_to_toml(config: Config, *, hide_secrets: bool = True) -> str:
             value = getattr(section, item.name)
             if isinstance(value, tuple):
                 value = list(value)
-            if hide_secrets and (name, item.name) == ("notify", "urls"):
-                value = [redact(url) for url in value]
-            if hide_secrets and (name, item.name) == ("notify", "command"):
-                value = redact(value)
+            if hide_secrets and isinstance(value, str):
+                value = redact(value)  # notify.command, feed.stream_url
+            elif hide_secrets and isinstance(value, list):
+                value = [redact(v) if isinstance(v, str) else v for v in value]  # notify.urls
             table[item.name] = value
         document[name] = table
     alerts = tomlkit.table(is_super_table=True)
