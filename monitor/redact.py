@@ -1,9 +1,10 @@
 """Hide secrets in text that reaches a log, the screen or ``config show``.
 
 Notification URLs carry credentials: ``json://user:pass@host/path?token=abc`` becomes
-``json://***@host/path?token=***``. In every ``scheme://`` URL the user info and every query
-value are replaced, and so are a host or path segment that look like a token (long and mixing
-letters and digits, or a ``bot:token`` pair); the scheme and a normal host stay visible so the
+``json://***@host/path?token=***``. In every ``scheme://`` URL the user info is replaced, and
+so are query values named like a secret (token, key, password, auth, signature, ...) and a host,
+path segment or query value that looks like a token (long and mixing letters and digits, or a
+``bot:token`` pair); the scheme and a normal host stay visible so the
 reader can tell which service failed. Outside URLs, ``token=...``, ``password: ...`` and
 ``Bearer ...`` values are replaced too.
 """
@@ -18,6 +19,7 @@ MASK = "***"
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<rest>[^\s'\"<>,\]\)]+)")
 _SECRET_WORDS = r"(?:access_?token|api_?key|apikey|authorization|passwd|password|pwd|secret|token|webhook)"
 _ASSIGNED = re.compile(rf"(?i)(?<![.\w-])({_SECRET_WORDS})(\s*[=:]\s*)(?!\*\*\*|(?i:bearer|basic)\s)([^\s&'\",;]+)")
+_SECRET_NAME = re.compile(r"(?i)token|key|secret|pass|pwd|auth|sig|session|cred|hook|user")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)(?!\*\*\*)([A-Za-z0-9._~+/=\-]{6,})")
 
 
@@ -50,9 +52,9 @@ def _redact_url(match: re.Match[str]) -> str:
         path = "/".join(MASK if looks_secret(seg) else seg for seg in path.split("/"))
     if query:
         query = "&".join(
-            f"{name}={MASK}" if sep else pair
+            f"{name}={MASK}" if sep and (_SECRET_NAME.search(name) or looks_secret(value)) else pair
             for pair in query.split("&")
-            for name, sep, _ in [pair.partition("=")]
+            for name, sep, value in [pair.partition("=")]
         )
     if fragment:
         fragment = MASK
