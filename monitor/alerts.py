@@ -11,13 +11,12 @@ The exact semantics are documented in the README under "When alerts fire".
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from monitor.config import Divergence, Level, Rules
-from monitor.model import Alert
+from monitor.model import Alert, Tick
 
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.bars import DailyBar
@@ -130,63 +129,66 @@ class Snapshot(NamedTuple):
     signal: float = NAN
 
 
-def _overbought_and_rising(snap: Snapshot, rules: Rules) -> bool:
-    return snap.rsi >= rules.rsi_overbought and snap.macd > snap.signal
-
-
-def _oversold_and_falling(snap: Snapshot, rules: Rules) -> bool:
-    return snap.rsi <= rules.rsi_oversold and snap.macd < snap.signal
-
-
-def _defined(*values: float) -> bool:
-    return not any(math.isnan(v) for v in values)
+def _at_close(bar: "DailyBar") -> str:
+    return f"at the {bar.day.isoformat()} close of {fmt_price(bar.close)}"
 
 
 def bar_close_alerts(symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot, rules: Rules) -> list[Alert]:
     """The bar-close rules for ``symbol``'s committed ``bar``: ``now`` holds its indicator values,
-    ``prev`` those of the previous committed bar. Alert time is the session close, price the close."""
+    ``prev`` those of the previous committed bar. Alert time is the session close, price the close.
+
+    Every comparison involving an undefined (NaN) value is false, which keeps each rule silent
+    until both bars have the values it compares."""
     out: list[Alert] = []
     t, close = bar.close_time, bar.close
-    at = f"at the {bar.day.isoformat()} close of {fmt_price(close)}"
 
-    if _defined(prev.sma_fast, prev.sma_slow, now.sma_fast, now.sma_slow):
+    fast_now, slow_now, fast_prev, slow_prev = now.sma_fast, now.sma_slow, prev.sma_fast, prev.sma_slow
+    direction = None
+    if fast_now > slow_now and fast_prev <= slow_prev:
+        direction, name, verb = "up", "golden cross", "above"
+    elif fast_now < slow_now and fast_prev >= slow_prev:
+        direction, name, verb = "down", "death cross", "below"
+    if direction:
         fast, slow = rules.ma_fast, rules.ma_slow
+        message = (
+            f"{symbol} {name}: SMA{fast} {fmt_price(fast_now)} crossed {verb} "
+            f"SMA{slow} {fmt_price(slow_now)} {_at_close(bar)}"
+        )
+        extra = {"fast": fast_now, "slow": slow_now, "fast_period": fast, "slow_period": slow}
+        out.append(Alert(t, symbol, "ma_cross", direction, close, message, extra))
+
+    rsi, rsi_prev = now.rsi, prev.rsi
+    high, low = rules.rsi_overbought, rules.rsi_oversold
+    if rsi >= high > rsi_prev:
+        n = rules.rsi_period
+        message = f"{symbol} RSI({n}) rose to {rsi:.1f}, at or above the overbought {high:g}, {_at_close(bar)}"
+        out.append(Alert(t, symbol, "rsi_overbought", "up", close, message, {"rsi": rsi, "threshold": high, "period": n}))
+    elif rsi <= low < rsi_prev:
+        n = rules.rsi_period
+        message = f"{symbol} RSI({n}) fell to {rsi:.1f}, at or below the oversold {low:g}, {_at_close(bar)}"
+        out.append(Alert(t, symbol, "rsi_oversold", "down", close, message, {"rsi": rsi, "threshold": low, "period": n}))
+
+    # rsi_macd_divergence: the rising edge of "overbought while MACD > signal" (down) or of
+    # "oversold while MACD < signal" (up). The previous bar must have all three values.
+    macd, signal = now.macd, now.signal
+    if rsi >= high and macd > signal:
+        direction = "down"
+        if prev.rsi >= high and prev.macd > prev.signal:
+            direction = None
+    elif rsi <= low and macd < signal:
+        direction = "up"
+        if prev.rsi <= low and prev.macd < prev.signal:
+            direction = None
+    else:
         direction = None
-        if now.sma_fast > now.sma_slow and prev.sma_fast <= prev.sma_slow:
-            direction, name, verb = "up", "golden cross", "above"
-        elif now.sma_fast < now.sma_slow and prev.sma_fast >= prev.sma_slow:
-            direction, name, verb = "down", "death cross", "below"
-        if direction:
-            message = (
-                f"{symbol} {name}: SMA{fast} {fmt_price(now.sma_fast)} crossed {verb} "
-                f"SMA{slow} {fmt_price(now.sma_slow)} {at}"
-            )
-            extra = {"fast": now.sma_fast, "slow": now.sma_slow, "fast_period": fast, "slow_period": slow}
-            out.append(Alert(t, symbol, "ma_cross", direction, close, message, extra))
-
-    if _defined(prev.rsi, now.rsi):
-        high, low, n = rules.rsi_overbought, rules.rsi_oversold, rules.rsi_period
-        if now.rsi >= high > prev.rsi:
-            message = f"{symbol} RSI({n}) rose to {now.rsi:.1f}, at or above the overbought {high:g}, {at}"
-            out.append(Alert(t, symbol, "rsi_overbought", "up", close, message, {"rsi": now.rsi, "threshold": high, "period": n}))
-        if now.rsi <= low < prev.rsi:
-            message = f"{symbol} RSI({n}) fell to {now.rsi:.1f}, at or below the oversold {low:g}, {at}"
-            out.append(Alert(t, symbol, "rsi_oversold", "down", close, message, {"rsi": now.rsi, "threshold": low, "period": n}))
-
-    if _defined(prev.rsi, prev.macd, prev.signal, now.rsi, now.macd, now.signal):
-        extra = {"rsi": now.rsi, "macd": now.macd, "signal": now.signal}
-        if _overbought_and_rising(now, rules) and not _overbought_and_rising(prev, rules):
-            message = (
-                f"{symbol} is overbought (RSI {now.rsi:.1f}) while MACD {now.macd:,.2f} is above its "
-                f"signal {now.signal:,.2f}, a bearish divergence {at}"
-            )
-            out.append(Alert(t, symbol, "rsi_macd_divergence", "down", close, message, extra))
-        elif _oversold_and_falling(now, rules) and not _oversold_and_falling(prev, rules):
-            message = (
-                f"{symbol} is oversold (RSI {now.rsi:.1f}) while MACD {now.macd:,.2f} is below its "
-                f"signal {now.signal:,.2f}, a bullish divergence {at}"
-            )
-            out.append(Alert(t, symbol, "rsi_macd_divergence", "up", close, message, dict(extra)))
+    if direction and rsi_prev == rsi_prev and prev.macd == prev.macd and prev.signal == prev.signal:
+        if direction == "down":
+            state = f"overbought (RSI {rsi:.1f}) while MACD {macd:,.2f} is above its signal {signal:,.2f}, a bearish"
+        else:
+            state = f"oversold (RSI {rsi:.1f}) while MACD {macd:,.2f} is below its signal {signal:,.2f}, a bullish"
+        message = f"{symbol} is {state} divergence {_at_close(bar)}"
+        extra = {"rsi": rsi, "macd": macd, "signal": signal}
+        out.append(Alert(t, symbol, "rsi_macd_divergence", direction, close, message, extra))
     return out
 
 
@@ -209,7 +211,8 @@ class DivergenceWatch:
         self.session: date | None = None
         self.fired: set[str] = set()  # directions fired in ``session``
 
-    def check(self, symbols: Mapping[str, "SymbolState"], t: float) -> Alert | None:
+    def check(self, symbols: Mapping[str, "SymbolState"], ticks: Sequence[Tick]) -> Alert | None:
+        """After a batch: the alert if one fires now (stamped with the batch's latest tick time)."""
         lead = symbols.get(self.lead)
         if lead is None or lead.session is None or not self.peers or not lead.prev_close > 0:
             return None
@@ -242,6 +245,7 @@ class DivergenceWatch:
             f"a spread of {abs(spread):.2f} percentage points"
         )
         extra = {"change_pct": lead_change, "peers": changes, "spread_pct": spread}
+        t = max(tick.time for tick in ticks)
         return Alert(t, self.lead, "relative_divergence", direction, lead.last, message, extra)
 
 

@@ -18,8 +18,8 @@ no tick carried a volume.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from monitor.market_hours import session_close
 from monitor.model import NEW_YORK
@@ -28,8 +28,7 @@ DAILY_BARS_KEPT = 520  # about two years: SMA200 and the 52-week window need 252
 MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 
 
-@dataclass(frozen=True, slots=True)
-class DailyBar:
+class DailyBar(NamedTuple):
     """One committed session. ``close_time`` is the session's close (epoch seconds)."""
 
     day: date
@@ -41,52 +40,76 @@ class DailyBar:
     close_time: float
 
 
-class MinuteBar:
-    """One minute of the current session, revised while the minute lasts. ``start`` is epoch."""
+class MinuteBar(NamedTuple):
+    """One minute of the latest session (``start`` is epoch seconds); replaced while it forms."""
 
-    __slots__ = ("start", "open", "high", "low", "close")
+    start: float
+    open: float
+    high: float
+    low: float
+    close: float
 
-    def __init__(self, start: float, open: float, high: float, low: float, close: float) -> None:
-        self.start = start
-        self.open = open
-        self.high = high
-        self.low = low
-        self.close = close
 
-    def __repr__(self) -> str:
-        return f"MinuteBar({self.start!r}, {self.open!r}, {self.high!r}, {self.low!r}, {self.close!r})"
+_make = tuple.__new__  # NamedTuple construction without the Python-level __new__ (per tick)
+_EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
+_DAY = 86400.0
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, MinuteBar):
-            return NotImplemented
-        return (self.start, self.open, self.high, self.low, self.close) == (
-            other.start,
-            other.open,
-            other.high,
-            other.low,
-            other.close,
-        )
+
+def _utc_offset(day: date) -> float:
+    """New York's UTC offset (seconds) at midnight starting ``day``."""
+    return datetime(day.year, day.month, day.day, tzinfo=NEW_YORK).utcoffset().total_seconds()  # type: ignore[union-attr]
 
 
 class SessionDays:
-    """Epoch -> New York session date, converting once per day (the last day is cached)."""
+    """Epoch -> New York session date, converting once per day (the last day is cached).
 
-    __slots__ = ("day", "start", "end", "close")
+    A day's range comes from New York's UTC offsets at each midnight of its month, computed once
+    per month (two zoneinfo calls, or one per day in a month with a DST change)."""
+
+    __slots__ = ("day", "start", "end", "close", "_offset", "_months")
 
     def __init__(self) -> None:
         self.day: date | None = None
         self.start = 0.0
         self.end = 0.0  # empty range: the first lookup converts
         self.close = 0.0
+        self._offset = -18000.0  # the UTC offset of the last day looked up: the next guess
+        self._months: dict[tuple[int, int], tuple[float, ...]] = {}
+
+    def _midnight_offsets(self, year: int, month: int) -> tuple[float, ...]:
+        """UTC offsets at midnight starting day 1 .. the 1st of the next month of a month."""
+        key = (year, month)
+        offsets = self._months.get(key)
+        if offsets is None:
+            first = date(year, month, 1)
+            following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+            days = (following - first).days
+            begin, end = _utc_offset(first), _utc_offset(following)
+            if begin == end:  # New York never changed offset twice within a month
+                offsets = (begin,) * (days + 1)
+            else:
+                offsets = tuple(_utc_offset(first + timedelta(days=i)) for i in range(days + 1))
+            self._months[key] = offsets
+        return offsets
 
     def lookup(self, t: float) -> tuple[date, float, float, float]:
         """(date, start of that NY day, start of the next NY day, session close) for epoch ``t``."""
         if not (self.start <= t < self.end):
-            day = datetime.fromtimestamp(t, NEW_YORK).date()
-            after = day + timedelta(days=1)
-            self.day = day
-            self.start = datetime(day.year, day.month, day.day, tzinfo=NEW_YORK).timestamp()
-            self.end = datetime(after.year, after.month, after.day, tzinfo=NEW_YORK).timestamp()
+            ordinal = int((t + self._offset) // _DAY) + _EPOCH_ORDINAL  # a guess, at most a day off
+            for _ in range(3):
+                day = date.fromordinal(ordinal)
+                offsets = self._midnight_offsets(day.year, day.month)
+                i = day.day - 1
+                start = (ordinal - _EPOCH_ORDINAL) * _DAY - offsets[i]
+                end = (ordinal + 1 - _EPOCH_ORDINAL) * _DAY - offsets[i + 1]
+                if t < start:
+                    ordinal -= 1
+                elif t >= end:
+                    ordinal += 1
+                else:
+                    break
+            self._offset = offsets[i]
+            self.day, self.start, self.end = day, start, end
             self.close = session_close(day)
         return self.day, self.start, self.end, self.close  # type: ignore[return-value]
 
@@ -98,6 +121,12 @@ class SessionBars:
     ``day_open/day_high/day_low/last``, ``daily`` (committed ``DailyBar``s, oldest first,
     bounded), ``intraday`` (``MinuteBar``s of the latest session, bounded), ``late_ticks``.
     """
+
+    __slots__ = (
+        "symbol", "session", "last_day", "session_start", "session_end", "close_time", "day_open",
+        "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "daily",
+        "intraday", "_minute", "late_ticks",
+    )
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
@@ -124,7 +153,7 @@ class SessionBars:
         self.day_volume = volume
         self.last_time = t
         self.intraday.clear()
-        minute = MinuteBar(t - t % 60.0, price, price, price, price)
+        minute = _make(MinuteBar, (t - t % 60.0, price, price, price, price))
         self._minute = minute
         self.intraday.append(minute)
 
@@ -140,16 +169,14 @@ class SessionBars:
             self.day_volume = volume if self.day_volume is None else self.day_volume + volume
         minute = self._minute
         start = t - t % 60.0
-        if minute is not None and minute.start == start:
-            if price > minute.high:
-                minute.high = price
-            elif price < minute.low:
-                minute.low = price
-            minute.close = price
+        if minute is not None and minute[0] == start:
+            high, low = minute[2], minute[3]
+            minute = _make(MinuteBar, (start, minute[1], price if price > high else high, price if price < low else low, price))
+            self.intraday[-1] = minute
         else:
-            minute = MinuteBar(start, price, price, price, price)
-            self._minute = minute
+            minute = _make(MinuteBar, (start, price, price, price, price))
             self.intraday.append(minute)
+        self._minute = minute
 
     def commit(self) -> DailyBar:
         """Close the forming bar and add it to ``daily``."""

@@ -17,6 +17,7 @@ from monitor.model import Alert, Tick
 
 NAN = float("nan")
 _EMPTY = Snapshot()
+_snapshot = tuple.__new__  # Snapshot(...) without the NamedTuple constructor's cost (per bar)
 
 
 def _indicator_params(rules: Rules) -> tuple:
@@ -31,6 +32,8 @@ class SymbolState(SessionBars):
     and ``change_pct`` are against it. ``prev_high_n``/``prev_low_n`` are the highest high and
     lowest low of the last ``high_low_window`` committed bars (NaN until that many exist): the
     ``new_high``/``new_low`` reference. ``levels`` are the ``LevelState``s of this symbol."""
+
+    __slots__ = ("ind", "prev_close", "prev_high_n", "prev_low_n", "snapshot", "high_alerted", "low_alerted", "levels")
 
     def __init__(self, symbol: str, config: Config) -> None:
         super().__init__(symbol)
@@ -56,7 +59,7 @@ class SymbolState(SessionBars):
         bar = self.commit()
         ind = self.ind
         before = self.snapshot
-        self.snapshot = Snapshot(ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal)
+        self.snapshot = _snapshot(Snapshot, (ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal))
         if ind.count >= window:
             self.prev_high_n = ind.high_n
             self.prev_low_n = ind.low_n
@@ -104,46 +107,45 @@ class MarketState:
         symbols = self.symbols
         dirty = self.dirty
         window = self.config.rules.high_low_window
-        touched = False
-        names = self._divergence.names
-        latest = 0.0
         for symbol, t, price, volume, received in ticks:
             s = symbols.get(symbol)
             if s is None:
                 s = self._add(symbol)
-            if s.session_start <= t < s.session_end:
-                if s.session is None:  # a late print of a committed session
-                    s.late_ticks += 1
-                    continue
+            if s.session_start <= t < s.session_end and s.session is not None:
                 s.revise(t, price, volume)
                 s.ind.revise(price, s.day_high, s.day_low)
-            else:
-                day, start, end, close_time = self._days.lookup(t)
-                if s.last_day is not None and day < s.last_day:
-                    s.late_ticks += 1
-                    continue
-                if s.session is not None:
-                    out += self._commit(s, window)
-                s.open_session(day, start, end, close_time, t, price, volume)
-                s.prev_close = s.daily[-1].close if s.daily else NAN
-                s.ind.update(price, price, price)
+            elif not self._new_session(s, t, price, volume, window, out):
+                continue
             s.last_received = received
             if s.levels:
                 check_levels(s.levels, symbol, t, price, out)
             if price > s.prev_high_n or price < s.prev_low_n:
                 check_extremes(s, t, price, window, out)
             dirty.add(symbol)
-            if t > latest:
-                latest = t
-            if symbol in names:
-                touched = True
-        if touched:
-            alert = self._divergence.check(symbols, latest)
-            if alert is not None:
-                out.append(alert)
+        alert = self._divergence.check(symbols, ticks)
+        if alert is not None:
+            out.append(alert)
         if out:
             self._stamp(out, stale)
         return out
+
+    def _new_session(self, s: SymbolState, t: float, price: float, volume: float | None, window: int, out: list[Alert]) -> bool:
+        """A tick outside the forming session: commit that bar (bar-close rules fire) and open the
+        tick's session; False for a late print of an already committed session (ignored)."""
+        day, start, end, close_time = self._days.lookup(t)
+        forming = s.session
+        if forming is not None:
+            if day < forming:
+                s.late_ticks += 1
+                return False
+            out += self._commit(s, window)
+        elif s.last_day is not None and day <= s.last_day:
+            s.late_ticks += 1
+            return False
+        s.open_session(day, start, end, close_time, t, price, volume)
+        s.prev_close = s.daily[-1].close if s.daily else NAN
+        s.ind.update(price, price, price)
+        return True
 
     def _commit(self, s: SymbolState, window: int) -> list[Alert]:
         bar, before, now = s.commit_bar(window)

@@ -1,0 +1,111 @@
+"""Replay speed: our whole `market-monitor replay --headless` process vs talipp's indicators alone.
+
+Goal (issue 2, section 6): replaying the three full daily histories in ../shared/data/daily
+(~178k ticks, every alert rule included) as a whole process (interpreter start, imports, CSV
+parsing, bars, indicators, rules, JSON output) takes at most half the time talipp needs for RSI14,
+MACD 12/26/9, SMA50 and SMA200 alone over the same ticks (a new bar: ``add``; every later tick of
+the bar: ``update``). Both are measured in this one run; the best of ``--runs`` is compared.
+
+    python benchmarks/bench_replay.py [--runs 5] [--data ../shared/data/daily]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FILES = (("^RUT", "rut_daily.csv"), ("^GSPC", "spx_daily.csv"), ("^NDX", "ndx_daily.csv"))
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_replay(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one replay process, and its number of alert lines."""
+    cpu = child_cpu()
+    started = time.perf_counter()
+    done = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+    wall = time.perf_counter() - started
+    return wall, child_cpu() - cpu, done.stdout.count(b"\n")
+
+
+def talipp_ticks(data: Path) -> list[tuple[int, bool, float]]:
+    """(series index, new bar?, price) for every replay tick, from the replay's own tick maker."""
+    sys.path.insert(0, str(REPO))
+    from monitor.replay import load_series, replay_batches
+
+    series = [load_series(data / name, symbol) for symbol, name in FILES]
+    index = {s.symbol: i for i, s in enumerate(series)}
+    seen_day: dict[str, int] = {}
+    out = []
+    for batch in replay_batches(series):
+        for tick in batch:
+            day = int((tick.time - 4 * 3600) // 86400)  # ticks of one bar share a UTC-4..5 day
+            new = seen_day.get(tick.symbol) != day
+            seen_day[tick.symbol] = day
+            out.append((index[tick.symbol], new, tick.price))
+    return out
+
+
+def time_talipp(ticks: list[tuple[int, bool, float]]) -> tuple[float, float]:
+    from talipp.indicators import MACD, RSI, SMA
+
+    sets = [[RSI(14), MACD(12, 26, 9), SMA(50), SMA(200)] for _ in FILES]
+    cpu = time.process_time()
+    started = time.perf_counter()
+    for i, new, price in ticks:
+        if new:
+            for ind in sets[i]:
+                ind.add(price)
+        else:
+            for ind in sets[i]:
+                ind.update(price)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "daily")
+    options = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, MARKET_MONITOR_HOME=home)
+        if "MARKET_MONITOR_CACHE" in os.environ:
+            env["MARKET_MONITOR_CACHE"] = os.environ["MARKET_MONITOR_CACHE"]
+        command = [sys.executable, "-m", "monitor", "replay", "--headless"]
+        command += [f"{symbol}={options.data / name}" for symbol, name in FILES]
+        # The first run ever builds the calendar cache (exchange-calendars); not part of replay.
+        subprocess.run(
+            [sys.executable, "-c", "import datetime, monitor.market_hours as m; m.session_close(datetime.date(2020, 1, 2))"],
+            env=env, check=True, cwd=REPO,
+        )
+        ticks = talipp_ticks(options.data)
+        ours, theirs = [], []
+        for _ in range(options.runs):  # interleaved, so both see the same machine load
+            ours.append(time_replay(command, env))
+            theirs.append(time_talipp(ticks))
+
+    alerts = ours[0][2]
+    best_wall, best_cpu = min(r[0] for r in ours), min(r[1] for r in ours)
+    peer_wall, peer_cpu = min(r[0] for r in theirs), min(r[1] for r in theirs)
+    n = len(ticks)
+    print(f"replay of {n:,} ticks ({', '.join(s for s, _ in FILES)}), {alerts:,} alerts, best of {options.runs}")
+    print(f"{'':44} {'wall s':>8} {'cpu s':>8} {'us/tick':>8}")
+    print(f"{'market-monitor replay --headless (process)':44} {best_wall:8.3f} {best_cpu:8.3f} {best_wall / n * 1e6:8.2f}")
+    print(f"{'talipp RSI+MACD+SMA50+SMA200 (loop only)':44} {peer_wall:8.3f} {peer_cpu:8.3f} {peer_wall / n * 1e6:8.2f}")
+    print(f"ratio ours/talipp: wall {best_wall / peer_wall:.2f}, cpu {best_cpu / peer_cpu:.2f} (goal <= 0.50)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
