@@ -205,12 +205,7 @@ class LiveRunner:
                 if learn is not None:
                     learn(info)
                 self.on_info(info)
-            count = 0
-            apply = self.state.apply
-            for batch in result.batches(self._first_live):
-                apply(batch)  # history's alerts are old news: discarded
-                count += len(batch)
-            self.state.commit_due(self.clock())  # sessions that closed before now: discarded too
+            count = result.apply_to(self.state, self.clock(), self._first_live)
             self.status_line(f"backfill: {count:,} history ticks of {len(result.series)} series applied")
         held, self._held = self._held or [], None
         for batch in held:

@@ -162,3 +162,13 @@ def test_weekend_has_no_minute_bars(tmp_path):
     daily = next(s for s in result.series if s.symbol == "^RUT")
     assert datetime.fromtimestamp(daily.rows[-1][0], NEW_YORK).date() == date(2026, 11, 20)
     assert not math.isnan(daily.rows[-1][4])
+
+
+def test_apply_to_discards_history_alerts_and_commits_closed_sessions(tmp_path):
+    backfill, _ = make(Yahoo(), tmp_path)
+    result = backfill.load()
+    state = MarketState(Config(symbols=tuple(SYMBOLS)), "stream")
+    count = result.apply_to(state, NOW)
+    assert count == 4 * sum(len(s.rows) for s in result.series)
+    assert state.alert_count >= 0 and len(state.symbols["^RUT"].daily) == 39
+    assert state.symbols["^RUT"].session == date(2026, 11, 20)  # today still forming

@@ -135,3 +135,20 @@ def test_headless_process_prints_alerts_and_exits_0_on_sigterm(tmp_path):
     assert (alert["symbol"], alert["rule"], alert["direction"], alert["source"]) == ("^RUT", "level_cross", "up", "stream")
     assert "stream: " in err and "stopped" in err
     assert "Traceback" not in err
+
+
+def test_build_live_feed_follows_source_and_url():
+    from argparse import Namespace
+
+    from monitor.errors import UserError
+    from monitor.feeds import build_live_feed
+    from monitor.feeds.switching import FallbackFeed
+    from monitor.feeds.yahoo_poll import YahooPollFeed
+
+    poll = build_live_feed(CONFIG, Namespace(source="yahoo-poll", stream_url=None))
+    assert isinstance(poll, YahooPollFeed) and poll.source == "poll" and poll.interval == 15.0
+    both = build_live_feed(CONFIG, Namespace(source=None, stream_url="ws://127.0.0.1:9/x"))
+    assert isinstance(both, FallbackFeed) and both.stream.url == "ws://127.0.0.1:9/x"
+    assert both.source == "stream"
+    with pytest.raises(UserError, match="stream-url"):
+        build_live_feed(CONFIG, Namespace(source=None, stream_url="http://example.invalid/"))

@@ -57,6 +57,18 @@ class BackfillResult:
                     continue
             yield batch
 
+    def apply_to(self, state, now: float, before: dict[str, float] | None = None) -> int:
+        """Feed the history to a ``MarketState`` (runner and app alike): every batch through
+        ``apply``, then the sessions that closed before ``now`` are committed. History's alerts
+        are old news and discarded. Returns the number of ticks applied."""
+        count = 0
+        apply = state.apply
+        for batch in self.batches(before):
+            apply(batch)
+            count += len(batch)
+        state.commit_due(now)
+        return count
+
 
 class Backfill:
     """Loads and tops up the cached history of ``symbols``. ``session`` is yfinance's seam;
