@@ -58,8 +58,10 @@ class LevelState:
         self.level = level
         self.price = level.price
         self.label = level.label
-        self.below = level.price * (1.0 - band)
-        self.above = level.price * (1.0 + band)
+        # Edges to 12 significant digits: 2500 * 1.001 is 2502.4999999999995 in binary, and a
+        # price of exactly 2502.50 is on the edge, not beyond it.
+        self.below = float(f"{level.price * (1.0 - band):.12g}")
+        self.above = float(f"{level.price * (1.0 + band):.12g}")
         self.side = side
 
     def arm(self, price: float) -> None:

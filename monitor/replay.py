@@ -365,26 +365,20 @@ def _watermark(state: MarketState, now: float) -> float:
 
 
 def _notifier(config: Config, err: TextIO) -> tuple[Callable[[Alert], None], Callable[[], None]]:
-    """``--notify``: the alert policy gate and the configured sinks (imported only when asked)."""
-    from monitor.policy import AlertGate
+    """``--notify``: the policy gate and the ``[notify]`` sinks, as the live runner delivers
+    (``sinks.Delivery``, without the alert history). Imported only when asked for. Bell and
+    desktop notifications go to the terminal: stdout carries the JSON lines."""
     from monitor import sinks
 
-    gate = AlertGate(config)
+    def on_error(sink: str, message: str) -> None:
+        err.write(f"notify: {sink}: {message}\n")
 
-    def on_error(*details: object) -> None:
-        err.write(f"notify: {' '.join(str(d) for d in details)}\n")
-
-    dispatcher = sinks.Dispatcher(sinks.build_sinks(config.notify, err.write), on_error)
+    delivery = sinks.Delivery(config, terminal_write=sinks.terminal_writer(), on_error=on_error)
 
     def deliver(alert: Alert) -> None:
-        if gate.allow(alert):
-            dispatcher.deliver(alert)
+        delivery.handle((alert,))
 
-    return deliver, getattr(dispatcher, "close", lambda: None)
-
-
-# --------------------------------------------------------------------------------------------
-# The command
+    return deliver, delivery.close
 
 
 @contextmanager

@@ -1,0 +1,200 @@
+"""Session bars: which session a tick belongs to, how bars form, and the three ways they commit."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from monitor.bars import MINUTE_BARS_KEPT, DailyBar, MinuteBar, SessionDays
+from monitor.config import Config
+from monitor.model import NEW_YORK, Tick
+from monitor.state import MarketState
+
+
+def ny(day: str, hhmm: str = "09:30", seconds: float = 0.0) -> float:
+    """Epoch of a New York wall time."""
+    when = datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=NEW_YORK)
+    return when.timestamp() + seconds
+
+
+def tick(symbol: str, day: str, hhmm: str, price: float, volume: float | None = None, seconds: float = 0.0) -> Tick:
+    return Tick(symbol, ny(day, hhmm, seconds), price, volume)
+
+
+def state(*symbols: str) -> MarketState:
+    return MarketState(Config(symbols=symbols or ("X",), levels=()))
+
+
+# --------------------------------------------------------------------------------------------
+# SessionDays: epoch -> New York date, exact across DST changes
+
+
+@pytest.mark.parametrize(
+    "day, hours",
+    [("2025-03-09", 23), ("2025-11-02", 25), ("2025-06-16", 24), ("1987-04-05", 23), ("1974-01-06", 23)],
+)
+def test_day_range_is_midnight_to_midnight_new_york(day, hours):
+    days = SessionDays()
+    d = date.fromisoformat(day)
+    start = datetime(d.year, d.month, d.day, tzinfo=NEW_YORK).timestamp()
+    got_day, got_start, got_end, _ = days.lookup(start + 3 * 3600)
+    assert got_day == d
+    assert got_start == start
+    assert got_end - got_start == hours * 3600
+
+
+def test_ticks_around_midnight_and_dst_changes_get_the_new_york_date():
+    days = SessionDays()
+    for day in ("2025-03-08", "2025-03-09", "2025-03-10", "2025-11-01", "2025-11-02", "2025-11-03"):
+        d = date.fromisoformat(day)
+        midnight = datetime(d.year, d.month, d.day, tzinfo=NEW_YORK).timestamp()
+        assert days.lookup(midnight)[0] == d
+        assert days.lookup(midnight - 0.001)[0] == d - timedelta(days=1)
+
+
+def test_lookup_agrees_with_zoneinfo_every_hour_for_two_years_in_any_order():
+    days = SessionDays()
+    first = datetime(2024, 1, 1, tzinfo=NEW_YORK).timestamp()
+    hours = list(range(0, 2 * 366 * 24, 1))
+    # forwards, then a jumpy order (live catch-up, several symbols on different days)
+    for h in hours + hours[::-7] + hours[::13]:
+        t = first + h * 3600 + 1799.5
+        day, start, end, _ = days.lookup(t)
+        assert day == datetime.fromtimestamp(t, NEW_YORK).date()
+        assert start <= t < end
+
+
+def test_lookup_gives_the_session_close_including_early_closes():
+    days = SessionDays()
+    assert days.lookup(ny("2025-12-24", "10:00"))[3] == ny("2025-12-24", "13:00")
+    assert days.lookup(ny("2025-12-26", "10:00"))[3] == ny("2025-12-26", "16:00")
+    assert days.lookup(ny("2025-07-03", "10:00"))[3] == ny("2025-07-03", "13:00")
+
+
+# --------------------------------------------------------------------------------------------
+# Forming bar: open, revise, minute bars
+
+
+def test_ticks_of_one_session_revise_the_forming_bar():
+    st = state()
+    st.apply([tick("X", "2026-01-05", "09:30", 100.0, 10)])
+    st.apply([tick("X", "2026-01-05", "11:00", 97.0, 5)])
+    st.apply([tick("X", "2026-01-05", "14:00", 104.0)])
+    st.apply([tick("X", "2026-01-05", "16:00", 101.5, 1)])
+    s = st.symbols["X"]
+    assert s.session == date(2026, 1, 5)
+    assert (s.day_open, s.day_high, s.day_low, s.last) == (100.0, 104.0, 97.0, 101.5)
+    assert s.day_volume == 16
+    assert s.last_time == ny("2026-01-05", "16:00")
+    assert not s.daily  # nothing committed yet
+
+
+def test_pre_and_post_market_ticks_belong_to_their_new_york_date():
+    st = state()
+    st.apply([tick("X", "2026-01-05", "04:00", 100.0)])
+    st.apply([tick("X", "2026-01-05", "19:59", 103.0)])
+    st.apply([tick("X", "2026-01-06", "00:00", 99.0)])  # midnight New York: the next session
+    s = st.symbols["X"]
+    assert [b.day for b in s.daily] == [date(2026, 1, 5)]
+    assert s.daily[0].close == 103.0
+    assert s.session == date(2026, 1, 6)
+
+
+def test_minute_bars_revise_within_a_minute_and_restart_each_session():
+    st = state()
+    st.apply([tick("X", "2026-01-05", "09:30", 100.0)])
+    st.apply([tick("X", "2026-01-05", "09:30", 101.0, seconds=20)])
+    st.apply([tick("X", "2026-01-05", "09:30", 99.5, seconds=40)])
+    st.apply([tick("X", "2026-01-05", "09:31", 100.2, seconds=1)])
+    s = st.symbols["X"]
+    start = ny("2026-01-05", "09:30")
+    assert list(s.intraday) == [MinuteBar(start, 100.0, 101.0, 99.5, 99.5), MinuteBar(start + 60, 100.2, 100.2, 100.2, 100.2)]
+    st.apply([tick("X", "2026-01-06", "09:30", 90.0)])
+    assert list(s.intraday) == [MinuteBar(ny("2026-01-06", "09:30"), 90.0, 90.0, 90.0, 90.0)]
+
+
+def test_minute_bars_are_bounded():
+    st = state()
+    base = ny("2025-11-02", "00:00")  # the 25-hour day: 1,500 minutes in one session
+    for minute in range(1500):
+        st.apply([Tick("X", base + minute * 60, 100.0 + minute % 7)])
+    s = st.symbols["X"]
+    assert s.session == date(2025, 11, 2)
+    assert len(s.intraday) == MINUTE_BARS_KEPT
+    assert s.intraday[0].start == base + (1500 - MINUTE_BARS_KEPT) * 60
+    assert s.intraday[-1].start == base + 1499 * 60
+
+
+# --------------------------------------------------------------------------------------------
+# Commit paths
+
+
+def test_first_tick_of_a_later_session_commits_with_the_session_close_time():
+    st = state()
+    committed = []
+    st.bar_listeners.append(lambda symbol, bar: committed.append((symbol, bar)))
+    st.apply([tick("X", "2026-01-02", "09:30", 10.0, 7)])
+    st.apply([tick("X", "2026-01-02", "16:00", 11.0, 3)])
+    assert committed == []
+    st.apply([tick("X", "2026-01-05", "09:30", 12.0)])  # Monday after a weekend
+    assert committed == [("X", DailyBar(date(2026, 1, 2), 10.0, 11.0, 10.0, 11.0, 10.0, ny("2026-01-02", "16:00")))]
+    s = st.symbols["X"]
+    assert s.prev_close == 11.0
+    assert s.change == pytest.approx(1.0)
+    assert s.change_pct == pytest.approx(100 / 11)
+
+
+def test_finish_commits_every_forming_bar():
+    st = state("X", "Y")
+    st.apply([tick("X", "2026-01-02", "09:30", 10.0), tick("Y", "2026-01-02", "09:30", 20.0)])
+    st.finish()
+    assert [b.close for b in st.symbols["X"].daily] == [10.0]
+    assert [b.close for b in st.symbols["Y"].daily] == [20.0]
+    assert st.symbols["X"].session is None
+    assert st.finish() == []  # nothing left to commit
+
+
+def test_commit_due_waits_for_the_early_close_of_2025_12_24():
+    st = state()
+    st.apply([tick("X", "2025-12-24", "09:30", 10.0)])
+    st.apply([tick("X", "2025-12-24", "12:59", 10.5)])
+    st.commit_due(ny("2025-12-24", "12:59", 59.9))
+    assert not st.symbols["X"].daily
+    st.commit_due(ny("2025-12-24", "13:00"))
+    (bar,) = st.symbols["X"].daily
+    assert bar.close_time == ny("2025-12-24", "13:00")
+    assert bar.close == 10.5
+    assert st.symbols["X"].session is None
+
+
+def test_commit_due_on_a_regular_day_waits_for_16_00():
+    st = state()
+    st.apply([tick("X", "2026-01-05", "15:59", 10.0)])
+    st.commit_due(ny("2026-01-05", "15:59", 59))
+    assert not st.symbols["X"].daily
+    st.commit_due(ny("2026-01-05", "16:00", 1))
+    assert st.symbols["X"].daily[-1].close_time == ny("2026-01-05", "16:00")
+
+
+def test_late_prints_of_a_committed_session_are_ignored_and_counted():
+    st = state()
+    st.apply([tick("X", "2026-01-05", "15:59", 10.0)])
+    st.commit_due(ny("2026-01-05", "16:00", 5))
+    st.apply([tick("X", "2026-01-05", "16:00", 10.3, seconds=7)])  # after the commit
+    s = st.symbols["X"]
+    assert s.late_ticks == 1
+    assert s.daily[-1].close == 10.0 and s.last == 10.0
+    st.apply([tick("X", "2026-01-06", "09:30", 11.0)])
+    st.apply([tick("X", "2026-01-05", "12:00", 9.0)])  # an older session while the next forms
+    assert s.late_ticks == 2
+    assert s.session == date(2026, 1, 6) and s.day_low == 11.0
+
+
+def test_bar_volume_is_none_when_no_tick_had_one():
+    st = state()
+    st.apply([tick("X", "2026-01-05", "09:30", 10.0)])
+    st.finish()
+    assert st.symbols["X"].daily[0].volume is None
+    assert math.isnan(st.symbols["X"].prev_close)
