@@ -1,0 +1,124 @@
+"""MarketState: batches, alert stamping and order, symbol state, reconfigure."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from monitor.config import Config, Level, Rules
+from monitor.model import NEW_YORK, Tick
+from monitor.state import MarketState
+
+
+def ny(day: str, hhmm: str = "09:30") -> float:
+    return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=NEW_YORK).timestamp()
+
+
+def closes(st: MarketState, symbol: str, values, start: int = 5):
+    out = []
+    for i, value in enumerate(values):
+        out += st.apply([Tick(symbol, ny(f"2026-01-{start + i:02d}", "16:00"), value)])
+    return out
+
+
+def test_a_fresh_symbol_state_is_empty():
+    st = MarketState(Config())
+    s = st.symbols["^RUT"]
+    assert set(st.symbols) == {"^RUT", "^GSPC", "^NDX"}
+    assert math.isnan(s.last) and s.last_time is None and s.session is None
+    assert math.isnan(s.prev_close) and math.isnan(s.change_pct)
+    assert math.isnan(s.prev_high_n) and math.isnan(s.prev_low_n)
+    assert len(s.daily) == 0 and s.daily.maxlen >= 400
+    assert [lv.price for lv in s.levels] == [2500.0, 2600.0]
+
+
+def test_unknown_symbols_are_added_on_their_first_tick_and_marked_dirty():
+    st = MarketState(Config())
+    st.apply([Tick("IWM", ny("2026-01-05"), 250.0, None, 1767625800.5)])
+    assert st.symbols["IWM"].last == 250.0
+    assert st.symbols["IWM"].last_received == 1767625800.5
+    assert st.dirty == {"IWM"}
+    st.dirty.clear()
+    st.apply([Tick("^RUT", ny("2026-01-05"), 2550.0)])
+    assert st.dirty == {"^RUT"}
+
+
+def test_alerts_of_a_batch_come_in_time_order_with_source_and_stale():
+    config = Config(symbols=("^RUT", "Y"), levels=(Level("^RUT", 2500.0, "support"),), rules=Rules(ma_fast=1, ma_slow=2))
+    st = MarketState(config, source="stream")
+    st.apply([Tick("^RUT", ny("2026-01-05"), 2510.0)])
+    closes(st, "Y", [10.0, 9.0, 12.0])  # fast crosses above slow at the 01-07 close
+    batch = [Tick("^RUT", ny("2026-01-08"), 2490.0), Tick("Y", ny("2026-01-08"), 12.5)]
+    out = st.apply(batch, stale=True)
+    assert [(a.rule, a.symbol) for a in out] == [("ma_cross", "Y"), ("level_cross", "^RUT")]
+    assert [a.time for a in out] == [ny("2026-01-07", "16:00"), ny("2026-01-08")]
+    assert all(a.source == "stream" and a.stale for a in out)
+    assert st.alert_count == 2
+
+
+def test_commit_due_and_finish_return_the_bar_close_alerts():
+    st = MarketState(Config(symbols=("Y",), levels=(), rules=Rules(ma_fast=1, ma_slow=2)))
+    closes(st, "Y", [10.0, 9.0])
+    st.apply([Tick("Y", ny("2026-01-07", "15:00"), 12.0)])
+    assert st.commit_due(ny("2026-01-07", "15:59")) == []
+    (alert,) = st.commit_due(ny("2026-01-07", "16:00"))
+    assert (alert.rule, alert.direction, alert.source, alert.stale) == ("ma_cross", "up", "replay", False)
+    assert st.finish() == []
+
+
+def test_change_is_against_the_previous_session_close_even_after_the_commit():
+    st = MarketState(Config(symbols=("Y",), levels=()))
+    closes(st, "Y", [100.0])
+    st.apply([Tick("Y", ny("2026-01-06", "15:00"), 103.0)])
+    s = st.symbols["Y"]
+    assert (s.prev_close, s.change, s.change_pct) == (100.0, 3.0, 3.0)
+    st.commit_due(ny("2026-01-06", "16:01"))  # evening: the day's change still shows
+    assert s.session is None and s.change_pct == 3.0
+
+
+def test_reconfigure_keeps_sides_of_kept_levels_and_arms_new_ones_with_the_last_price():
+    st = MarketState(Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0, "support"),)))
+    st.apply([Tick("^RUT", ny("2026-01-05"), 2480.0)])  # below 2500
+    new = Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0, "support"), Level("^RUT", 2450.0, "floor")))
+    st.reconfigure(new)
+    assert [lv.side for lv in st.symbols["^RUT"].levels] == [-1, 1]  # 2450 armed above by 2480
+    out = st.apply([Tick("^RUT", ny("2026-01-05", "10:00"), 2440.0)])
+    assert [(a.extra["level"], a.direction) for a in out] == [(2450.0, "down")]
+    out = st.apply([Tick("^RUT", ny("2026-01-05", "11:00"), 2510.0)])
+    assert sorted((a.extra["level"], a.direction) for a in out) == [(2450.0, "up"), (2500.0, "up")]
+
+
+def test_reconfigure_before_any_price_leaves_new_levels_unarmed():
+    st = MarketState(Config(symbols=("^RUT",), levels=()))
+    st.reconfigure(Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0),)))
+    assert st.symbols["^RUT"].levels[0].side == 0
+    assert st.apply([Tick("^RUT", ny("2026-01-05"), 2400.0)]) == []
+    assert st.symbols["^RUT"].levels[0].side == -1
+
+
+def test_reconfigure_hysteresis_rebuilds_bands_but_not_indicators():
+    st = MarketState(Config(symbols=("^RUT",)))
+    closes(st, "^RUT", [2480.0, 2490.0])
+    ind = st.symbols["^RUT"].ind
+    st.reconfigure(Config(symbols=("^RUT",), rules=Rules(hysteresis_pct=1.0, rsi_overbought=80.0)))
+    assert st.symbols["^RUT"].ind is ind
+    assert st.symbols["^RUT"].levels[0].above == 2525.0
+    out = st.apply([Tick("^RUT", ny("2026-01-07", "10:00"), 2520.0)])  # inside the wider band
+    assert out == []
+
+
+def test_reconfigure_new_periods_recompute_indicators_from_kept_bars():
+    values = [100.0 + (i * 7) % 11 - i * 0.1 for i in range(60)]
+    st = MarketState(Config(symbols=("Y",), levels=()))
+    for i, v in enumerate(values):
+        st.apply([Tick("Y", ny(date.fromordinal(date(2025, 1, 1).toordinal() + i).isoformat(), "16:00"), v)])
+    small = Rules(ma_fast=3, ma_slow=5, rsi_period=4, macd=(3, 6, 2), high_low_window=5)
+    st.reconfigure(Config(symbols=("Y",), levels=(), rules=small))
+    fresh = MarketState(Config(symbols=("Y",), levels=(), rules=small))
+    for i, v in enumerate(values):
+        fresh.apply([Tick("Y", ny(date.fromordinal(date(2025, 1, 1).toordinal() + i).isoformat(), "16:00"), v)])
+    a, b = st.symbols["Y"], fresh.symbols["Y"]
+    for name in ("sma_fast", "sma_slow", "macd", "macd_signal", "rsi", "high_n", "low_n"):
+        assert getattr(a.ind, name) == getattr(b.ind, name), name
+    assert a.snapshot == b.snapshot
+    assert (a.prev_high_n, a.prev_low_n) == (b.prev_high_n, b.prev_low_n)
