@@ -47,29 +47,54 @@ def _period(n: int, name: str = "period") -> int:
     return int(n)
 
 
-class SMA:
-    """Simple moving average of the last n values (``talib.SMA``)."""
+class _Incremental:
+    """The update/revise plumbing shared by the single-input indicators.
 
-    __slots__ = ("n", "value", "count", "_x", "_hist", "_base")
+    Subclasses keep committed state and implement ``_commit()`` (fold the forming bar ``_x``
+    into it) and ``_compute(x)`` (set ``value`` from the committed state and ``x``).
+    """
+
+    __slots__ = ("n", "value", "count", "_x")
 
     def __init__(self, n: int) -> None:
         self.n = _period(n)
         self.value = NAN
         self.count = 0  # bars seen, the forming one included
         self._x = NAN  # the forming bar's value
-        self._hist: list[float] = []  # committed values; the last n-1 are the window
-        self._base = 0.0  # sum of the last n-1 committed values
 
     def update(self, x: float) -> None:
+        """Start a new bar with value x."""
         if self.count:
             self._commit()
         self.count += 1
-        self.revise(x)
+        self._x = x
+        self._compute(x)
 
     def revise(self, x: float) -> None:
+        """Replace the value of the forming bar (starts the first bar if there is none)."""
         if not self.count:
             return self.update(x)
         self._x = x
+        self._compute(x)
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _compute(self, x: float) -> None:
+        raise NotImplementedError
+
+
+class SMA(_Incremental):
+    """Simple moving average of the last n values (``talib.SMA``)."""
+
+    __slots__ = ("_hist", "_base")
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self._hist: list[float] = []  # committed values; the last n-1 are the window
+        self._base = 0.0  # sum of the last n-1 committed values
+
+    def _compute(self, x: float) -> None:
         if self.count >= self.n:
             self.value = (self._base + x) / self.n
 
@@ -87,33 +112,24 @@ class SMA:
             self._base = math.fsum(hist)
 
 
-class EMA:
+class EMA(_Incremental):
     """Exponential moving average seeded with the SMA of the first n values (``talib.EMA``)."""
 
-    __slots__ = ("n", "k", "value", "count", "_x", "_prev", "_sum")
+    __slots__ = ("k", "_prev", "_sum")
 
     def __init__(self, n: int) -> None:
-        self.n = _period(n)
+        super().__init__(n)
         self.k = 2.0 / (self.n + 1)
-        self.value = NAN
-        self.count = 0
-        self._x = NAN
         self._prev = NAN  # EMA at the previous bar's close
         self._sum = 0.0  # sum of committed values while warming up
 
-    def update(self, x: float) -> None:
-        if self.count:
-            if self.count >= self.n:
-                self._prev = self.value
-            else:
-                self._sum += self._x
-        self.count += 1
-        self.revise(x)
+    def _commit(self) -> None:
+        if self.count >= self.n:
+            self._prev = self.value
+        else:
+            self._sum += self._x
 
-    def revise(self, x: float) -> None:
-        if not self.count:
-            return self.update(x)
-        self._x = x
+    def _compute(self, x: float) -> None:
         c = self.count
         if c > self.n:
             p = self._prev
@@ -122,34 +138,25 @@ class EMA:
             self.value = (self._sum + x) / self.n
 
 
-class RSI:
+class RSI(_Incremental):
     """Wilder's relative strength index (``talib.RSI``)."""
 
-    __slots__ = ("n", "value", "count", "_x", "_pc", "_g", "_l", "_tg", "_tl")
+    __slots__ = ("_pc", "_g", "_l", "_tg", "_tl")
 
     def __init__(self, n: int = 14) -> None:
-        self.n = _period(n)
-        self.value = NAN
-        self.count = 0
-        self._x = NAN
+        super().__init__(n)
         self._pc = NAN  # previous bar's close
         self._g = 0.0  # committed gain state: raw sum while seeding, then the Wilder average
         self._l = 0.0
         self._tg = 0.0  # the same state including the forming bar
         self._tl = 0.0
 
-    def update(self, x: float) -> None:
-        if self.count:
-            self._pc = self._x
-            self._g = self._tg
-            self._l = self._tl
-        self.count += 1
-        self.revise(x)
+    def _commit(self) -> None:
+        self._pc = self._x
+        self._g = self._tg
+        self._l = self._tl
 
-    def revise(self, x: float) -> None:
-        if not self.count:
-            return self.update(x)
-        self._x = x
+    def _compute(self, x: float) -> None:
         bar = self.count - 1  # index of the forming bar; bar 0 has no change yet
         if not bar:
             return
@@ -236,32 +243,20 @@ class MACD:
             self.hist = line - sig.value
 
 
-class _RollingExtreme:
+class _RollingExtreme(_Incremental):
     """Max (or min) of the last n values, the forming one included, via a monotonic deque."""
 
-    __slots__ = ("n", "value", "count", "_x", "_vals", "_idx")
+    __slots__ = ("_vals", "_idx")
     _is_max = True
 
     def __init__(self, n: int) -> None:
-        self.n = _period(n)
-        self.value = NAN
-        self.count = 0
-        self._x = NAN
+        super().__init__(n)
         # Committed bars that can still become the extreme: values monotonic from the front
         # (the extreme of the committed part of the window), with their bar indices.
         self._vals: deque[float] = deque()
         self._idx: deque[int] = deque()
 
-    def update(self, x: float) -> None:
-        if self.count:
-            self._commit()
-        self.count += 1
-        self.revise(x)
-
-    def revise(self, x: float) -> None:
-        if not self.count:
-            return self.update(x)
-        self._x = x
+    def _compute(self, x: float) -> None:
         if self.count >= self.n:
             vals = self._vals
             if not vals:
@@ -272,21 +267,34 @@ class _RollingExtreme:
                 self.value = vals[0] if vals[0] < x else x
 
     def _commit(self) -> None:
-        vals, idx, x = self._vals, self._idx, self._x
-        bar = self.count - 1
-        if self._is_max:
-            while vals and vals[-1] <= x:
-                vals.pop()
-                idx.pop()
-        else:
-            while vals and vals[-1] >= x:
-                vals.pop()
-                idx.pop()
-        vals.append(x)
-        idx.append(bar)
-        if idx[0] <= bar + 1 - self.n:  # left the window of the next bar
-            vals.popleft()
-            idx.popleft()
+        push = _push_max if self._is_max else _push_min
+        push(self._vals, self._idx, self._x, self.count - 1, self.count - self.n)
+
+
+def _push_max(vals: deque, idx: deque, v: float, bar: int, gone: int) -> float:
+    """Commit bar ``bar``'s value v to a max-deque; drop bars <= ``gone``; return the max."""
+    while vals and vals[-1] <= v:
+        vals.pop()
+        idx.pop()
+    vals.append(v)
+    idx.append(bar)
+    if idx[0] <= gone:  # one bar leaves the window per bar committed
+        vals.popleft()
+        idx.popleft()
+    return vals[0] if vals else -math.inf
+
+
+def _push_min(vals: deque, idx: deque, v: float, bar: int, gone: int) -> float:
+    """The mirror of ``_push_max``."""
+    while vals and vals[-1] >= v:
+        vals.pop()
+        idx.pop()
+    vals.append(v)
+    idx.append(bar)
+    if idx[0] <= gone:
+        vals.popleft()
+        idx.popleft()
+    return vals[0] if vals else math.inf
 
 
 class RollingMax(_RollingExtreme):
@@ -448,31 +456,9 @@ class IndicatorSet:
         self._pma = self.sma_fast - self.sma_slow
         self._pmh = self.macd_hist
         bar = self.count - 1
-        gone = bar + 1 - self._hl
-        v = self._h
-        vals = self._hv
-        idx = self._hi
-        while vals and vals[-1] <= v:
-            vals.pop()
-            idx.pop()
-        vals.append(v)
-        idx.append(bar)
-        if idx[0] <= gone:
-            vals.popleft()
-            idx.popleft()
-        self._hmax = vals[0] if vals else -math.inf
-        v = self._lo
-        vals = self._lv
-        idx = self._li
-        while vals and vals[-1] >= v:
-            vals.pop()
-            idx.pop()
-        vals.append(v)
-        idx.append(bar)
-        if idx[0] <= gone:
-            vals.popleft()
-            idx.popleft()
-        self._lmin = vals[0] if vals else math.inf
+        gone = bar + 1 - self._hl  # the bar that leaves the next bar's window
+        self._hmax = _push_max(self._hv, self._hi, self._h, bar, gone)
+        self._lmin = _push_min(self._lv, self._li, self._lo, bar, gone)
         self.count += 1
         self.revise(close, high, low)
 
