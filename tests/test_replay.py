@@ -1,0 +1,403 @@
+"""Replay: CSV loading and its errors, tick generation and merging, the CLI end to end,
+--indicators-csv against TA-Lib, ReplayFeed pacing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from monitor.cli import main
+from monitor.config import Config
+from monitor.errors import UserError
+from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.replay import (
+    INDICATOR_COLUMNS,
+    ReplayFeed,
+    TimeOrderedOutput,
+    load_series,
+    parse_file_arg,
+    parse_speed,
+    replay_batches,
+)
+
+
+def ny(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=NEW_YORK).timestamp()
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+DAILY = "date,open,high,low,close,volume\n2026-01-05,100,110,95,105,1000\n2026-01-06,105,106,90,92,2000\n"
+
+
+def slice_of(shared_data: Path, tmp_path: Path, name: str, rows: int) -> Path:
+    """The header and the last ``rows`` rows of a shared data file."""
+    lines = (shared_data / name).read_text().splitlines()
+    path = tmp_path / Path(name).name
+    path.write_text("\n".join([lines[0]] + lines[-rows:]) + "\n")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def test_load_daily_file(tmp_path):
+    series = load_series(write(tmp_path, "rut_daily.csv", DAILY))
+    assert series.symbol == "RUT_DAILY" and series.kind == "daily"
+    assert series.rows == [
+        (ny("2026-01-05T09:30"), 100.0, 110.0, 95.0, 105.0, 1000.0),
+        (ny("2026-01-06T09:30"), 105.0, 106.0, 90.0, 92.0, 2000.0),
+    ]
+    assert series.ticks == 8
+
+
+def test_load_without_volume_column_and_with_blank_lines(tmp_path):
+    series = load_series(write(tmp_path, "x.csv", "date,open,high,low,close\n\n2026-01-05,1,2,0.5,1.5\n\n"), "^X")
+    assert series.symbol == "^X"
+    assert series.rows == [(ny("2026-01-05T09:30"), 1.0, 2.0, 0.5, 1.5, None)]
+
+
+def test_load_intraday_file_takes_the_bar_length_from_the_spacing(shared_data):
+    series = load_series(shared_data / "intraday" / "spx_5m_2025-12-24.csv", "^GSPC")
+    assert series.kind == "intraday"
+    assert series.offsets == (0.0, 75.0, 150.0, 225.0)
+    assert series.rows[0][0] == ny("2025-12-24T09:30")
+    assert series.rows[-1][0] == ny("2025-12-24T13:00")  # the closing-print bar
+
+
+@pytest.mark.parametrize(
+    "body, line, fragment",
+    [
+        ("2026-01-05,100,110,95,105,1000\n2026-01-06,105,abc,90,92,2000\n", 3, "high: expected a finite number, got 'abc'"),
+        ("2026-01-05,100,110,95,inf,1000\n", 2, "close: expected a finite number, got 'inf'"),
+        ("2026-01-05,nan,110,95,105,1000\n", 2, "open: expected a finite number, got 'nan'"),
+        ("2026-01-05,100,110,95,105,1e999\n", 2, "volume: expected a finite number"),
+        ("2026-01-05,100,90,95,92,1000\n", 2, "high: 90 is below low 95"),
+        ("2026-01-05,100,110,95,105\n", 2, "expected 6 columns"),
+        ("2026-01-05,100,110,95,105,1,2\n", 2, "expected 6 columns"),
+        ("2026-13-05,100,110,95,105,1000\n", 2, "date: expected a date such as 2026-01-02, got '2026-13-05'"),
+        ("2026-01-06,100,110,95,105,1000\n2026-01-05,100,110,95,105,1000\n", 3, "date: 2026-01-05 is not after the previous row's"),
+        ("2026-01-05,100,110,95,105,1000\n2026-01-05,100,110,95,105,1000\n", 3, "is not after the previous row's"),
+    ],
+)
+def test_malformed_daily_rows_name_file_line_and_column(tmp_path, body, line, fragment):
+    path = write(tmp_path, "bad.csv", "date,open,high,low,close,volume\n" + body)
+    with pytest.raises(UserError) as info:
+        load_series(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{line}: ")
+    assert fragment in message
+    assert "\n" not in message
+
+
+def test_intraday_timestamp_without_offset_is_malformed(tmp_path):
+    path = write(tmp_path, "i.csv", "timestamp,open,high,low,close\n2026-01-05T09:30:00,1,2,0.5,1\n")
+    with pytest.raises(UserError, match=r"i\.csv:2: timestamp: expected an ISO 8601 time with offset"):
+        load_series(path)
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [("", ":1: header: expected"), ("when,o,h,l,c\n", ":1: header: expected"), ("date,open,high,low,close,volume,extra\n", "unexpected column"),
+     ("date,open,high,low,close\n", "no data rows")],
+)
+def test_bad_headers_and_empty_files(tmp_path, text, fragment):
+    with pytest.raises(UserError, match=fragment):
+        load_series(write(tmp_path, "h.csv", text))
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(UserError, match=r"nope\.csv: file not found"):
+        load_series(tmp_path / "nope.csv")
+
+
+def test_file_arguments():
+    assert parse_file_arg("^RUT=data/rut.csv") == ("^RUT", "data/rut.csv")
+    assert parse_file_arg("data/rut.csv") == (None, "data/rut.csv")
+    assert parse_file_arg("dir=x/rut.csv") == ("dir", "x/rut.csv")
+    assert parse_file_arg("./a=b/rut.csv") == (None, "./a=b/rut.csv")  # '=' inside a path
+
+
+def test_speed_argument():
+    assert parse_speed(None) is None and parse_speed("max") is None and parse_speed("MAX") is None
+    assert parse_speed("60") == 60.0 and parse_speed("0.5") == 0.5
+    for bad in ("0", "-1", "fast", "inf", "nan"):
+        with pytest.raises(UserError, match="--speed"):
+            parse_speed(bad)
+
+
+# --------------------------------------------------------------------------------------------
+# Ticks
+
+
+def test_a_daily_bar_becomes_four_ticks_extremes_in_the_order_of_the_move(tmp_path):
+    series = load_series(write(tmp_path, "x.csv", DAILY), "X")
+    ticks = [tick for batch in replay_batches([series]) for tick in batch]
+    assert ticks == [
+        Tick("X", ny("2026-01-05T09:30"), 100.0),
+        Tick("X", ny("2026-01-05T11:00"), 95.0),  # close >= open: low first
+        Tick("X", ny("2026-01-05T14:00"), 110.0),
+        Tick("X", ny("2026-01-05T16:00"), 105.0, 1000.0),
+        Tick("X", ny("2026-01-06T09:30"), 105.0),
+        Tick("X", ny("2026-01-06T11:00"), 106.0),  # close < open: high first
+        Tick("X", ny("2026-01-06T14:00"), 90.0),
+        Tick("X", ny("2026-01-06T16:00"), 92.0, 2000.0),
+    ]
+
+
+def test_daily_ticks_follow_new_york_time_across_dst(tmp_path):
+    path = write(tmp_path, "x.csv", "date,open,high,low,close\n2025-03-07,1,1,1,1\n2025-03-10,1,1,1,1\n")
+    times = [batch[0].time for batch in replay_batches([load_series(path)])]
+    assert times[0] - ny("2025-03-07T09:30") == 0 and times[4] == ny("2025-03-10T09:30")
+    assert times[4] - times[0] == 3 * 86400 - 3600  # the weekend lost an hour
+
+
+def test_files_merge_in_time_order_and_equal_times_form_one_batch(tmp_path):
+    a = load_series(write(tmp_path, "a.csv", DAILY), "A")
+    b = load_series(write(tmp_path, "b.csv", "date,open,high,low,close\n2026-01-06,1,2,0.5,1.5\n2026-01-07,1,2,0.5,1.5\n"), "B")
+    batches = list(replay_batches([a, b]))
+    assert [len(batch) for batch in batches] == [1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1]
+    assert [t.symbol for t in batches[4]] == ["A", "B"]  # the order the files were given
+    times = [batch[0].time for batch in batches]
+    assert times == sorted(times)
+    assert all(len({t.time for t in batch}) == 1 for batch in batches)
+
+
+def test_intraday_bar_ticks_at_equal_steps_inside_the_bar(shared_data):
+    series = load_series(shared_data / "intraday" / "iwm_5m_2025-12-29.csv", "IWM")
+    first = [batch[0] for batch in list(replay_batches([series]))[:4]]
+    start = ny("2025-12-29T09:30")
+    assert [t.time - start for t in first] == [0.0, 75.0, 150.0, 225.0]
+    o, h, l, c, v = series.rows[0][1:]
+    assert [t.price for t in first] == ([o, l, h, c] if c >= o else [o, h, l, c])
+    assert first[3].volume == v
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, list[str], str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def test_replay_headless_prints_alert_json_lines_in_time_order(shared_data, tmp_path, capsys):
+    files = [f"^RUT={slice_of(shared_data, tmp_path, 'daily/rut_daily.csv', 400)}",
+             f"^GSPC={slice_of(shared_data, tmp_path, 'daily/spx_daily.csv', 400)}",
+             f"^NDX={slice_of(shared_data, tmp_path, 'daily/ndx_daily.csv', 400)}"]
+    code, lines, err = run_cli(capsys, "replay", "--headless", *files)
+    assert code == 0
+    alerts = [json.loads(line) for line in lines]
+    assert alerts, "400 sessions of three indexes fire alerts"
+    times = [datetime.fromisoformat(a["time"]).timestamp() for a in alerts]
+    assert times == sorted(times)
+    assert {a["rule"] for a in alerts} >= {"level_cross", "new_high", "relative_divergence"}
+    assert all(a["source"] == "replay" and a["stale"] is False for a in alerts)
+    # the last session's ^RUT crossings of the 2,600 resistance (real data, Feb 2026)
+    rut = [a for a in alerts if a["rule"] == "level_cross"]
+    assert rut[-1]["message"] == "^RUT broke above 2,600 resistance at 2,611.29"
+    assert rut[-1]["time"] == "2026-02-06T09:30:00-05:00"
+    assert err.startswith("replay: 4,800 ticks of 3 symbol(s)")
+
+
+def test_time_order_holds_when_ticks_run_past_an_early_close(tmp_path, capsys):
+    """The 13:00 closing-print bar of 2025-12-24 puts ticks after the early close; the 12-24 bar's
+    close alerts (stamped 13:00, produced only by the next session's first tick) must still come
+    before the level cross at 13:00:45 (one-minute bars: ticks every 15 s)."""
+    rows = ["timestamp,open,high,low,close"]
+    for i, day in enumerate(("2025-12-19", "2025-12-22", "2025-12-23")):
+        rows.append(f"{day}T15:59:00-05:00,{100 - i},{100 - i},{100 - i},{100 - i}")
+    rows.append("2025-12-24T12:59:00-05:00,110,110,110,110")
+    rows.append("2025-12-24T13:00:00-05:00,110,111,109,125")  # the close tick crosses 120
+    rows.append("2025-12-26T09:30:00-05:00,126,126,126,126")
+    path = write(tmp_path, "x_1m.csv", "\n".join(rows) + "\n")
+    config = write(tmp_path, "c.toml", '[[levels]]\nsymbol = "X"\nprice = 120\n[rules]\nma_fast = 1\nma_slow = 2\n')
+    code, lines, _ = run_cli(capsys, "replay", "--headless", "--config", str(config), f"X={path}")
+    assert code == 0
+    alerts = [json.loads(line) for line in lines]
+    assert [(a["rule"], a["time"]) for a in alerts] == [
+        ("ma_cross", "2025-12-24T13:00:00-05:00"),
+        ("level_cross", "2025-12-24T13:00:45-05:00"),
+    ]
+
+
+def test_time_ordered_output_holds_alerts_until_released():
+    written = []
+    out = TimeOrderedOutput(written.append)
+    a, b, c = (Alert(t, "X", "r", "up", 1.0, "m") for t in (30.0, 10.0, 20.0))
+    out.add([a, b])
+    out.release(15.0)
+    assert written == [b]
+    out.add([c])
+    out.release()
+    assert written == [b, c, a] and out.count == 3
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [("date,open,high,low,close\n2026-01-05,1,2,0.5,1.5\n2026-01-06,1,x,0.5,1\n", 3),
+     ("date,open,high,low,close\n2026-01-05,1,0.4,0.5,1.5\n", 2)],
+)
+def test_corrupt_csv_is_a_one_line_error_with_exit_2(tmp_path, capsys, text, line):
+    path = write(tmp_path, "corrupt.csv", text)
+    code, lines, err = run_cli(capsys, "replay", "--headless", str(path))
+    assert code == 2 and lines == []
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"market-monitor: error: {path}:{line}: ")
+
+
+def test_missing_file_and_bad_speed_exit_2(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "replay", "--headless", str(tmp_path / "missing.csv"))
+    assert code == 2 and "missing.csv: file not found" in err
+    good = write(tmp_path, "x.csv", DAILY)
+    code, _, err = run_cli(capsys, "replay", "--headless", "--speed", "fast", str(good))
+    assert code == 2 and "--speed: expected 'max' or a number above 0, got 'fast'" in err
+
+
+def test_no_files_is_a_usage_message(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["replay"])
+    assert info.value.code == 2
+    assert "usage: market-monitor replay" in capsys.readouterr().err
+
+
+def test_without_headless_the_app_opens_or_the_error_says_use_headless(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "monitor.app", None)  # the app cannot be imported
+    code, _, err = run_cli(capsys, "replay", str(write(tmp_path, "x.csv", DAILY)))
+    assert code == 2 and "--headless" in err
+
+
+def test_notify_passes_alerts_through_the_delivery(tmp_path, capsys, monkeypatch):
+    import monitor.sinks as sinks
+
+    seen, closed = [], []
+
+    class FakeDelivery:
+        def __init__(self, config, **kwargs):
+            self.config = config
+
+        def handle(self, alerts):
+            seen.extend(alerts)
+            return list(alerts)
+
+        def close(self, timeout: float = 5.0) -> bool:
+            closed.append(True)
+            return True
+
+    monkeypatch.setattr(sinks, "Delivery", FakeDelivery)
+    path = write(tmp_path, "x.csv", "date,open,high,low,close\n2026-01-05,2490,2490,2490,2490\n2026-01-06,2510,2510,2510,2510\n")
+    code, lines, _ = run_cli(capsys, "replay", "--headless", "--notify", f"^RUT={path}")
+    assert code == 0 and len(lines) == 1
+    assert [a.rule for a in seen] == ["level_cross"] and closed == [True]
+
+
+def test_paced_headless_replay_gives_the_same_alerts(tmp_path, capsys, monkeypatch):
+    path = write(tmp_path, "x.csv", "date,open,high,low,close\n2026-01-05,2490,2490,2490,2490\n2026-01-06,2510,2510,2510,2510\n")
+    slept = []
+
+    async def fake_sleep(seconds):
+        slept.append(seconds)
+
+    import asyncio
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    code, lines, _ = run_cli(capsys, "replay", "--headless", "--speed", "1e9", f"^RUT={path}")
+    assert code == 0 and [json.loads(line)["rule"] for line in lines] == ["level_cross"]
+
+
+# --------------------------------------------------------------------------------------------
+# --indicators-csv against TA-Lib
+
+
+def test_indicators_csv_matches_talib_on_real_data(shared_data, tmp_path, capsys):
+    talib = pytest.importorskip("talib")
+    out = tmp_path / "ind.csv"
+    source = shared_data / "daily" / "rut_daily.csv"
+    code, _, err = run_cli(capsys, "replay", "--headless", "--indicators-csv", str(out), f"^RUT={source}")
+    assert code == 0 and "9,686 rows" in err
+    with open(out, newline="") as handle:
+        reader = csv.reader(handle)
+        assert tuple(next(reader)) == INDICATOR_COLUMNS
+        rows = list(reader)
+    data = [line.split(",") for line in source.read_text().splitlines()[1:]]
+    assert [r[0] for r in rows] == [d[0] for d in data] and {r[1] for r in rows} == {"^RUT"}
+    column = {name: i for i, name in enumerate(INDICATOR_COLUMNS)}
+
+    def values(name):
+        return np.array([float(r[column[name]]) if r[column[name]] else math.nan for r in rows])
+
+    high, low, close = (np.array([float(d[i]) for d in data]) for i in (2, 3, 4))
+    assert np.array_equal(values("close"), close) and np.array_equal(values("high"), high)
+    macd, signal, hist = talib.MACD(close, 12, 26, 9)
+    expected = {
+        "sma_fast": talib.SMA(close, 50), "sma_slow": talib.SMA(close, 200), "ema_slow": talib.EMA(close, 26),
+        "macd": macd, "macd_signal": signal, "macd_hist": hist, "rsi": talib.RSI(close, 14),
+        "high_n": talib.MAX(high, 252), "low_n": talib.MIN(low, 252),
+    }
+    for name, want in expected.items():
+        got = values(name)
+        defined = ~np.isnan(want)
+        assert np.array_equal(np.isnan(got[defined]), np.zeros(defined.sum(), bool)), f"{name} undefined where TA-Lib is defined"
+        assert np.allclose(got[defined], want[defined], rtol=1e-9, atol=1e-9), name
+        assert np.isnan(got[: np.argmax(defined)]).all(), f"{name} defined during TA-Lib's warm-up"
+    ema_fast = values("ema_fast")
+    both = ~np.isnan(ema_fast) & ~np.isnan(macd)
+    assert np.allclose(ema_fast[both] - values("ema_slow")[both], macd[both], rtol=1e-9, atol=1e-9)
+    # full precision: repr round-trips
+    assert rows[-1][column["close"]] == repr(float(close[-1]))
+
+
+# --------------------------------------------------------------------------------------------
+# ReplayFeed
+
+
+async def test_replay_feed_paces_data_time_with_gaps_capped_at_an_hour(tmp_path):
+    series = load_series(write(tmp_path, "x.csv", DAILY), "X")
+    now = [0.0]
+    slept = []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+
+    feed = ReplayFeed([series], speed=3600.0, clock=lambda: now[0], sleep=sleep)
+    events = [event async for event in feed.events()]
+    assert isinstance(events[0], FeedStatus) and events[0].state is FeedState.REPLAY and feed.source == "replay"
+    assert events[1] == SymbolInfo("X", name="x.csv")
+    assert isinstance(events[-1], FeedStatus) and events[-1].state is FeedState.ENDED
+    batches = [e for e in events if isinstance(e, list)]
+    assert len(batches) == 8
+    # 09:30->11:00 is 1.5 h of data (capped at 1 h), 11:00->14:00 3 h (1 h), 14:00->16:00 2 h (1 h),
+    # overnight (1 h), ...: each one second at 3600x
+    assert slept == pytest.approx([1.0] * 7)
+
+
+async def test_replay_feed_unpaced_and_closed(tmp_path):
+    series = load_series(write(tmp_path, "x.csv", DAILY), "X")
+    slept = []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+
+    feed = ReplayFeed([series], speed=None, sleep=sleep)
+    seen = 0
+    async for event in feed.events():
+        if isinstance(event, list):
+            seen += 1
+            if seen == 3:
+                await feed.aclose()
+    assert seen == 3 and slept == []
