@@ -14,9 +14,9 @@ high/low, MA and MACD crosses. Three ways to keep it current, all measured in th
 
 Tick kinds: "new bar" = one ``update`` per bar; "revise" = revising the forming bar; "replay mix"
 = the replay's four ticks per daily bar (one update, three revises), per tick. All states are
-warmed up before timing (500 bars; talipp 260, enough for its windows, as it is slow to feed). 3 symbols = the real daily files round-robin; 2,000 symbols =
-random walks round-robin. Compare the ratios: absolute times drift between runs on shared
-machines.
+warmed up before timing (500 bars; talipp 260, enough for its windows, as it is slow to feed).
+3 symbols = the real daily files round-robin; 2,000 symbols = random walks round-robin. Compare
+the ratios: absolute times drift between runs on shared machines.
 """
 
 from __future__ import annotations
