@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from monitor.config import Config
+from monitor.feeds.backfill import HistoryFirst
 from monitor.feeds.base import Feed
 from monitor.feeds.live import in_daemon_thread, is_stale
 from monitor.model import Alert, FeedStatus, SymbolInfo, Tick, iso_time
@@ -103,8 +104,8 @@ class LiveRunner:
         self.state = MarketState(config, feed.source)
         self.stop = asyncio.Event()
         self.alerts_out = 0
-        self._held: list[list[Tick]] | None = [] if backfill is not None else None
-        self._first_live: dict[str, float] = {}
+        self._history = HistoryFirst(MAX_HELD_BATCHES)
+        self._history.done = backfill is None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -152,13 +153,8 @@ class LiveRunner:
     # ------------------------------------------------------------------ events
 
     def on_ticks(self, batch: list[Tick]) -> None:
-        if self._held is not None:
-            for tick in batch:
-                self._first_live.setdefault(tick.symbol, tick.time)
-            if len(self._held) < MAX_HELD_BATCHES:
-                self._held.append(batch)
-            return
-        self.apply(batch)
+        if not self._history.hold(batch):
+            self.apply(batch)
 
     def apply(self, batch: list[Tick]) -> None:
         now = self.clock()
@@ -205,11 +201,10 @@ class LiveRunner:
                 if learn is not None:
                     learn(info)
                 self.on_info(info)
-            count = result.apply_to(self.state, self.clock(), self._first_live)
-            self.status_line(f"backfill: {count:,} history ticks of {len(result.series)} series applied")
-        held, self._held = self._held or [], None
-        for batch in held:
+        for batch in self._history.finish(self.state, result, self.clock()):
             self.apply(batch)
+        if result is not None:
+            self.status_line(f"backfill: {self._history.applied:,} history ticks of {len(result.series)} series applied")
 
 
 def _describe_market(market, now: float) -> str:

@@ -70,6 +70,40 @@ class BackfillResult:
         return count
 
 
+class HistoryFirst:
+    """Live batches that arrive while the backfill runs wait here, so history goes into the
+    state first and never overwrites live prices (runner and app alike)::
+
+        if not history_first.hold(batch): apply(batch)       # for every live batch
+        for batch in history_first.finish(state, result, now): apply(batch)   # once
+
+    ``result`` may be None (backfill failed or timed out): the held batches are released."""
+
+    def __init__(self, max_batches: int = 100_000) -> None:
+        self.max_batches = max_batches
+        self.held: list[list] = []
+        self.first_live: dict[str, float] = {}
+        self.done = False
+        self.applied = 0  # history ticks applied by finish()
+
+    def hold(self, batch: list) -> bool:
+        """Keep ``batch`` if the history is not in yet (True), else leave it to the caller."""
+        if self.done:
+            return False
+        for tick in batch:
+            self.first_live.setdefault(tick.symbol, tick.time)
+        if len(self.held) < self.max_batches:
+            self.held.append(batch)
+        return True
+
+    def finish(self, state, result: BackfillResult | None, now: float) -> list[list]:
+        """Apply the history (if any) and return the held live batches, oldest first."""
+        self.done = True
+        self.applied = result.apply_to(state, now, self.first_live) if result is not None else 0
+        held, self.held = self.held, []
+        return held
+
+
 class Backfill:
     """Loads and tops up the cached history of ``symbols``. ``session`` is yfinance's seam;
     ``fetch`` replaces the download itself: ``fetch(symbol, **history_kwargs) -> DataFrame``."""
