@@ -172,3 +172,18 @@ def test_apply_to_discards_history_alerts_and_commits_closed_sessions(tmp_path):
     assert count == 4 * sum(len(s.rows) for s in result.series)
     assert len(state.symbols["^RUT"].daily) == 39
     assert state.symbols["^RUT"].session == date(2026, 11, 20)  # today still forming
+
+
+def test_history_first_holds_live_batches_until_history_is_in(tmp_path):
+    from monitor.feeds.backfill import HistoryFirst
+    from monitor.model import Tick
+
+    backfill, _ = make(Yahoo(), tmp_path)
+    result = backfill.load()
+    gate = HistoryFirst()
+    live = [Tick("^RUT", datetime(2026, 11, 20, 10, 0, tzinfo=NEW_YORK).timestamp(), 2600.0, None, NOW)]
+    assert gate.hold(live)
+    state = MarketState(Config(symbols=tuple(SYMBOLS)), "stream")
+    assert gate.finish(state, result, NOW) == [live]
+    assert state.symbols["^RUT"].last < 2100.0 + 31 / 100  # history stopped before the live tick
+    assert not gate.hold(live)  # from now on the caller applies live batches itself
