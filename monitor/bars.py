@@ -29,7 +29,8 @@ MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 
 
 class DailyBar(NamedTuple):
-    """One committed session. ``close_time`` is the session's close (epoch seconds)."""
+    """One committed session. ``close_time`` is the session's close (epoch seconds), looked up
+    when read: most bars never need it, and replay commits tens of thousands."""
 
     day: date
     open: float
@@ -37,7 +38,10 @@ class DailyBar(NamedTuple):
     low: float
     close: float
     volume: float | None
-    close_time: float
+
+    @property
+    def close_time(self) -> float:
+        return session_close(self.day)
 
 
 class MinuteBar(NamedTuple):
@@ -60,45 +64,53 @@ def _utc_offset(day: date) -> float:
     return datetime(day.year, day.month, day.day, tzinfo=NEW_YORK).utcoffset().total_seconds()  # type: ignore[union-attr]
 
 
+_months: dict[tuple[int, int], tuple[float, ...]] = {}
+
+
+def midnight_offsets(year: int, month: int) -> tuple[float, ...]:
+    """New York's UTC offsets at the midnights starting day 1 .. the 1st of the next month.
+    Two zoneinfo calls per month (one per day in a month with a DST change), then cached."""
+    key = (year, month)
+    offsets = _months.get(key)
+    if offsets is None:
+        first = date(year, month, 1)
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        days = (following - first).days
+        begin, end = _utc_offset(first), _utc_offset(following)
+        if begin == end:  # New York never changed its offset twice within a month
+            offsets = (begin,) * (days + 1)
+        else:
+            offsets = tuple(_utc_offset(first + timedelta(days=i)) for i in range(days + 1))
+        _months[key] = offsets
+    return offsets
+
+
+def ny_day_epoch(day: date, seconds: float) -> float:
+    """Epoch of ``seconds`` after midnight New York time on ``day``, for times of day after 03:00
+    (US clocks change at 02:00, so the offset then is the next midnight's): 09:30 is 34200."""
+    return (day.toordinal() - _EPOCH_ORDINAL) * _DAY + seconds - midnight_offsets(day.year, day.month)[day.day]
+
+
 class SessionDays:
     """Epoch -> New York session date, converting once per day (the last day is cached).
 
-    A day's range comes from New York's UTC offsets at each midnight of its month, computed once
-    per month (two zoneinfo calls, or one per day in a month with a DST change)."""
+    A day's range comes from ``midnight_offsets`` of its month: plain arithmetic."""
 
-    __slots__ = ("day", "start", "end", "close", "_offset", "_months")
+    __slots__ = ("day", "start", "end", "_offset")
 
     def __init__(self) -> None:
         self.day: date | None = None
         self.start = 0.0
         self.end = 0.0  # empty range: the first lookup converts
-        self.close = 0.0
         self._offset = -18000.0  # the UTC offset of the last day looked up: the next guess
-        self._months: dict[tuple[int, int], tuple[float, ...]] = {}
 
-    def _midnight_offsets(self, year: int, month: int) -> tuple[float, ...]:
-        """UTC offsets at midnight starting day 1 .. the 1st of the next month of a month."""
-        key = (year, month)
-        offsets = self._months.get(key)
-        if offsets is None:
-            first = date(year, month, 1)
-            following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-            days = (following - first).days
-            begin, end = _utc_offset(first), _utc_offset(following)
-            if begin == end:  # New York never changed offset twice within a month
-                offsets = (begin,) * (days + 1)
-            else:
-                offsets = tuple(_utc_offset(first + timedelta(days=i)) for i in range(days + 1))
-            self._months[key] = offsets
-        return offsets
-
-    def lookup(self, t: float) -> tuple[date, float, float, float]:
-        """(date, start of that NY day, start of the next NY day, session close) for epoch ``t``."""
+    def lookup(self, t: float) -> tuple[date, float, float]:
+        """(date, start of that NY day, start of the next NY day) for epoch ``t``."""
         if not (self.start <= t < self.end):
             ordinal = int((t + self._offset) // _DAY) + _EPOCH_ORDINAL  # a guess, at most a day off
             for _ in range(3):
                 day = date.fromordinal(ordinal)
-                offsets = self._midnight_offsets(day.year, day.month)
+                offsets = midnight_offsets(day.year, day.month)
                 i = day.day - 1
                 start = (ordinal - _EPOCH_ORDINAL) * _DAY - offsets[i]
                 end = (ordinal + 1 - _EPOCH_ORDINAL) * _DAY - offsets[i + 1]
@@ -110,8 +122,7 @@ class SessionDays:
                     break
             self._offset = offsets[i]
             self.day, self.start, self.end = day, start, end
-            self.close = session_close(day)
-        return self.day, self.start, self.end, self.close  # type: ignore[return-value]
+        return self.day, self.start, self.end  # type: ignore[return-value]
 
 
 class SessionBars:
@@ -123,7 +134,7 @@ class SessionBars:
     """
 
     __slots__ = (
-        "symbol", "session", "last_day", "session_start", "session_end", "close_time", "day_open",
+        "symbol", "session", "last_day", "session_start", "session_end", "day_open",
         "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "daily",
         "intraday", "_minute", "late_ticks",
     )
@@ -134,7 +145,6 @@ class SessionBars:
         self.last_day: date | None = None  # date of the newest session seen (forming or committed)
         self.session_start = 0.0  # NY day range of ``last_day``
         self.session_end = 0.0
-        self.close_time = 0.0  # session close of ``last_day``
         self.day_open = self.day_high = self.day_low = float("nan")
         self.day_volume: float | None = None
         self.last = float("nan")
@@ -145,10 +155,10 @@ class SessionBars:
         self._minute: MinuteBar | None = None
         self.late_ticks = 0
 
-    def open_session(self, day: date, start: float, end: float, close_time: float, t: float, price: float, volume: float | None) -> None:
+    def open_session(self, day: date, start: float, end: float, t: float, price: float, volume: float | None) -> None:
         """Start the bar of ``day`` with its first tick (the previous bar must be committed)."""
         self.session = self.last_day = day
-        self.session_start, self.session_end, self.close_time = start, end, close_time
+        self.session_start, self.session_end = start, end
         self.day_open = self.day_high = self.day_low = self.last = price
         self.day_volume = volume
         self.last_time = t
@@ -187,11 +197,15 @@ class SessionBars:
             self.day_low,
             self.last,
             self.day_volume,
-            self.close_time,
         )
         self.daily.append(bar)
         self.session = None
         return bar
+
+    @property
+    def close_time(self) -> float:
+        """The session close of the latest session (forming or committed); 0.0 before any tick."""
+        return session_close(self.last_day) if self.last_day is not None else 0.0
 
     def due(self, now: float) -> bool:
         """True when a bar is forming and its session close has passed."""

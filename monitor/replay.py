@@ -31,16 +31,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TextIO
 
+from monitor.bars import ny_day_epoch
 from monitor.config import Config
 from monitor.errors import UserError
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.state import MarketState
 
 DAILY_HEADER = ("date", "open", "high", "low", "close")
 INTRADAY_HEADER = ("timestamp", "open", "high", "low", "close")
 # Daily bar ticks: 09:30, 11:00, 14:00 and 16:00 as seconds after 09:30 (DST changes at 02:00).
 DAILY_OFFSETS = (0.0, 5400.0, 16200.0, 23400.0)
+OPEN_SECONDS = 9.5 * 3600  # 09:30
 DEFAULT_STEP = 60.0
 MAX_GAP = 3600.0  # paced replay: a longer gap in the data (night, weekend) counts as one hour
 YIELD_EVERY = 256  # unpaced ReplayFeed: let the event loop run every so many batches
@@ -78,9 +80,18 @@ _open_epochs: dict[str, float] = {}  # "YYYY-MM-DD" -> 09:30 New York that day (
 def _open_epoch(text: str) -> float:
     epoch = _open_epochs.get(text)
     if epoch is None:
-        day = date.fromisoformat(text.strip())
-        epoch = _open_epochs[text] = datetime(day.year, day.month, day.day, 9, 30, tzinfo=NEW_YORK).timestamp()
+        epoch = _open_epochs[text] = ny_day_epoch(date.fromisoformat(text.strip()), OPEN_SECONDS)
     return epoch
+
+
+def _times(texts: list[str], parse_time: Callable[[str], float]) -> list[float]:
+    """A column of dates (09:30 epochs from the shared cache) or timestamps."""
+    if parse_time is not _open_epoch:
+        return list(map(parse_time, texts))
+    times = list(map(_open_epochs.get, texts))
+    if None in times:
+        times = list(map(_open_epoch, texts))
+    return times  # type: ignore[return-value]
 
 
 def _timestamp_epoch(text: str) -> float:
@@ -144,7 +155,7 @@ def _fast_rows(body: list[str], columns: int, parse_time: Callable[[str], float]
         return None
     fields = ",".join(body).split(",")
     try:
-        times = list(map(parse_time, fields[0::columns]))
+        times = _times(fields[0::columns], parse_time)
         opens, highs, lows, closes = (list(map(float, fields[i::columns])) for i in range(1, 5))
         volumes = list(map(float, fields[5::columns])) if columns == 6 else [None] * len(body)
     except ValueError:

@@ -17,7 +17,12 @@ from monitor.model import Alert, Tick
 
 NAN = float("nan")
 _EMPTY = Snapshot()
-_snapshot = tuple.__new__  # Snapshot(...) without the NamedTuple constructor's cost (per bar)
+_new = tuple.__new__  # NamedTuple construction without the Python-level __new__ (per bar)
+
+
+def _snapshot_of(ind: IndicatorSet) -> Snapshot:
+    """The values the bar-close rules compare, at a committed bar."""
+    return _new(Snapshot, (ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal))
 
 
 def _indicator_params(rules: Rules) -> tuple:
@@ -54,17 +59,6 @@ class SymbolState(SessionBars):
     def change_pct(self) -> float:
         return (self.last - self.prev_close) / self.prev_close * 100.0 if self.prev_close else NAN
 
-    def commit_bar(self, window: int) -> tuple[DailyBar, Snapshot, Snapshot]:
-        """Commit the forming bar; returns it with the previous and the new indicator snapshot."""
-        bar = self.commit()
-        ind = self.ind
-        before = self.snapshot
-        self.snapshot = _snapshot(Snapshot, (ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal))
-        if ind.count >= window:
-            self.prev_high_n = ind.high_n
-            self.prev_low_n = ind.low_n
-        return bar, before, self.snapshot
-
     def rebuild_indicators(self, rules: Rules) -> None:
         """Recompute the indicators from the kept daily bars (after the periods changed)."""
         self.ind = ind = IndicatorSet(rules)
@@ -72,7 +66,7 @@ class SymbolState(SessionBars):
         self.prev_high_n = self.prev_low_n = NAN
         for bar in self.daily:
             ind.update(bar.close, bar.high, bar.low)
-            self.snapshot = Snapshot(ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal)
+            self.snapshot = _snapshot_of(ind)
         if ind.count >= rules.high_low_window:
             self.prev_high_n, self.prev_low_n = ind.high_n, ind.low_n
         if self.session is not None:
@@ -132,7 +126,7 @@ class MarketState:
     def _new_session(self, s: SymbolState, t: float, price: float, volume: float | None, window: int, out: list[Alert]) -> bool:
         """A tick outside the forming session: commit that bar (bar-close rules fire) and open the
         tick's session; False for a late print of an already committed session (ignored)."""
-        day, start, end, close_time = self._days.lookup(t)
+        day, start, end = self._days.lookup(t)
         forming = s.session
         if forming is not None:
             if day < forming:
@@ -142,13 +136,20 @@ class MarketState:
         elif s.last_day is not None and day <= s.last_day:
             s.late_ticks += 1
             return False
-        s.open_session(day, start, end, close_time, t, price, volume)
+        s.open_session(day, start, end, t, price, volume)
         s.prev_close = s.daily[-1].close if s.daily else NAN
         s.ind.update(price, price, price)
         return True
 
     def _commit(self, s: SymbolState, window: int) -> list[Alert]:
-        bar, before, now = s.commit_bar(window)
+        """Commit ``s``'s forming bar: listeners, then the bar-close rules against the previous bar."""
+        bar = s.commit()
+        ind = s.ind
+        before = s.snapshot
+        s.snapshot = now = _snapshot_of(ind)
+        if ind.count >= window:
+            s.prev_high_n = ind.high_n
+            s.prev_low_n = ind.low_n
         for listener in self.bar_listeners:
             listener(s.symbol, bar)
         self.dirty.add(s.symbol)

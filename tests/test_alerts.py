@@ -168,7 +168,7 @@ def test_new_low_fires_once_per_session_and_again_next_session():
 # Bar-close rules (unit level: the committed bar's values vs the previous committed bar's)
 
 RULES = Rules()
-BAR = DailyBar(date(2026, 1, 5), 100.0, 105.0, 99.0, 104.0, None, ny("2026-01-05", "16:00"))
+BAR = DailyBar(date(2026, 1, 5), 100.0, 105.0, 99.0, 104.0, None)
 
 
 def fired(prev: Snapshot, now: Snapshot) -> list[tuple[str, str]]:

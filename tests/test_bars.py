@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from monitor.bars import MINUTE_BARS_KEPT, DailyBar, MinuteBar, SessionDays
+from monitor.bars import MINUTE_BARS_KEPT, DailyBar, MinuteBar, SessionDays, ny_day_epoch
 from monitor.config import Config
 from monitor.model import NEW_YORK, Tick
 from monitor.state import MarketState
@@ -39,7 +39,7 @@ def test_day_range_is_midnight_to_midnight_new_york(day, hours):
     days = SessionDays()
     d = date.fromisoformat(day)
     start = datetime(d.year, d.month, d.day, tzinfo=NEW_YORK).timestamp()
-    got_day, got_start, got_end, _ = days.lookup(start + 3 * 3600)
+    got_day, got_start, got_end = days.lookup(start + 3 * 3600)
     assert got_day == d
     assert got_start == start
     assert got_end - got_start == hours * 3600
@@ -61,16 +61,25 @@ def test_lookup_agrees_with_zoneinfo_every_hour_for_two_years_in_any_order():
     # forwards, then a jumpy order (live catch-up, several symbols on different days)
     for h in hours + hours[::-7] + hours[::13]:
         t = first + h * 3600 + 1799.5
-        day, start, end, _ = days.lookup(t)
+        day, start, end = days.lookup(t)
         assert day == datetime.fromtimestamp(t, NEW_YORK).date()
         assert start <= t < end
 
 
-def test_lookup_gives_the_session_close_including_early_closes():
-    days = SessionDays()
-    assert days.lookup(ny("2025-12-24", "10:00"))[3] == ny("2025-12-24", "13:00")
-    assert days.lookup(ny("2025-12-26", "10:00"))[3] == ny("2025-12-26", "16:00")
-    assert days.lookup(ny("2025-07-03", "10:00"))[3] == ny("2025-07-03", "13:00")
+def test_bars_know_their_session_close_including_early_closes():
+    bar = DailyBar(date(2025, 12, 24), 1.0, 1.0, 1.0, 1.0, None)
+    assert bar.close_time == ny("2025-12-24", "13:00")
+    assert bar._replace(day=date(2025, 12, 26)).close_time == ny("2025-12-26", "16:00")
+    assert bar._replace(day=date(2025, 7, 3)).close_time == ny("2025-07-03", "13:00")
+
+
+def test_ny_day_epoch_agrees_with_zoneinfo_for_every_day_since_1900():
+    day = date(1900, 1, 1)
+    while day < date(2031, 1, 1):
+        for hhmm, seconds in (("09:30", 34200.0), ("16:00", 57600.0)):
+            expected = datetime.fromisoformat(f"{day.isoformat()}T{hhmm}").replace(tzinfo=NEW_YORK).timestamp()
+            assert ny_day_epoch(day, seconds) == expected, (day, hhmm)
+        day += timedelta(days=3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -139,7 +148,8 @@ def test_first_tick_of_a_later_session_commits_with_the_session_close_time():
     st.apply([tick("X", "2026-01-02", "16:00", 11.0, 3)])
     assert committed == []
     st.apply([tick("X", "2026-01-05", "09:30", 12.0)])  # Monday after a weekend
-    assert committed == [("X", DailyBar(date(2026, 1, 2), 10.0, 11.0, 10.0, 11.0, 10.0, ny("2026-01-02", "16:00")))]
+    assert committed == [("X", DailyBar(date(2026, 1, 2), 10.0, 11.0, 10.0, 11.0, 10.0))]
+    assert committed[0][1].close_time == ny("2026-01-02", "16:00")
     s = st.symbols["X"]
     assert s.prev_close == 11.0
     assert s.change == pytest.approx(1.0)
