@@ -160,9 +160,9 @@ class YahooStreamFeed(Feed):
             got_data = False
             started = asyncio.get_running_loop().time()
             async for event in self._one_connection():
-                if isinstance(event, str):  # why the connection ended
+                if isinstance(event, str):  # why the connection ended (its last event)
                     reason = event
-                    break
+                    continue
                 if isinstance(event, list):
                     got_data = True
                 yield event
