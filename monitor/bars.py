@@ -24,6 +24,7 @@ from typing import NamedTuple
 from monitor.market_hours import session_close
 from monitor.model import NEW_YORK
 
+NAN = float("nan")
 DAILY_BARS_KEPT = 520  # about two years: SMA200 and the 52-week window need 252 or more
 MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 
@@ -129,13 +130,14 @@ class SessionBars:
     """The daily bar forming for one symbol, its committed history and today's minute bars.
 
     Attributes read by the UI: ``session`` (date of the forming bar, None when none is forming),
-    ``day_open/day_high/day_low/last``, ``daily`` (committed ``DailyBar``s, oldest first,
+    ``day_open/day_high/day_low/last``, ``prev_close`` (the close of the session before the latest
+    one, NaN if none), ``daily`` (committed ``DailyBar``s, oldest first,
     bounded), ``intraday`` (``MinuteBar``s of the latest session, bounded), ``late_ticks``.
     """
 
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
-        "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "daily",
+        "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "daily",
         "intraday", "_minute", "late_ticks",
     )
 
@@ -145,9 +147,10 @@ class SessionBars:
         self.last_day: date | None = None  # date of the newest session seen (forming or committed)
         self.session_start = 0.0  # NY day range of ``last_day``
         self.session_end = 0.0
-        self.day_open = self.day_high = self.day_low = float("nan")
+        self.day_open = self.day_high = self.day_low = NAN
         self.day_volume: float | None = None
-        self.last = float("nan")
+        self.last = NAN
+        self.prev_close = NAN  # close of the committed session before the latest one
         self.last_time: float | None = None
         self.last_received: float | None = None
         self.daily: deque[DailyBar] = deque(maxlen=DAILY_BARS_KEPT)
@@ -162,6 +165,7 @@ class SessionBars:
         self.day_open = self.day_high = self.day_low = self.last = price
         self.day_volume = volume
         self.last_time = t
+        self.prev_close = self.daily[-1].close if self.daily else NAN
         self.intraday.clear()
         minute = _make(MinuteBar, (t - t % 60.0, price, price, price, price))
         self._minute = minute
@@ -190,16 +194,10 @@ class SessionBars:
 
     def commit(self) -> DailyBar:
         """Close the forming bar and add it to ``daily``."""
-        bar = DailyBar(
-            self.session,  # type: ignore[arg-type]
-            self.day_open,
-            self.day_high,
-            self.day_low,
-            self.last,
-            self.day_volume,
-        )
+        bar = _make(DailyBar, (self.session, self.day_open, self.day_high, self.day_low, self.last, self.day_volume))
         self.daily.append(bar)
         self.session = None
+        self.session_end = self.session_start  # an empty range: any later tick is looked up
         return bar
 
     @property

@@ -38,12 +38,11 @@ class SymbolState(SessionBars):
     lowest low of the last ``high_low_window`` committed bars (NaN until that many exist): the
     ``new_high``/``new_low`` reference. ``levels`` are the ``LevelState``s of this symbol."""
 
-    __slots__ = ("ind", "prev_close", "prev_high_n", "prev_low_n", "snapshot", "high_alerted", "low_alerted", "levels")
+    __slots__ = ("ind", "prev_high_n", "prev_low_n", "snapshot", "high_alerted", "low_alerted", "levels")
 
     def __init__(self, symbol: str, config: Config) -> None:
         super().__init__(symbol)
         self.ind = IndicatorSet(config.rules)
-        self.prev_close = NAN
         self.prev_high_n = NAN
         self.prev_low_n = NAN
         self.snapshot = _EMPTY  # indicator values at the last committed bar
@@ -105,7 +104,7 @@ class MarketState:
             s = symbols.get(symbol)
             if s is None:
                 s = self._add(symbol)
-            if s.session_start <= t < s.session_end and s.session is not None:
+            if s.session_start <= t < s.session_end:  # the forming session (empty range when none)
                 s.revise(t, price, volume)
                 s.ind.revise(price, s.day_high, s.day_low)
             elif not self._new_session(s, t, price, volume, window, out):
@@ -137,7 +136,6 @@ class MarketState:
             s.late_ticks += 1
             return False
         s.open_session(day, start, end, t, price, volume)
-        s.prev_close = s.daily[-1].close if s.daily else NAN
         s.ind.update(price, price, price)
         return True
 
