@@ -84,6 +84,7 @@ class MarketState:
         self.alert_count = 0
         self._days = SessionDays()
         self._divergence = DivergenceWatch(config.divergence)
+        self._window = config.rules.high_low_window
         for symbol in config.symbols:
             self._add(symbol)
 
@@ -99,7 +100,7 @@ class MarketState:
         out: list[Alert] = []
         symbols = self.symbols
         dirty = self.dirty
-        window = self.config.rules.high_low_window
+        window = self._window
         for symbol, t, price, volume, received in ticks:
             s = symbols.get(symbol)
             if s is None:
@@ -107,7 +108,7 @@ class MarketState:
             if s.session_start <= t < s.session_end:  # the forming session (empty range when none)
                 s.revise(t, price, volume)
                 s.ind.revise(price, s.day_high, s.day_low)
-            elif not self._new_session(s, t, price, volume, window, out):
+            elif not self._new_session(s, t, price, volume, out):
                 continue
             s.last_received = received
             if s.levels:
@@ -122,7 +123,7 @@ class MarketState:
             self._stamp(out, stale)
         return out
 
-    def _new_session(self, s: SymbolState, t: float, price: float, volume: float | None, window: int, out: list[Alert]) -> bool:
+    def _new_session(self, s: SymbolState, t: float, price: float, volume: float | None, out: list[Alert]) -> bool:
         """A tick outside the forming session: commit that bar (bar-close rules fire) and open the
         tick's session; False for a late print of an already committed session (ignored)."""
         day, start, end = self._days.lookup(t)
@@ -131,7 +132,7 @@ class MarketState:
             if day < forming:
                 s.late_ticks += 1
                 return False
-            out += self._commit(s, window)
+            out += self._commit(s)
         elif s.last_day is not None and day <= s.last_day:
             s.late_ticks += 1
             return False
@@ -139,13 +140,13 @@ class MarketState:
         s.ind.update(price, price, price)
         return True
 
-    def _commit(self, s: SymbolState, window: int) -> list[Alert]:
+    def _commit(self, s: SymbolState) -> list[Alert]:
         """Commit ``s``'s forming bar: listeners, then the bar-close rules against the previous bar."""
         bar = s.commit()
         ind = s.ind
         before = s.snapshot
         s.snapshot = now = _snapshot_of(ind)
-        if ind.count >= window:
+        if ind.count >= self._window:
             s.prev_high_n = ind.high_n
             s.prev_low_n = ind.low_n
         for listener in self.bar_listeners:
@@ -164,10 +165,9 @@ class MarketState:
     def commit_due(self, now: float) -> list[Alert]:
         """Live: commit every forming bar whose session close has passed."""
         out: list[Alert] = []
-        window = self.config.rules.high_low_window
         for s in self.symbols.values():
             if s.due(now):
-                out += self._commit(s, window)
+                out += self._commit(s)
         if out:
             self._stamp(out, False)
         return out
@@ -175,10 +175,9 @@ class MarketState:
     def finish(self) -> list[Alert]:
         """End of replay data: commit every forming bar."""
         out: list[Alert] = []
-        window = self.config.rules.high_low_window
         for s in self.symbols.values():
             if s.session is not None:
-                out += self._commit(s, window)
+                out += self._commit(s)
         if out:
             self._stamp(out, False)
         return out
@@ -190,6 +189,7 @@ class MarketState:
         else by the next tick (never firing on arming)."""
         old = self.config
         self.config = config
+        self._window = config.rules.high_low_window
         rebuild = _indicator_params(old.rules) != _indicator_params(config.rules)
         for symbol in config.symbols:
             if symbol not in self.symbols:
