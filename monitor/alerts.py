@@ -135,14 +135,14 @@ def _at_close(bar: "DailyBar") -> str:
     return f"at the {bar.day.isoformat()} close of {fmt_price(bar.close)}"
 
 
-def bar_close_alerts(symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot, rules: Rules) -> list[Alert]:
+def bar_close_alerts(symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot, rules: Rules, out: list[Alert]) -> None:
     """The bar-close rules for ``symbol``'s committed ``bar``: ``now`` holds its indicator values,
-    ``prev`` those of the previous committed bar. Alert time is the session close, price the close.
+    ``prev`` those of the previous committed bar; appends what fires to ``out``. Alert time is
+    the session close (looked up only when something fires), price the close.
 
     Every comparison involving an undefined (NaN) value is false, which keeps each rule silent
     until both bars have the values it compares."""
-    out: list[Alert] = []
-    t, close = bar.close_time, bar.close
+    close = bar.close
 
     fast_now, slow_now, fast_prev, slow_prev = now.sma_fast, now.sma_slow, prev.sma_fast, prev.sma_slow
     direction = None
@@ -157,18 +157,18 @@ def bar_close_alerts(symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot
             f"SMA{slow} {fmt_price(slow_now)} {_at_close(bar)}"
         )
         extra = {"fast": fast_now, "slow": slow_now, "fast_period": fast, "slow_period": slow}
-        out.append(Alert(t, symbol, "ma_cross", direction, close, message, extra))
+        out.append(Alert(bar.close_time, symbol, "ma_cross", direction, close, message, extra))
 
     rsi, rsi_prev = now.rsi, prev.rsi
     high, low = rules.rsi_overbought, rules.rsi_oversold
     if rsi >= high > rsi_prev:
         n = rules.rsi_period
         message = f"{symbol} RSI({n}) rose to {rsi:.1f}, at or above the overbought {high:g}, {_at_close(bar)}"
-        out.append(Alert(t, symbol, "rsi_overbought", "up", close, message, {"rsi": rsi, "threshold": high, "period": n}))
+        out.append(Alert(bar.close_time, symbol, "rsi_overbought", "up", close, message, {"rsi": rsi, "threshold": high, "period": n}))
     elif rsi <= low < rsi_prev:
         n = rules.rsi_period
         message = f"{symbol} RSI({n}) fell to {rsi:.1f}, at or below the oversold {low:g}, {_at_close(bar)}"
-        out.append(Alert(t, symbol, "rsi_oversold", "down", close, message, {"rsi": rsi, "threshold": low, "period": n}))
+        out.append(Alert(bar.close_time, symbol, "rsi_oversold", "down", close, message, {"rsi": rsi, "threshold": low, "period": n}))
 
     # rsi_macd_divergence: the rising edge of "overbought while MACD > signal" (down) or of
     # "oversold while MACD < signal" (up). The previous bar must have all three values.
@@ -190,8 +190,7 @@ def bar_close_alerts(symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot
             state = f"oversold (RSI {rsi:.1f}) while MACD {macd:,.2f} is below its signal {signal:,.2f}, a bullish"
         message = f"{symbol} is {state} divergence {_at_close(bar)}"
         extra = {"rsi": rsi, "macd": macd, "signal": signal}
-        out.append(Alert(t, symbol, "rsi_macd_divergence", direction, close, message, extra))
-    return out
+        out.append(Alert(bar.close_time, symbol, "rsi_macd_divergence", direction, close, message, extra))
 
 
 # --------------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class MarketState:
             if day < forming:
                 s.late_ticks += 1
                 return False
-            out += self._commit(s)
+            self._commit(s, out)
         elif s.last_day is not None and day <= s.last_day:
             s.late_ticks += 1
             return False
@@ -140,8 +140,9 @@ class MarketState:
         s.ind.update(price, price, price)
         return True
 
-    def _commit(self, s: SymbolState) -> list[Alert]:
-        """Commit ``s``'s forming bar: listeners, then the bar-close rules against the previous bar."""
+    def _commit(self, s: SymbolState, out: list[Alert]) -> None:
+        """Commit ``s``'s forming bar: listeners, then the bar-close rules against the previous bar
+        (their alerts appended to ``out``)."""
         bar = s.commit()
         ind = s.ind
         before = s.snapshot
@@ -152,7 +153,7 @@ class MarketState:
         for listener in self.bar_listeners:
             listener(s.symbol, bar)
         self.dirty.add(s.symbol)
-        return bar_close_alerts(s.symbol, bar, before, now, self.config.rules)
+        bar_close_alerts(s.symbol, bar, before, now, self.config.rules, out)
 
     def _stamp(self, alerts: list[Alert], stale: bool) -> None:
         for alert in alerts:
@@ -167,7 +168,7 @@ class MarketState:
         out: list[Alert] = []
         for s in self.symbols.values():
             if s.due(now):
-                out += self._commit(s)
+                self._commit(s, out)
         if out:
             self._stamp(out, False)
         return out
@@ -177,7 +178,7 @@ class MarketState:
         out: list[Alert] = []
         for s in self.symbols.values():
             if s.session is not None:
-                out += self._commit(s)
+                self._commit(s, out)
         if out:
             self._stamp(out, False)
         return out

@@ -172,7 +172,9 @@ BAR = DailyBar(date(2026, 1, 5), 100.0, 105.0, 99.0, 104.0, None)
 
 
 def fired(prev: Snapshot, now: Snapshot) -> list[tuple[str, str]]:
-    return [(a.rule, a.direction) for a in bar_close_alerts("X", BAR, prev, now, RULES)]
+    out: list[Alert] = []
+    bar_close_alerts("X", BAR, prev, now, RULES, out)
+    return [(a.rule, a.direction) for a in out]
 
 
 @pytest.mark.parametrize(
@@ -231,7 +233,8 @@ def test_rsi_macd_divergence_is_a_rising_edge(prev, now, expected):
 
 
 def test_bar_close_alerts_carry_the_session_close_time_and_the_close():
-    alerts = bar_close_alerts("^GSPC", BAR, Snapshot(1.0, 2.0, 69.0, 0.4, 0.5), Snapshot(3.0, 2.0, 71.0, 1.0, 0.5), RULES)
+    alerts: list[Alert] = []
+    bar_close_alerts("^GSPC", BAR, Snapshot(1.0, 2.0, 69.0, 0.4, 0.5), Snapshot(3.0, 2.0, 71.0, 1.0, 0.5), RULES, alerts)
     assert [a.rule for a in alerts] == ["ma_cross", "rsi_overbought", "rsi_macd_divergence"]
     for alert in alerts:
         assert alert.time == ny("2026-01-05", "16:00")
