@@ -207,7 +207,6 @@ class DivergenceWatch:
     def __init__(self, divergence: Divergence) -> None:
         self.lead = divergence.lead
         self.peers = tuple(divergence.peers)
-        self.names = frozenset((self.lead, *self.peers))
         self.min_spread = divergence.min_spread_pct
         self.session: date | None = None
         self.fired: set[str] = set()  # directions fired in ``session``
