@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 
 from monitor.model import FeedState, FeedStatus
 from widgets.lines import LinesView
@@ -42,6 +44,14 @@ def _countdown(seconds: float) -> str:
 
 
 def status_line(inputs: StatusInputs) -> Text:
+    """The whole status line as one text (tests, logs)."""
+    main, tick = status_parts(inputs)
+    return main + Text(" │ ", style="dim") + tick
+
+
+def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
+    """(badge, feed and market state; data time and age of the last tick). Two parts so the
+    one that changes every second repaints alone."""
     text = Text()
     if inputs.badge:
         text.append(f" {inputs.badge} ", style="bold reverse")
@@ -64,10 +74,9 @@ def status_line(inputs: StatusInputs) -> Text:
             text.append(f" in {_countdown(left)}", style="yellow")
         if feed.detail and feed.state not in (FeedState.ENDED, FeedState.REPLAY):
             text.append(f" ({feed.detail})", style="dim")
-    text.append(" │ ", style="dim")
     if inputs.replay:
-        text.append("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
-        return text
+        return text, Text("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
+    text.append(" │ ", style="dim")
     market = inputs.market
     if market is not None:
         if market.is_open:
@@ -77,20 +86,31 @@ def status_line(inputs: StatusInputs) -> Text:
             label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "market closed")
             text.append(label, style="yellow")
             text.append(f", opens in {_countdown(market.next_open - inputs.now)}")
-        text.append(" │ ", style="dim")
     if inputs.last_tick is None:
-        text.append("no tick yet", style="dim")
-    else:
-        text.append(f"last tick {ny_time(inputs.last_tick)} ET, {age(inputs.now - inputs.last_tick)} ago")
-    return text
+        return text, Text("no tick yet", style="dim")
+    return text, Text(f"last tick {ny_time(inputs.last_tick)} ET, {age(inputs.now - inputs.last_tick)} ago")
 
 
-class StatusBar(LinesView):
-    """One line above the footer."""
+class StatusBar(Horizontal):
+    """One line above the footer: state on the left, the last tick on the right."""
 
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; }
+    StatusBar #status-main { width: 1fr; }
+    StatusBar #status-tick { width: 38; }
     """
 
+    def compose(self) -> ComposeResult:
+        yield LinesView(id="status-main")
+        yield LinesView(id="status-tick")
+
     def show(self, inputs: StatusInputs) -> None:
-        self.set_lines([status_line(inputs)])
+        main, tick = status_parts(inputs)
+        self.query_one("#status-main", LinesView).set_lines([main])
+        self.query_one("#status-tick", LinesView).set_lines([Text(" │ ", style="dim") + tick])
+
+    @property
+    def plain_lines(self) -> list[str]:
+        main = self.query_one("#status-main", LinesView).plain_lines
+        tick = self.query_one("#status-tick", LinesView).plain_lines
+        return ["".join(main + tick)]

@@ -7,7 +7,9 @@ important ones are dropped. Only a resize that changes the column set rebuilds t
 from __future__ import annotations
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from widgets.rows import Column, columns_for_width
 
@@ -73,6 +75,18 @@ class Watchlist(DataTable):
                 changed += 1
         self.cell_updates += changed
         return changed
+
+    def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
+        """DataTable.update_cell repaints the whole table; this repaints only the cell, so a
+        changed price costs its own few bytes on the terminal. Same bookkeeping otherwise."""
+        if update_width:
+            super().update_cell(row_key, column_key, value, update_width=True)
+            return
+        row_key = RowKey(row_key) if isinstance(row_key, str) else row_key
+        column_key = ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        self._data[row_key][column_key] = value
+        self._update_count += 1  # part of every render cache key in DataTable
+        self.refresh_coordinate(Coordinate(self.get_row_index(row_key), self.get_column_index(column_key)))
 
     def flash(self, symbol: str, on: bool) -> None:
         """Highlight (or restore) a row: used to flash the row of a symbol that alerted."""
