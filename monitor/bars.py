@@ -27,6 +27,7 @@ from monitor.model import NEW_YORK
 NAN = float("nan")
 DAILY_BARS_KEPT = 520  # about two years: SMA200 and the 52-week window need 252 or more
 MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
+PENDING_KEPT = 4096  # ticks held before they are folded into minute bars anyway
 
 
 class DailyBar(NamedTuple):
@@ -131,14 +132,18 @@ class SessionBars:
 
     Attributes read by the UI: ``session`` (date of the forming bar, None when none is forming),
     ``day_open/day_high/day_low/last``, ``prev_close`` (the close of the session before the latest
-    one, NaN if none), ``daily`` (committed ``DailyBar``s, oldest first,
-    bounded), ``intraday`` (``MinuteBar``s of the latest session, bounded), ``late_ticks``.
+    one, NaN if none), ``daily`` (committed ``DailyBar``s, oldest first, bounded), ``intraday``
+    (``MinuteBar``s of the latest session, bounded), ``late_ticks``.
+
+    Minute bars are folded from the session's ticks when ``intraday`` is read (or every
+    ``PENDING_KEPT`` ticks): a tick only appends its time and price, and a replay that nobody
+    watches never builds them.
     """
 
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
         "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "daily",
-        "intraday", "_minute", "late_ticks",
+        "_intraday", "_pending_t", "_pending_p", "late_ticks",
     )
 
     def __init__(self, symbol: str) -> None:
@@ -154,8 +159,9 @@ class SessionBars:
         self.last_time: float | None = None
         self.last_received: float | None = None
         self.daily: deque[DailyBar] = deque(maxlen=DAILY_BARS_KEPT)
-        self.intraday: deque[MinuteBar] = deque(maxlen=MINUTE_BARS_KEPT)
-        self._minute: MinuteBar | None = None
+        self._intraday: deque[MinuteBar] = deque(maxlen=MINUTE_BARS_KEPT)
+        self._pending_t: list[float] = []  # ticks of the session not folded into minute bars yet
+        self._pending_p: list[float] = []
         self.late_ticks = 0
 
     def open_session(self, day: date, start: float, end: float, t: float, price: float, volume: float | None) -> None:
@@ -166,13 +172,12 @@ class SessionBars:
         self.day_volume = volume
         self.last_time = t
         self.prev_close = self.daily[-1].close if self.daily else NAN
-        self.intraday.clear()
-        minute = _make(MinuteBar, (t - t % 60.0, price, price, price, price))
-        self._minute = minute
-        self.intraday.append(minute)
+        self._intraday.clear()
+        self._pending_t = [t]
+        self._pending_p = [price]
 
     def revise(self, t: float, price: float, volume: float | None) -> None:
-        """A later tick of the forming session: revise high, low, close and the minute bar."""
+        """A later tick of the forming session: revise high, low and close."""
         if price > self.day_high:
             self.day_high = price
         elif price < self.day_low:
@@ -181,16 +186,33 @@ class SessionBars:
         self.last_time = t
         if volume is not None:
             self.day_volume = volume if self.day_volume is None else self.day_volume + volume
-        minute = self._minute
-        start = t - t % 60.0
-        if minute is not None and minute[0] == start:
-            high, low = minute[2], minute[3]
-            minute = _make(MinuteBar, (start, minute[1], price if price > high else high, price if price < low else low, price))
-            self.intraday[-1] = minute
-        else:
-            minute = _make(MinuteBar, (start, price, price, price, price))
-            self.intraday.append(minute)
-        self._minute = minute
+        pending = self._pending_t
+        pending.append(t)
+        self._pending_p.append(price)
+        if len(pending) >= PENDING_KEPT:
+            self._fold_minutes()
+
+    @property
+    def intraday(self) -> deque[MinuteBar]:
+        """The 1-minute bars of the latest session, oldest first (at most ``MINUTE_BARS_KEPT``)."""
+        if self._pending_t:
+            self._fold_minutes()
+        return self._intraday
+
+    def _fold_minutes(self) -> None:
+        bars = self._intraday
+        minute = bars[-1] if bars else None
+        for t, price in zip(self._pending_t, self._pending_p):
+            start = t - t % 60.0
+            if minute is not None and minute[0] == start:
+                high, low = minute[2], minute[3]
+                minute = _make(MinuteBar, (start, minute[1], price if price > high else high, price if price < low else low, price))
+                bars[-1] = minute
+            else:
+                minute = _make(MinuteBar, (start, price, price, price, price))
+                bars.append(minute)
+        self._pending_t = []
+        self._pending_p = []
 
     def commit(self) -> DailyBar:
         """Close the forming bar and add it to ``daily``."""

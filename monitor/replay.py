@@ -89,8 +89,8 @@ def _times(texts: list[str], parse_time: Callable[[str], float]) -> list[float]:
     if parse_time is not _open_epoch:
         return list(map(parse_time, texts))
     times = list(map(_open_epochs.get, texts))
-    if None in times:
-        times = list(map(_open_epoch, texts))
+    if None in times:  # dates no file had before: parse those
+        times = [_open_epoch(text) if t is None else t for t, text in zip(times, texts)]
     return times  # type: ignore[return-value]
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from monitor.bars import MINUTE_BARS_KEPT, DailyBar, MinuteBar, SessionDays, ny_day_epoch
+from monitor.bars import MINUTE_BARS_KEPT, PENDING_KEPT, DailyBar, MinuteBar, SessionDays, ny_day_epoch
 from monitor.config import Config
 from monitor.model import NEW_YORK, Tick
 from monitor.state import MarketState
@@ -208,3 +208,24 @@ def test_bar_volume_is_none_when_no_tick_had_one():
     st.finish()
     assert st.symbols["X"].daily[0].volume is None
     assert math.isnan(st.symbols["X"].prev_close)
+
+
+def test_minute_bars_fold_the_same_when_read_often_or_once():
+    """Minute bars are folded from the session's ticks on read or every PENDING_KEPT ticks:
+    the result must not depend on when that happens."""
+    base = ny("2026-01-05", "04:00")
+    prices = [100.0 + ((i * 37) % 23) / 10 for i in range(PENDING_KEPT + 1000)]
+    once, often = state(), state()
+    for i, price in enumerate(prices):
+        tk = Tick("X", base + i * 7.0, price)  # ~8.6 ticks a minute, minutes split unevenly
+        once.apply([tk])
+        often.apply([tk])
+        if i % 101 == 0:
+            assert len(often.symbols["X"].intraday) >= 1
+    expected: dict[float, list[float]] = {}
+    for i, price in enumerate(prices):
+        t = base + i * 7.0
+        expected.setdefault(t - t % 60, []).append(price)
+    want = [MinuteBar(start, p[0], max(p), min(p), p[-1]) for start, p in sorted(expected.items())][-MINUTE_BARS_KEPT:]
+    assert list(once.symbols["X"].intraday) == want
+    assert list(often.symbols["X"].intraday) == want
