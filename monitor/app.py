@@ -8,6 +8,7 @@ changed are written. ``make_app`` builds the app for the CLI and for the tests.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
@@ -26,10 +27,12 @@ from textual.worker import Worker, WorkerState
 
 from monitor.config import Config
 from monitor.errors import UserError
+from monitor.feeds.backfill import HistoryFirst
 from monitor.feeds.base import Feed
+from monitor.feeds.live import in_daemon_thread, is_stale
 from monitor.market_hours import MarketClock
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
-from monitor.policy import AlertGate
+from monitor.sinks import Delivery
 from monitor.state import MarketState
 from widgets.alert_log import AlertLog
 from widgets.detail import DetailPane, chart_data, chart_title, readout_lines
@@ -45,6 +48,8 @@ DEMO_SPEED = 9600.0  # data seconds per second: a daily bar's 4 ticks 0.375 s ap
 HISTORY_SHOWN = 50
 FLASH_TIMES = (0.0, 0.35, 0.7, 1.4)  # row flash: on, off, on, off
 TTY_CHECK_SECONDS = 2.0
+BACKFILL_TIMEOUT = 30.0  # live ticks are held at most this long for the history
+MAX_HELD_BATCHES = 100_000
 
 
 class MonitorApp(App[int]):
@@ -73,7 +78,8 @@ class MonitorApp(App[int]):
         clock: Callable[[], float] = time.time,
         history: Any = None,
         state: MarketState | None = None,
-        dispatcher: Any = None,
+        delivery: Any = None,
+        backfill: Any = None,
         chart_mode: str = "intraday",
     ) -> None:
         super().__init__()
@@ -84,15 +90,25 @@ class MonitorApp(App[int]):
         self.history = history
         self.replay = feed.source == "replay"
         self.state = state or MarketState(config, feed.source)
-        self.gate = AlertGate(config, clock=clock)
+        self.delivery = delivery or Delivery(
+            config,
+            terminal_write=self.write_terminal,
+            history=None if self.replay else history,
+            on_error=self._sink_error,
+            clock=clock,
+            sinks=self._replay_sinks(config) if self.replay else None,
+        )
         self.market_clock = MarketClock(clock)
-        self.dispatcher = dispatcher
+        self.backfill = backfill
+        self.history_first = HistoryFirst(MAX_HELD_BATCHES)
+        self.history_first.done = backfill is None
+        self.backfill_note = ""
+        self.terminal_output: list[str] = []  # what went straight to the terminal (bell, OSC)
         self.chart_mode = chart_mode
         self.infos: dict[str, SymbolInfo] = {}
         self.feed_status: FeedStatus | None = None
         self.feed_error = ""
         self.last_tick: float | None = None
-        self.bells = 0  # bells rung (App.bell writes nothing under tests)
         self.flushes = 0  # repaints the flush timer asked for
         self.delivered: list[Alert] = []
         self._pending_alerts: list[Alert] = []
@@ -135,6 +151,8 @@ class MonitorApp(App[int]):
             self.set_interval(TTY_CHECK_SECONDS, self._check_terminal, name="tty")
             self._watch_hangup()
         self.consume_feed()
+        if self.backfill is not None:
+            self.load_history()
         self.flush()
 
     # --- feed --------------------------------------------------------------------------------
@@ -149,15 +167,26 @@ class MonitorApp(App[int]):
                 self.feed_status = event
                 self._status_dirty = True
             elif isinstance(event, SymbolInfo):
-                self.infos[event.symbol] = event
-                self.state.dirty.add(event.symbol)
-        self.handle_alerts(self.state.finish())
+                self.learn(event)
+        if self.replay:
+            self.handle_alerts(self.state.finish())
         if self.feed_status is None or self.feed_status.state is not FeedState.ENDED:
             self.feed_status = FeedStatus(FeedState.ENDED, self.feed.source, self.clock(), "end of data")
         self._status_dirty = True
 
+    def learn(self, info: SymbolInfo) -> None:
+        self.infos[info.symbol] = info
+        self.state.dirty.add(info.symbol)
+
     def apply_ticks(self, ticks: Sequence[Tick]) -> None:
-        stale = self.feed_status is not None and self.feed_status.state is FeedState.STALE
+        """A live batch waits while the history loads (history first); then it goes in."""
+        if self.history_first.hold(ticks):
+            return
+        stale = False
+        if not self.replay:
+            market_open = self.market_clock.is_open(self.clock())
+            stale = any(is_stale(tick, self.config.feed.stale_after, market_open) for tick in ticks)
+            self.state.source = self.feed.source  # stream or poll, whichever delivered this batch
         alerts = self.state.apply(ticks, stale=stale)
         newest = max(tick.time for tick in ticks) if ticks else None
         if newest is not None and (self.last_tick is None or newest > self.last_tick):
@@ -165,6 +194,31 @@ class MonitorApp(App[int]):
             self._status_dirty = True
         if alerts:
             self.handle_alerts(alerts)
+
+    @work(name="backfill", group="backfill", exclusive=True, exit_on_error=False)
+    async def load_history(self) -> None:
+        """Two years of daily bars and today's minutes (cache, then Yahoo) in a thread; live
+        ticks wait meanwhile (at most BACKFILL_TIMEOUT s) so history never overwrites them."""
+        self.backfill_note = "loading history"
+        self._status_dirty = True
+        result = None
+        try:
+            result = await asyncio.wait_for(in_daemon_thread(self.backfill.load), BACKFILL_TIMEOUT)
+        except asyncio.TimeoutError:
+            self.backfill_note = f"no history after {BACKFILL_TIMEOUT:g} s"
+        except Exception as exc:  # a failed backfill must never stop live data
+            self.backfill_note = f"history failed: {type(exc).__name__}: {exc}"
+        else:
+            self.backfill_note = "; ".join(result.problems[:1])
+            for info in result.infos:
+                learn = getattr(self.feed, "learn", None)
+                if learn is not None:
+                    learn(info)
+                self.learn(info)
+        for batch in self.history_first.finish(self.state, result, self.clock()):
+            self.apply_ticks(batch)
+        self.state.dirty.update(self.state.symbols)
+        self._status_dirty = self._detail_dirty = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "feed":
@@ -178,17 +232,12 @@ class MonitorApp(App[int]):
     # --- alerts ------------------------------------------------------------------------------
 
     def handle_alerts(self, alerts: Iterable[Alert]) -> None:
-        """Gate, then log, history, sinks; toasts, bell and flashes wait for the next flush."""
-        for alert in alerts:
-            if not self.gate.allow(alert):
-                continue
+        """Policy, history and sinks (bell included) through ``Delivery``; the log shows the
+        delivered alerts at once, toasts and row flashes come with the next repaint."""
+        for alert in self.delivery.handle(alerts):
             self.delivered.append(alert)
             self.alert_log.add(alert)
             self._pending_alerts.append(alert)
-            if self.history is not None and not self.replay:
-                self.history.append(alert)
-            if self.dispatcher is not None:
-                self.dispatcher.submit(alert)
 
     def _announce(self) -> None:
         alerts, self._pending_alerts = self._pending_alerts, []
@@ -199,9 +248,6 @@ class MonitorApp(App[int]):
             more = f" (+{len(alerts) - 1} more in the log)" if len(alerts) > 1 else ""
             self.clear_notifications()  # one toast at a time: at 80x24 a stack hides the screen
             self.notify(newest.message + more, title=f"{newest.symbol} · {newest.rule}", timeout=6)
-        if self.config.notify.bell:
-            self.bells += 1
-            self.bell()
         for symbol in sorted({alert.symbol for alert in alerts}):
             if symbol in self.watchlist.symbols:
                 for i, at in enumerate(FLASH_TIMES):
@@ -301,6 +347,7 @@ class MonitorApp(App[int]):
                 now=now,
                 replay=replay,
                 paused=bool(getattr(self.feed, "paused", False)),
+                note=self.backfill_note,
             )
         )
 
@@ -364,7 +411,7 @@ class MonitorApp(App[int]):
         config = replace(config, path=path)
         self.config = config
         self.state.reconfigure(config)
-        self.gate.reconfigure(config)
+        self.delivery.reconfigure(config)
         self.state.dirty.update(self.state.symbols)
         self._detail_dirty = True
         try:
@@ -380,7 +427,7 @@ class MonitorApp(App[int]):
         """Mute, snooze (1 h) or unmute an alert rule or a level of the selected symbol."""
         symbol = self.watchlist.selected_symbol or ""
         muted = {}
-        for key, until in self.gate.muted_keys().items():
+        for key, until in self.delivery.gate.muted_keys().items():
             muted[key] = "muted" if until is None else f"snoozed until {time.strftime('%H:%M', time.localtime(until))}"
         self.push_screen(MuteDialog(mute_keys(symbol, self.config), muted, self.badge), self.apply_mute)
 
@@ -391,11 +438,11 @@ class MonitorApp(App[int]):
         from widgets.dialogs import SNOOZE_SECONDS
 
         if action == "mute":
-            self.gate.mute(key)
+            self.delivery.gate.mute(key)
         elif action == "snooze":
-            self.gate.snooze(key, SNOOZE_SECONDS)
+            self.delivery.gate.snooze(key, SNOOZE_SECONDS)
         else:
-            self.gate.unmute(key)
+            self.delivery.gate.unmute(key)
         self.notify(f"{key}: {action}d" if action != "snooze" else f"{key}: snoozed for 1 h", timeout=3)
 
     def key_table(self) -> list[tuple[str, str]]:
@@ -419,6 +466,30 @@ class MonitorApp(App[int]):
 
     # --- terminal ----------------------------------------------------------------------------
 
+    def write_terminal(self, text: str) -> None:
+        """Bell and desktop-notification escapes, straight to the terminal (thread-safe: the
+        driver queues writes for its writer thread)."""
+        self.terminal_output.append(text)
+        del self.terminal_output[:-100]
+        driver = self._driver
+        if driver is not None and not self.is_headless:
+            driver.write(text)
+            driver.flush()
+
+    def _sink_error(self, name: str, message: str) -> None:
+        """A sink failed (called on a sink's thread): say so in a toast."""
+        try:
+            self.call_from_thread(self.notify, message, title=f"{name} failed", severity="error")
+        except RuntimeError:
+            pass
+
+    def _replay_sinks(self, config: Config) -> list:
+        """Replays and the demo ring the bell only; other sinks need ``replay --notify``."""
+        from monitor.sinks import BellSink
+
+        return [BellSink(self.write_terminal)] if config.notify.bell else []
+
+
     def _check_terminal(self) -> None:
         """Exit when the terminal went away (a dropped SSH session leaves no tty)."""
         try:
@@ -433,8 +504,6 @@ class MonitorApp(App[int]):
 
     def _watch_hangup(self) -> None:
         try:
-            import asyncio
-
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, lambda: self.exit(0))
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass
@@ -447,8 +516,7 @@ class MonitorApp(App[int]):
         try:
             await self.feed.aclose()
         finally:
-            if self.dispatcher is not None:
-                self.dispatcher.close(timeout=2.0)
+            self.delivery.close(timeout=2.0)
 
 
 # --- building the app -------------------------------------------------------------------------
@@ -462,12 +530,14 @@ def make_app(
     clock: Callable[[], float] | None = None,
     history: Any = None,
     state: MarketState | None = None,
-    dispatcher: Any = None,
+    delivery: Any = None,
+    backfill: Any = None,
     chart_mode: str | None = None,
 ) -> MonitorApp:
     """The app for the CLI and the tests. ``clock`` is the wall clock (frozen in tests);
     ``history`` an ``AlertHistory`` shown at start and appended to (never in replays); a
-    ``state`` may come pre-filled (the demo's history)."""
+    ``state`` may come pre-filled (the demo's history); ``backfill`` a ``feeds.backfill.Backfill``
+    loaded at start (live); ``delivery`` replaces the ``sinks.Delivery`` built from the config."""
     replay = feed.source == "replay"
     badge = "DEMO · REPLAY" if demo else "REPLAY" if replay else ""
     return MonitorApp(
@@ -477,7 +547,8 @@ def make_app(
         clock=clock or time.time,
         history=None if replay else history,
         state=state,
-        dispatcher=dispatcher,
+        delivery=delivery,
+        backfill=None if replay else backfill,
         chart_mode=chart_mode or ("daily" if replay else "intraday"),
     )
 
@@ -526,23 +597,6 @@ def build_demo_app(config: Config, *, speed: float | None = DEMO_SPEED, clock: C
     return make_app(config, ReplayFeed(rest, speed), demo=True, clock=clock, state=state)
 
 
-def _dispatcher(config: Config, app_ref: list) -> Any:
-    """Sinks other than the bell (the app rings it itself): desktop escapes, command, apprise."""
-    from monitor.sinks import Dispatcher, build_sinks
-
-    def terminal_write(text: str) -> None:
-        app = app_ref[0]
-        driver = getattr(app, "_driver", None)
-        if driver is not None:
-            app.call_from_thread(driver.write, text)
-
-    def on_error(name: str, message: str) -> None:
-        app_ref[0].call_from_thread(app_ref[0].notify, message, title=f"{name} sink", severity="error")
-
-    sinks = build_sinks(replace(config.notify, bell=False), terminal_write)
-    return Dispatcher(sinks, on_error) if sinks else None
-
-
 def run_app(args: argparse.Namespace) -> int:
     """``market-monitor`` (live) and ``market-monitor --demo``."""
     from monitor.paths import load_effective_config
@@ -551,13 +605,13 @@ def run_app(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False):
         return _run(build_demo_app(config))
     from monitor.feeds import build_live_feed
+    from monitor.feeds.backfill import Backfill
     from monitor.history import AlertHistory
 
     feed = build_live_feed(config, args)
-    ref: list = []
-    app = make_app(config, feed, history=AlertHistory(), dispatcher=_dispatcher(config, ref))
-    ref.append(app)
-    return _run(app)
+    mode = os.environ.get("MARKET_MONITOR_BACKFILL", "on").strip().lower()  # as the runner
+    backfill = None if mode == "off" else Backfill(config.symbols, offline=(mode == "cache"))
+    return _run(make_app(config, feed, history=AlertHistory(), backfill=backfill))
 
 
 def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) -> int:

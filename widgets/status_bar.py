@@ -37,6 +37,7 @@ class StatusInputs(NamedTuple):
     now: float  # the clock (wall clock live, data time in replay)
     replay: bool
     paused: bool = False
+    note: str = ""  # e.g. "loading history"
 
 
 def _countdown(seconds: float) -> str:
@@ -74,6 +75,8 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
             text.append(f" in {_countdown(left)}", style="yellow")
         if feed.detail and feed.state not in (FeedState.ENDED, FeedState.REPLAY):
             text.append(f" ({feed.detail})", style="dim")
+    if inputs.note:
+        text.append(f" · {inputs.note}", style="yellow")
     if inputs.replay:
         return text, Text("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
     text.append(" │ ", style="dim")
