@@ -362,24 +362,28 @@ class TimeOrderedOutput:
         self.count = 0
 
     def add(self, alerts: Iterable[Alert]) -> None:
+        """Hold ``alerts`` until ``release``."""
         for alert in alerts:
             self._seq += 1
             heapq.heappush(self.heap, (alert.time, self._seq, alert))
+
+    def put(self, alerts: list[Alert], upto: float) -> None:
+        """``add`` then ``release(upto)``; time-ordered alerts pass straight through when nothing
+        is held and none is later than ``upto`` (almost always)."""
+        if not self.heap and alerts[-1].time <= upto:
+            write = self._write
+            for alert in alerts:
+                write(alert)
+            self.count += len(alerts)
+        else:
+            self.add(alerts)
+            self.release(upto)
 
     def release(self, upto: float = float("inf")) -> None:
         heap = self.heap
         while heap and heap[0][0] <= upto:
             self._write(heapq.heappop(heap)[2])
             self.count += 1
-
-
-def _watermark(state: MarketState, now: float) -> float:
-    """No alert earlier than this can come from data after ``now``: forming bars close later."""
-    upto = now
-    for s in state.symbols.values():
-        if s.session is not None and s.close_time < upto:
-            upto = s.close_time
-    return upto
 
 
 def _notifier(config: Config, err: TextIO) -> tuple[Callable[[Alert], None], Callable[[], None]]:
@@ -492,9 +496,9 @@ def run_headless_replay(
                 for batch in replay_batches(series):
                     alerts = apply(batch)
                     if alerts:
-                        pending.add(alerts)
-                    if pending.heap:
-                        pending.release(_watermark(state, batch[0].time))
+                        pending.put(alerts, state.settled_until(batch[0].time))
+                    elif pending.heap:
+                        pending.release(state.settled_until(batch[0].time))
             else:
                 import asyncio
 
@@ -522,6 +526,6 @@ async def _paced(state: MarketState, feed: ReplayFeed, pending: TimeOrderedOutpu
         if isinstance(event, list):
             alerts = state.apply(event)
             if alerts:
-                pending.add(alerts)
-            if pending.heap:
-                pending.release(_watermark(state, event[0].time))
+                pending.put(alerts, state.settled_until(event[0].time))
+            elif pending.heap:
+                pending.release(state.settled_until(event[0].time))

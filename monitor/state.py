@@ -13,6 +13,7 @@ from monitor.alerts import DivergenceWatch, LevelState, Snapshot, bar_close_aler
 from monitor.bars import DailyBar, SessionBars, SessionDays
 from monitor.config import Config, Rules
 from monitor.indicators import IndicatorSet
+from monitor.market_hours import session_close
 from monitor.model import Alert, Tick
 
 NAN = float("nan")
@@ -162,6 +163,19 @@ class MarketState:
         if len(alerts) > 1:
             alerts.sort(key=_alert_time)
         self.alert_count += len(alerts)
+
+    def settled_until(self, now: float) -> float:
+        """No alert from data at or after ``now`` can be stamped earlier than this: ticks fire
+        at their own time, bar closes at a session close (of a forming bar, or of ``now``'s day
+        when a session opens after its close). For writing alerts in time order."""
+        day = self._days.lookup(now)[0]
+        upto = min(now, session_close(day))
+        for s in self.symbols.values():
+            if s.session is not None:
+                close = s.close_time
+                if close < upto:
+                    upto = close
+        return upto
 
     def commit_due(self, now: float) -> list[Alert]:
         """Live: commit every forming bar whose session close has passed."""

@@ -122,3 +122,14 @@ def test_reconfigure_new_periods_recompute_indicators_from_kept_bars():
         assert getattr(a.ind, name) == getattr(b.ind, name), name
     assert a.snapshot == b.snapshot
     assert (a.prev_high_n, a.prev_low_n) == (b.prev_high_n, b.prev_low_n)
+
+
+def test_settled_until_bounds_alert_times_still_to_come():
+    st = MarketState(Config(symbols=("X", "Y"), levels=()))
+    st.apply([Tick("X", ny("2026-01-05", "10:00"), 1.0)])
+    assert st.settled_until(ny("2026-01-05", "10:00")) == ny("2026-01-05", "10:00")
+    st.apply([Tick("X", ny("2026-01-05", "16:30"), 1.0)])  # after the close, bar still forming
+    assert st.settled_until(ny("2026-01-05", "16:30")) == ny("2026-01-05", "16:00")
+    # the early close: a session that opens after 13:00 can still report a bar close at 13:00
+    st.apply([Tick("Y", ny("2025-12-24", "13:05"), 1.0)])
+    assert st.settled_until(ny("2025-12-24", "13:05")) == ny("2025-12-24", "13:00")
