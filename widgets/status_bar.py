@@ -58,6 +58,7 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
         text.append(f" {inputs.badge} ", style="bold reverse")
         text.append(" ")
     feed = inputs.feed
+    detail = ""
     if inputs.error:
         text.append(f"{inputs.source}: feed error: {inputs.error}", style="bold red")
     elif feed is None:
@@ -73,15 +74,11 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
         if feed.retry_in is not None:
             left = max(0.0, feed.retry_in - (inputs.now - feed.time))
             text.append(f" in {_countdown(left)}", style="yellow")
-        if feed.detail and feed.state not in (FeedState.ENDED, FeedState.REPLAY):
-            text.append(f" ({feed.detail})", style="dim")
-    if inputs.note:
-        text.append(f" · {inputs.note}", style="yellow")
-    if inputs.replay:
-        return text, Text("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
-    text.append(" │ ", style="dim")
+        if feed.state not in (FeedState.ENDED, FeedState.REPLAY):
+            detail = feed.detail
     market = inputs.market
-    if market is not None:
+    if market is not None and not inputs.replay:
+        text.append(" │ ", style="dim")
         if market.is_open:
             text.append("market open", style="green")
             text.append(f", closes in {_countdown(market.next_close - inputs.now)}")
@@ -89,6 +86,12 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
             label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "market closed")
             text.append(label, style="yellow")
             text.append(f", opens in {_countdown(market.next_open - inputs.now)}")
+    if inputs.note:
+        text.append(f" · {inputs.note}", style="yellow")
+    if detail:  # last: a long reason is what gets cut at 80 columns
+        text.append(f" ({detail})", style="dim")
+    if inputs.replay:
+        return text, Text("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
     if inputs.last_tick is None:
         return text, Text("no tick yet", style="dim")
     return text, Text(f"last tick {ny_time(inputs.last_tick)} ET, {age(inputs.now - inputs.last_tick)} ago")
