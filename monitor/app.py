@@ -619,7 +619,8 @@ def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) ->
     from monitor.replay import ReplayFeed, parse_speed
 
     speed = parse_speed(args.speed) if getattr(args, "speed", None) else DEMO_SPEED
-    app = make_app(config, ReplayFeed(series, speed))
+    intraday = any(getattr(s, "kind", "") == "intraday" for s in series)
+    app = make_app(config, ReplayFeed(series, speed), chart_mode="intraday" if intraday else "daily")
     return _run(app)
 
 
