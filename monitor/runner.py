@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 import time
@@ -35,15 +34,14 @@ MAX_HELD_BATCHES = 100_000  # live batches held while the backfill runs (~hours 
 
 def run_headless(args) -> int:
     from monitor.feeds import build_live_feed
-    from monitor.feeds.backfill import Backfill
+    from monitor.feeds.backfill import backfill_from_env
     from monitor.history import AlertHistory
     from monitor.paths import load_effective_config
     from monitor.sinks import Delivery, terminal_writer
 
     config = load_effective_config(getattr(args, "config", None))
     feed = build_live_feed(config, args)
-    mode = os.environ.get("MARKET_MONITOR_BACKFILL", "on").strip().lower()
-    backfill = None if mode == "off" else Backfill(config.symbols, offline=(mode == "cache"))
+    backfill = backfill_from_env(config.symbols)
 
     def on_error(name: str, message: str) -> None:
         print(f"notify: {name}: {message}", file=sys.stderr, flush=True)

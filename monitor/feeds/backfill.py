@@ -296,6 +296,15 @@ class Backfill:
         return Series(symbol, path, kind, rows, offsets)
 
 
+def backfill_from_env(symbols: Sequence[str]) -> Backfill | None:
+    """The backfill a live run uses: ``MARKET_MONITOR_BACKFILL=off`` none, ``=cache`` the cache
+    without asking Yahoo (tests, offline runs), anything else the full one."""
+    import os
+
+    mode = os.environ.get("MARKET_MONITOR_BACKFILL", "on").strip().lower()
+    return None if mode == "off" else Backfill(symbols, offline=(mode == "cache"))
+
+
 # -------------------------------------------------------------------------------------------- helpers
 
 
