@@ -11,8 +11,9 @@ Converting every tick with zoneinfo would dominate replay time, so ``SessionDays
 epoch once per New York day and keeps that day's epoch range; a tick inside the cached range
 costs two float comparisons.
 
-Tick volume is the volume of that print (an increment); a bar's volume is their sum, None when
-no tick carried a volume.
+A tick's volume is the session's cumulative volume as of that print (what Yahoo streams as
+``dayVolume``); a bar's volume is the largest one seen, None when no tick carried a volume. So a
+missed or repeated print never miscounts it.
 """
 
 from __future__ import annotations
@@ -184,8 +185,8 @@ class SessionBars:
             self.day_low = price
         self.last = price
         self.last_time = t
-        if volume is not None:
-            self.day_volume = volume if self.day_volume is None else self.day_volume + volume
+        if volume is not None and (self.day_volume is None or volume > self.day_volume):
+            self.day_volume = volume
         pending = self._pending_t
         pending.append(t)
         self._pending_p.append(price)

@@ -4,7 +4,8 @@ Files are daily (``date,open,high,low,close[,volume]``) or intraday (``timestamp
 close[,volume]``, ISO 8601 with a UTC offset, each bar stamped at its start). Each bar becomes
 four ticks: a daily bar at 09:30 (open), 11:00 and 14:00 (the two extremes: low then high when
 close >= open, else high then low) and 16:00 (close) New York time on its date; an intraday bar
-at the same four points spread evenly inside the bar. The ticks of all files are merged in time
+at the same four points spread evenly inside the bar. The close tick carries the volume as live
+ticks do: the session's volume so far. The ticks of all files are merged in time
 order, and ticks sharing a timestamp form one batch for ``MarketState.apply``.
 
 A PATH given without ``SYMBOL=`` takes its symbol from the file name's stem, uppercased
@@ -31,7 +32,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TextIO
 
-from monitor.bars import ny_day_epoch
+from monitor.bars import SessionDays, ny_day_epoch
 from monitor.config import Config
 from monitor.errors import UserError
 from monitor.feeds.base import Feed, FeedEvent
@@ -244,6 +245,8 @@ _time_of = itemgetter(1)
 def _series_ticks(series: Series) -> list[Tick]:
     """One file's ticks in time order, built column-wise (C-level loops: this runs per tick)."""
     times, opens, highs, lows, closes, volumes = zip(*series.rows)
+    if series.kind != "daily":
+        volumes = _running_volumes(times, volumes)
     rising = list(map(ge, closes, opens))
     first = [low if up else high for up, high, low in zip(rising, highs, lows)]  # close >= open: low first
     second = [high if up else low for up, high, low in zip(rising, highs, lows)]
@@ -255,6 +258,21 @@ def _series_ticks(series: Series) -> list[Tick]:
         lane_times = [t + offset for t in times]
         ticks[lane::4] = map(tuple.__new__, repeat(Tick), zip(symbol, lane_times, prices, lane_volumes, none))
     return ticks
+
+
+def _running_volumes(times: Sequence[float], volumes: Sequence[float | None]) -> list[float | None]:
+    """Intraday bar volumes as the session's running total: what a live tick carries."""
+    days = SessionDays()
+    out: list[float | None] = []
+    session, total = None, None
+    for t, volume in zip(times, volumes):
+        day = days.lookup(t)[0]
+        if day != session:
+            session, total = day, None
+        if volume is not None:
+            total = volume if total is None else total + volume
+        out.append(total)
+    return out
 
 
 class ReplayFeed(Feed):

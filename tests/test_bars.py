@@ -88,10 +88,11 @@ def test_ny_day_epoch_agrees_with_zoneinfo_for_every_day_since_1900():
 
 def test_ticks_of_one_session_revise_the_forming_bar():
     st = state()
-    st.apply([tick("X", "2026-01-05", "09:30", 100.0, 10)])
-    st.apply([tick("X", "2026-01-05", "11:00", 97.0, 5)])
+    st.apply([tick("X", "2026-01-05", "09:30", 100.0, 10)])  # volume: the session's so far
+    st.apply([tick("X", "2026-01-05", "11:00", 97.0, 15)])
     st.apply([tick("X", "2026-01-05", "14:00", 104.0)])
-    st.apply([tick("X", "2026-01-05", "16:00", 101.5, 1)])
+    st.apply([tick("X", "2026-01-05", "15:00", 103.0, 12)])  # an older print: no double count
+    st.apply([tick("X", "2026-01-05", "16:00", 101.5, 16)])
     s = st.symbols["X"]
     assert s.session == date(2026, 1, 5)
     assert (s.day_open, s.day_high, s.day_low, s.last) == (100.0, 104.0, 97.0, 101.5)
@@ -145,7 +146,7 @@ def test_first_tick_of_a_later_session_commits_with_the_session_close_time():
     committed = []
     st.bar_listeners.append(lambda symbol, bar: committed.append((symbol, bar)))
     st.apply([tick("X", "2026-01-02", "09:30", 10.0, 7)])
-    st.apply([tick("X", "2026-01-02", "16:00", 11.0, 3)])
+    st.apply([tick("X", "2026-01-02", "16:00", 11.0, 10)])
     assert committed == []
     st.apply([tick("X", "2026-01-05", "09:30", 12.0)])  # Monday after a weekend
     assert committed == [("X", DailyBar(date(2026, 1, 2), 10.0, 11.0, 10.0, 11.0, 10.0))]

@@ -182,7 +182,10 @@ def test_intraday_bar_ticks_at_equal_steps_inside_the_bar(shared_data):
     assert [t.time - start for t in first] == [0.0, 75.0, 150.0, 225.0]
     o, h, l, c, v = series.rows[0][1:]
     assert [t.price for t in first] == ([o, l, h, c] if c >= o else [o, h, l, c])
-    assert first[3].volume == v
+    ticks = [batch[0] for batch in replay_batches([series])]
+    # the close tick carries the session's volume so far, as a live tick does
+    assert [t.volume for t in ticks[3:12:4]] == [v, v + series.rows[1][5], v + series.rows[1][5] + series.rows[2][5]]
+    assert all(t.volume is None for i, t in enumerate(ticks) if i % 4 != 3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -401,3 +404,19 @@ async def test_replay_feed_unpaced_and_closed(tmp_path):
             if seen == 3:
                 await feed.aclose()
     assert seen == 3 and slept == []
+
+
+def test_intraday_volume_runs_per_session_and_bars_get_the_day_volume(tmp_path):
+    path = write(tmp_path, "i.csv", "timestamp,open,high,low,close,volume\n"
+                 "2026-01-05T15:58:00-05:00,1,1,1,1,10\n2026-01-05T15:59:00-05:00,1,1,1,1,5\n"
+                 "2026-01-06T09:30:00-05:00,1,1,1,1,7\n2026-01-06T09:31:00-05:00,1,1,1,1,,\n".replace(",,\n", ",\n"))
+    series = load_series(path, "X")
+    closes = [batch[0].volume for i, batch in enumerate(replay_batches([series])) if i % 4 == 3]
+    assert closes == [10.0, 15.0, 7.0, 7.0]
+    from monitor.state import MarketState
+
+    st = MarketState(Config(symbols=("X",), levels=()))
+    for batch in replay_batches([series]):
+        st.apply(batch)
+    st.finish()
+    assert [bar.volume for bar in st.symbols["X"].daily] == [15.0, 7.0]
