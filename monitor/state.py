@@ -17,6 +17,7 @@ from monitor.market_hours import session_close
 from monitor.model import Alert, Tick
 
 NAN = float("nan")
+COMMIT_GRACE = 120.0  # seconds after a session's close before commit_due commits its bar
 _EMPTY = Snapshot()
 _new = tuple.__new__  # NamedTuple construction without the Python-level __new__ (per bar)
 
@@ -83,6 +84,7 @@ class MarketState:
         self.dirty: set[str] = set()
         self.bar_listeners: list[Callable[[str, DailyBar], None]] = []
         self.alert_count = 0
+        self.commit_grace = COMMIT_GRACE
         self._days = SessionDays()
         self._divergence = DivergenceWatch(config.divergence)
         self._window = config.rules.high_low_window
@@ -178,8 +180,11 @@ class MarketState:
         return upto
 
     def commit_due(self, now: float) -> list[Alert]:
-        """Live: commit every forming bar whose session close has passed."""
+        """Live: commit every forming bar whose session close passed more than ``commit_grace``
+        seconds ago (the official closing print arrives a little after the bell; a print after
+        the commit would be ignored as late). Bar-close alerts are stamped with the close."""
         out: list[Alert] = []
+        now -= self.commit_grace
         for s in self.symbols.values():
             if s.due(now):
                 self._commit(s, out)

@@ -171,9 +171,10 @@ def test_commit_due_waits_for_the_early_close_of_2025_12_24():
     st = state()
     st.apply([tick("X", "2025-12-24", "09:30", 10.0)])
     st.apply([tick("X", "2025-12-24", "12:59", 10.5)])
-    st.commit_due(ny("2025-12-24", "12:59", 59.9))
+    st.commit_due(ny("2025-12-24", "13:01", 59.9))  # two minutes' grace for the closing print
     assert not st.symbols["X"].daily
-    st.commit_due(ny("2025-12-24", "13:00"))
+    st.apply([tick("X", "2025-12-24", "13:00", 10.5, seconds=4)])  # the closing print, late
+    st.commit_due(ny("2025-12-24", "13:02"))
     (bar,) = st.symbols["X"].daily
     assert bar.close_time == ny("2025-12-24", "13:00")
     assert bar.close == 10.5
@@ -183,16 +184,16 @@ def test_commit_due_waits_for_the_early_close_of_2025_12_24():
 def test_commit_due_on_a_regular_day_waits_for_16_00():
     st = state()
     st.apply([tick("X", "2026-01-05", "15:59", 10.0)])
-    st.commit_due(ny("2026-01-05", "15:59", 59))
+    st.commit_due(ny("2026-01-05", "16:01", 59))
     assert not st.symbols["X"].daily
-    st.commit_due(ny("2026-01-05", "16:00", 1))
+    st.commit_due(ny("2026-01-05", "16:02", 1))
     assert st.symbols["X"].daily[-1].close_time == ny("2026-01-05", "16:00")
 
 
 def test_late_prints_of_a_committed_session_are_ignored_and_counted():
     st = state()
     st.apply([tick("X", "2026-01-05", "15:59", 10.0)])
-    st.commit_due(ny("2026-01-05", "16:00", 5))
+    st.commit_due(ny("2026-01-05", "16:02", 5))
     st.apply([tick("X", "2026-01-05", "16:00", 10.3, seconds=7)])  # after the commit
     s = st.symbols["X"]
     assert s.late_ticks == 1

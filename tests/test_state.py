@@ -60,8 +60,8 @@ def test_commit_due_and_finish_return_the_bar_close_alerts():
     st = MarketState(Config(symbols=("Y",), levels=(), rules=Rules(ma_fast=1, ma_slow=2)))
     closes(st, "Y", [10.0, 9.0])
     st.apply([Tick("Y", ny("2026-01-07", "15:00"), 12.0)])
-    assert st.commit_due(ny("2026-01-07", "15:59")) == []
-    (alert,) = st.commit_due(ny("2026-01-07", "16:00"))
+    assert st.commit_due(ny("2026-01-07", "16:01")) == []
+    (alert,) = st.commit_due(ny("2026-01-07", "16:02"))
     assert (alert.rule, alert.direction, alert.source, alert.stale) == ("ma_cross", "up", "replay", False)
     assert st.finish() == []
 
@@ -72,7 +72,7 @@ def test_change_is_against_the_previous_session_close_even_after_the_commit():
     st.apply([Tick("Y", ny("2026-01-06", "15:00"), 103.0)])
     s = st.symbols["Y"]
     assert (s.prev_close, s.change, s.change_pct) == (100.0, 3.0, 3.0)
-    st.commit_due(ny("2026-01-06", "16:01"))  # evening: the day's change still shows
+    st.commit_due(ny("2026-01-06", "16:05"))  # evening: the day's change still shows
     assert s.session is None and s.change_pct == 3.0
 
 
