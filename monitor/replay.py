@@ -473,6 +473,8 @@ def run_replay_command(args: argparse.Namespace) -> int:
     with _gc_paused():
         series = load_all(args.files)
     if not (getattr(args, "sub_headless", False) or getattr(args, "headless", False)):
+        if args.indicators_csv:
+            raise UserError("--indicators-csv is written by a headless replay; add --headless")
         try:
             from monitor.app import run_app_on_replay
         except ImportError as exc:

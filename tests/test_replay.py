@@ -282,6 +282,8 @@ def test_without_headless_the_app_opens_or_the_error_says_use_headless(tmp_path,
     monkeypatch.setitem(sys.modules, "monitor.app", None)  # the app cannot be imported
     code, _, err = run_cli(capsys, "replay", str(write(tmp_path, "x.csv", DAILY)))
     assert code == 2 and "--headless" in err
+    code, _, err = run_cli(capsys, "replay", "--indicators-csv", str(tmp_path / "i.csv"), str(tmp_path / "x.csv"))
+    assert code == 2 and "--indicators-csv is written by a headless replay; add --headless" in err
 
 
 def test_notify_passes_alerts_through_the_delivery(tmp_path, capsys, monkeypatch):
