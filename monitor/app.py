@@ -48,6 +48,7 @@ DEMO_SPEED = 9600.0  # data seconds per second: a daily bar's 4 ticks 0.375 s ap
 HISTORY_SHOWN = 50
 FLASH_TIMES = (0.0, 0.35, 0.7, 1.4)  # row flash: on, off, on, off
 TTY_CHECK_SECONDS = 2.0
+CHART_INTERVAL = 1.0  # seconds between chart redraws while prices move
 BACKFILL_TIMEOUT = 30.0  # live ticks are held at most this long for the history
 MAX_HELD_BATCHES = 100_000
 
@@ -115,6 +116,9 @@ class MonitorApp(App[int]):
         self._status_dirty = True
         self._detail_dirty = True
         self._flash_timers: list = []
+        self._market_second, self._market_is_open = -1, False
+        self._chart_drawn = 0.0  # monotonic time of the last chart redraw
+        self._chart_pending = False  # prices moved since the chart was drawn
 
     # --- layout --------------------------------------------------------------------------------
 
@@ -174,6 +178,13 @@ class MonitorApp(App[int]):
             self.feed_status = FeedStatus(FeedState.ENDED, self.feed.source, self.clock(), "end of data")
         self._status_dirty = True
 
+    def market_open(self, now: float) -> bool:
+        """MarketClock.is_open, worked out at most once a second (it is asked per batch)."""
+        second = int(now)
+        if second != self._market_second:
+            self._market_second, self._market_is_open = second, self.market_clock.is_open(now)
+        return self._market_is_open
+
     def learn(self, info: SymbolInfo) -> None:
         self.infos[info.symbol] = info
         self.state.dirty.add(info.symbol)
@@ -184,7 +195,7 @@ class MonitorApp(App[int]):
             return
         stale = False
         if not self.replay:
-            market_open = self.market_clock.is_open(self.clock())
+            market_open = self.market_open(self.clock())
             stale = any(is_stale(tick, self.config.feed.stale_after, market_open) for tick in ticks)
             self.state.source = self.feed.source  # stream or poll, whichever delivered this batch
         alerts = self.state.apply(ticks, stale=stale)
@@ -271,6 +282,9 @@ class MonitorApp(App[int]):
     def flush(self) -> None:
         """Push what changed since the last flush to the screen (called max_fps times a second)."""
         dirty = self.state.dirty
+        if self._chart_pending and time.monotonic() - self._chart_drawn >= CHART_INTERVAL:
+            self._chart_pending = False
+            self._detail_dirty = True
         if not dirty and not self._status_dirty and not self._pending_alerts and not self._detail_dirty:
             return
         self.flushes += 1
@@ -282,7 +296,7 @@ class MonitorApp(App[int]):
                 if sym is not None and symbol in watchlist.symbols:
                     watchlist.set_row(symbol, watch_cells(self._row(sym)))
             if selected in dirty or self._detail_dirty:
-                self._show_detail(selected)
+                self._show_detail(selected, force=self._detail_dirty)
             dirty.clear()
             if self._status_dirty:
                 self._show_status()
@@ -309,7 +323,7 @@ class MonitorApp(App[int]):
             last_time=getattr(sym, "last_time", None),
             delay_minutes=info.delay_minutes if info else None,
             stale_after=self.config.feed.stale_after,
-            market_open=self.market_clock.is_open(now) if not self.replay else True,
+            market_open=self.market_open(now) if not self.replay else True,
             feed_stale=feed is not None and feed.state in (FeedState.STALE, FeedState.OFFLINE),
         )
         return row_inputs(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol))
@@ -317,20 +331,23 @@ class MonitorApp(App[int]):
     def _levels(self, symbol: str) -> list[tuple[float, str]]:
         return [(level.price, level.label) for level in self.config.levels_for(symbol)]
 
-    def _show_detail(self, symbol: str | None) -> None:
+    def _show_detail(self, symbol: str | None, force: bool = False) -> None:
+        """Readouts at every repaint; the chart (a coarser picture) at most once a second
+        unless the selection or the chart mode changed."""
         self._detail_dirty = False
         sym = self.state.symbols.get(symbol) if symbol else None
         if sym is None:
             return
+        pane = self.query_one(DetailPane)
         levels = self._levels(symbol)
-        title, lines, hlines = chart_data(sym, levels, self.config.rules, self.chart_mode)
-        self.query_one(DetailPane).show(
-            chart_title(title, lines, bool(hlines)),
-            lines,
-            hlines,
-            readout_lines(sym, self.display_name(symbol), levels, self.config.rules, self.price_decimals(symbol)),
-            tail=self.chart_mode == "daily",
-        )
+        pane.show_readout(readout_lines(sym, self.display_name(symbol), levels, self.config.rules, self.price_decimals(symbol)))
+        now = time.monotonic()
+        if force or now - self._chart_drawn >= CHART_INTERVAL:
+            self._chart_drawn = now
+            title, lines, hlines = chart_data(sym, levels, self.config.rules, self.chart_mode)
+            pane.show_chart(chart_title(title, lines, bool(hlines)), lines, hlines, tail=self.chart_mode == "daily")
+        else:
+            self._chart_pending = True
 
     def _show_status(self) -> None:
         self._status_dirty = False

@@ -168,7 +168,9 @@ class DetailPane(Horizontal):
             yield BrailleChart(id="chart")
         yield LinesView(id="readout")
 
-    def show(self, title: Text, lines: Sequence[Line], hlines: Sequence[HLine], readout: Sequence[Text], *, tail: bool, decimals: int = 0) -> None:
+    def show_chart(self, title: Text, lines: Sequence[Line], hlines: Sequence[HLine], *, tail: bool, decimals: int = 0) -> None:
         self.query_one("#chart-title", LinesView).set_lines([title])
         self.query_one("#chart", BrailleChart).set_data(lines, hlines, decimals=decimals, tail=tail)
+
+    def show_readout(self, readout: Sequence[Text]) -> None:
         self.query_one("#readout", LinesView).set_lines(readout)

@@ -16,6 +16,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 
+def _same(a: Text, b: Text) -> bool:
+    return a.plain == b.plain and a.spans == b.spans and a.style == b.style
+
+
 class LinesView(Widget):
     """Shows ``Text`` lines, one per row, cropped or padded to the widget's width."""
 
@@ -31,7 +35,10 @@ class LinesView(Widget):
         self.lines_refreshed = 0  # counted for tests and benchmarks
 
     def set_lines(self, texts: Sequence[Text]) -> None:
+        old = self._texts
         self._texts = list(texts)
+        if len(old) == len(self._texts) and all(map(_same, old, self._texts)):
+            return  # nothing to render or send
         self._sync(partial=True)
 
     @property
