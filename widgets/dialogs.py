@@ -159,21 +159,21 @@ class ThresholdsDialog(ModalScreen[Config | None]):
 
     @on(Button.Pressed, "#update")
     def action_update(self) -> None:
-        index = self._selected_index()
-        if index is None:
-            self._show(["select a level in the list first"])
-            return
-        levels = list(self.levels)
-        levels[index] = self._entry(levels[index])
-        self._try_levels(levels)
+        """Replace the selected level with the price and label typed."""
+        self._change_selected(lambda i, level: self._entry(level))
 
     @on(Button.Pressed, "#remove")
     def action_remove(self) -> None:
+        """Remove the selected level."""
+        self._change_selected(lambda i, level: None)
+
+    def _change_selected(self, change) -> None:
         index = self._selected_index()
         if index is None:
             self._show(["select a level in the list first"])
             return
-        self._try_levels([lv for i, lv in enumerate(self.levels) if i != index])
+        levels = [change(i, lv) if i == index else lv for i, lv in enumerate(self.levels)]
+        self._try_levels([lv for lv in levels if lv is not None])
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:

@@ -231,3 +231,23 @@ async def test_no_color_still_renders(monkeypatch, config):
         svg = app.export_screenshot()
     assert "2,440.00" in svg.replace("&#160;", " ")
     assert "^RUT" in svg
+
+
+async def test_update_and_remove_a_level_in_the_dialog(config, config_file):
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        dialog = app.screen
+        table = dialog.query_one("#levels")
+        table.move_cursor(row=1)  # 2,600 resistance
+        await pilot.pause()
+        assert dialog.query_one("#price").value == "2600"
+        dialog.query_one("#price").value = "2650"
+        dialog.action_update()
+        table.move_cursor(row=0)  # 2,500 support
+        await pilot.pause()
+        dialog.action_remove()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    levels = [(lv.symbol, lv.price, lv.label) for lv in load_config(config_file).levels]
+    assert levels == [("^RUT", 2650.0, "resistance")]
