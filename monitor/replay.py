@@ -228,6 +228,9 @@ def _bar_step(rows: list[tuple]) -> float:
 def replay_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
     """All files' ticks merged in time order; ticks sharing a timestamp form one batch (in the
     order the files were given)."""
+    if all(series.kind == "daily" for series in series_list):
+        yield from _daily_batches(series_list)
+        return
     per_series = [_series_ticks(series) for series in series_list if series.rows]
     if len(per_series) == 1:
         for tick in per_series[0]:
@@ -237,6 +240,38 @@ def replay_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
     ticks.sort(key=_time_of)  # stable: equal times keep the files' order
     for _, batch in groupby(ticks, key=_time_of):
         yield list(batch)
+
+
+def _daily_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
+    """Daily files only: the four tick times of a date are the same for every file and never
+    overlap another date's, so rows are merged by date and each date yields four batches."""
+    rows_at: dict[float, list] = {}
+    get = rows_at.get
+    for series in series_list:
+        symbol = series.symbol
+        for row in series.rows:
+            group = get(row[0])
+            if group is None:
+                rows_at[row[0]] = [(symbol, row)]
+            else:
+                group.append((symbol, row))
+    make = tuple.__new__
+    d0, d1, d2, d3 = DAILY_OFFSETS
+    for bar_time in sorted(rows_at):
+        group = rows_at.pop(bar_time)
+        t1, t2 = bar_time + d1, bar_time + d2
+        if len(group) == 1:
+            symbol, (_, o, h, l, c, volume) = group[0]
+            first, second = (l, h) if c >= o else (h, l)  # close >= open: low first
+            yield [make(Tick, (symbol, bar_time + d0, o, None, None))]
+            yield [make(Tick, (symbol, t1, first, None, None))]
+            yield [make(Tick, (symbol, t2, second, None, None))]
+            yield [make(Tick, (symbol, bar_time + d3, c, volume, None))]
+        else:
+            yield [make(Tick, (symbol, bar_time + d0, row[1], None, None)) for symbol, row in group]
+            yield [make(Tick, (symbol, t1, row[3] if row[4] >= row[1] else row[2], None, None)) for symbol, row in group]
+            yield [make(Tick, (symbol, t2, row[2] if row[4] >= row[1] else row[3], None, None)) for symbol, row in group]
+            yield [make(Tick, (symbol, bar_time + d3, row[4], row[5], None)) for symbol, row in group]
 
 
 _time_of = itemgetter(1)

@@ -422,3 +422,18 @@ def test_intraday_volume_runs_per_session_and_bars_get_the_day_volume(tmp_path):
         st.apply(batch)
     st.finish()
     assert [bar.volume for bar in st.symbols["X"].daily] == [15.0, 7.0]
+
+
+def test_daily_fast_merge_equals_the_general_merge(shared_data, tmp_path):
+    """Daily files are merged date by date; the general tick-by-tick merge must agree."""
+    from dataclasses import replace
+
+    series = [
+        load_series(slice_of(shared_data, tmp_path, "daily/rut_daily.csv", 200), "^RUT"),
+        load_series(slice_of(shared_data, tmp_path, "daily/spx_daily.csv", 300), "^GSPC"),
+        load_series(slice_of(shared_data, tmp_path, "daily/ndx_daily.csv", 250), "^NDX"),
+    ]
+    fast = list(replay_batches(series))
+    general = list(replay_batches([replace(s, kind="intraday") for s in series]))  # same offsets
+    assert fast == general
+    assert sum(len(batch) for batch in fast) == 4 * (200 + 300 + 250)
