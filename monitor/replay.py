@@ -5,8 +5,8 @@ close[,volume]``, ISO 8601 with a UTC offset, each bar stamped at its start). Ea
 four ticks: a daily bar at 09:30 (open), 11:00 and 14:00 (the two extremes: low then high when
 close >= open, else high then low) and 16:00 (close) New York time on its date; an intraday bar
 at the same four points spread evenly inside the bar. The close tick carries the volume as live
-ticks do: the session's volume so far. The ticks of all files are merged in time
-order, and ticks sharing a timestamp form one batch for ``MarketState.apply``.
+ticks do: the session's volume so far. The ticks of all files are merged in time order, and
+ticks sharing a timestamp form one batch for ``MarketState.apply``.
 
 A PATH given without ``SYMBOL=`` takes its symbol from the file name's stem, uppercased
 (``rut_daily.csv`` -> ``RUT_DAILY``); write ``^RUT=rut_daily.csv`` to get ``^RUT``'s levels and
@@ -26,9 +26,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from itertools import groupby, repeat
 from operator import ge, itemgetter, lt
-from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TextIO
 
