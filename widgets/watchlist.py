@@ -28,6 +28,7 @@ class Watchlist(DataTable):
         self._flash: set[str] = set()
         self._shown: list[Column] = []
         self.cell_updates = 0  # counted for the repaint test
+        self.flashes = 0
 
     def on_mount(self) -> None:
         self._layout_columns(self.size.width or 80)
@@ -91,6 +92,7 @@ class Watchlist(DataTable):
     def flash(self, symbol: str, on: bool) -> None:
         """Highlight (or restore) a row: used to flash the row of a symbol that alerted."""
         if on:
+            self.flashes += 1
             self._flash.add(symbol)
         else:
             self._flash.discard(symbol)

@@ -73,6 +73,8 @@ async def test_add_a_level_in_the_dialog_then_its_alert_fires_and_it_is_saved(co
                 break
             await pilot.pause(0.01)
         assert app.terminal_output.count("\a") == 1
+        await pilot.pause(0.1)
+        assert app.watchlist.flashes >= 1  # the row flashed
         assert "2,450" in app.watchlist.cell_text("^RUT", "level")
 
 
