@@ -393,7 +393,7 @@ class MonitorApp(App[int]):
         return super().push_screen(screen, *args, **kwargs)
 
     def action_help(self) -> None:
-        """Show every key."""
+        """Show every key and what it does."""
         self.push_screen(HelpScreen(self.key_table(), self.badge))
 
     def action_focus_alerts(self) -> None:
@@ -463,14 +463,20 @@ class MonitorApp(App[int]):
         self.notify(f"{key}: {action}d" if action != "snooze" else f"{key}: snoozed for 1 h", timeout=3)
 
     def key_table(self) -> list[tuple[str, str]]:
-        rows = [(binding.key_display or binding.key, binding.description) for binding in self.BINDINGS]
+        """(key, what it does) for the help screen, from the bindings and their actions."""
+        rows = [(binding.key_display or binding.key, self.describe_binding(binding)) for binding in self.BINDINGS]
         rows += [
-            ("↑ ↓", "select a symbol (watchlist) / scroll (alert log)"),
-            ("Tab", "next panel"),
-            ("ctrl+p", "command palette: every action by name"),
-            ("ctrl+q", "quit"),
+            ("↑ ↓", "Select a symbol (watchlist); scroll the alert log when it has the focus."),
+            ("Tab", "Next panel."),
+            ("ctrl+p", "Command palette: every action by name."),
+            ("ctrl+q", "Quit."),
         ]
         return rows
+
+    def describe_binding(self, binding: Binding) -> str:
+        action = getattr(self, f"action_{binding.action}", None)
+        doc = (action.__doc__ or "").strip().splitlines() if action else []
+        return doc[0] if doc else binding.description
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -478,8 +484,7 @@ class MonitorApp(App[int]):
             action = getattr(self, f"action_{binding.action}", None)
             if action is None or binding.action == "quit":
                 continue
-            help_text = (action.__doc__ or binding.description).strip().splitlines()[0]
-            yield SystemCommand(binding.description, help_text, action)
+            yield SystemCommand(binding.description, self.describe_binding(binding), action)
 
     # --- terminal ----------------------------------------------------------------------------
 

@@ -72,3 +72,10 @@ async def drain(pilot, app) -> None:
     await pilot.pause()
     app.flush()
     await pilot.pause()
+
+
+@pytest.fixture(autouse=True)
+def plain_terminal_env(monkeypatch):
+    """Snapshots and colour checks must not depend on the caller's colour settings."""
+    for name in ("NO_COLOR", "TEXTUAL_COLOR_SYSTEM", "FORCE_COLOR", "TEXTUAL_THEME"):
+        monkeypatch.delenv(name, raising=False)
