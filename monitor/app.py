@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -48,6 +49,7 @@ DEMO_SPEED = 9600.0  # data seconds per second: a daily bar's 4 ticks 0.375 s ap
 HISTORY_SHOWN = 50
 FLASH_TIMES = (0.0, 0.35, 0.7, 1.4)  # row flash: on, off, on, off
 TTY_CHECK_SECONDS = 2.0
+HANGUP_GRACE = 3.0  # seconds the shutdown may take after the terminal went away
 CHART_INTERVAL = 1.0  # seconds between chart redraws while prices move
 BACKFILL_TIMEOUT = 30.0  # live ticks are held at most this long for the history
 MAX_HELD_BATCHES = 100_000
@@ -522,13 +524,26 @@ class MonitorApp(App[int]):
 
             termios.tcgetattr(fd)
         except (OSError, ValueError, AttributeError):
-            self.exit(0)
+            self.terminal_gone()
 
     def _watch_hangup(self) -> None:
         try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, lambda: self.exit(0))
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.terminal_gone)
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass
+
+    def terminal_gone(self) -> None:
+        """The terminal hung up: leave now. Output goes to /dev/null so Textual's shutdown does
+        not fail writing to a dead tty; if it still blocks, the process ends after a grace period
+        (history and config writes are already on disk by then)."""
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            for fd in (1, 2):
+                os.dup2(null, fd)
+        except OSError:
+            pass
+        threading.Thread(target=_exit_after, args=(HANGUP_GRACE,), name="hangup-exit", daemon=True).start()
+        self.exit(0)
 
     async def action_quit(self) -> None:
         """Quit the monitor."""
@@ -542,6 +557,11 @@ class MonitorApp(App[int]):
 
 
 # --- building the app -------------------------------------------------------------------------
+
+
+def _exit_after(seconds: float) -> None:
+    time.sleep(seconds)
+    os._exit(0)
 
 
 def make_app(

@@ -61,6 +61,7 @@ class ThresholdsDialog(ModalScreen[Config | None]):
     """Add, change and remove the levels of ``symbol``; change the RSI and hysteresis
     thresholds. Save (ctrl+s) returns the new config; Escape returns None."""
 
+    AUTO_FOCUS = "#price"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
@@ -101,7 +102,6 @@ class ThresholdsDialog(ModalScreen[Config | None]):
         table.add_column("Price", width=12, key="price")
         table.add_column("Label", width=24, key="label")
         self._fill_table()
-        self.query_one("#price", Input).focus()
 
     def _mine(self) -> list[int]:
         return [i for i, lv in enumerate(self.levels) if lv.get("symbol") == self.symbol]
@@ -124,6 +124,9 @@ class ThresholdsDialog(ModalScreen[Config | None]):
 
     @on(DataTable.RowHighlighted, "#levels")
     def _load_row(self) -> None:
+        """Moving through the list (it has the focus) loads that level into the fields."""
+        if not self.query_one("#levels", DataTable).has_focus:
+            return  # the first row is highlighted on mount: keep the fields empty for Add
         index = self._selected_index()
         if index is not None:
             self.query_one("#price", Input).value = f"{self.levels[index]['price']}"

@@ -240,7 +240,9 @@ async def test_update_and_remove_a_level_in_the_dialog(config, config_file):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("t")
         dialog = app.screen
+        assert dialog.query_one("#price").value == ""  # empty for a new level
         table = dialog.query_one("#levels")
+        table.focus()
         table.move_cursor(row=1)  # 2,600 resistance
         await pilot.pause()
         assert dialog.query_one("#price").value == "2600"
