@@ -347,7 +347,8 @@ class MonitorApp(App[int]):
         if force or now - self._chart_drawn >= CHART_INTERVAL:
             self._chart_drawn = now
             title, lines, hlines = chart_data(sym, levels, self.config.rules, self.chart_mode)
-            pane.show_chart(chart_title(title, lines, bool(hlines)), lines, hlines, tail=self.chart_mode == "daily")
+            other = "daily" if self.chart_mode == "intraday" else "session"
+            pane.show_chart(chart_title(title, lines, bool(hlines), other), lines, hlines, tail=self.chart_mode == "daily")
         else:
             self._chart_pending = True
 

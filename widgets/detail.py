@@ -89,15 +89,13 @@ def chart_data(sym: Any, levels: Sequence[tuple[float, str]], rules: Any, mode: 
     return title, lines, hlines
 
 
-def chart_title(title: str, lines: Sequence[Line], has_levels: bool) -> Text:
+def chart_title(title: str, lines: Sequence[Line], has_levels: bool, other_mode: str) -> Text:
     text = Text(title, style="bold")
     for line in lines[1:]:
-        text.append("  ")
-        text.append("━ " + line.name, style=line.style)
+        text.append(" ━ " + line.name, style=line.style)
     if has_levels:
-        text.append("  ")
-        text.append("┄ levels", style=LEVEL_STYLE)
-    text.append("  (c)", style="dim")
+        text.append(" ┄ levels", style=LEVEL_STYLE)
+    text.append(f" · c: {other_mode}", style="dim")
     return text
 
 
@@ -144,9 +142,8 @@ def readout_lines(sym: Any, name: str, levels: Sequence[tuple[float, str]], rule
         _row("52w lo", price(getattr(ind, "low_n", nan), 0), _vs(last, getattr(ind, "low_n", nan))),
     ]
     for level, label in sorted(levels, reverse=True):
-        text = Text(f"{label[:7] or 'level':<8}", style=LEVEL_STYLE)
-        text.append(f"{level:>9,.0f}")
-        text.append(" ")
+        text = Text(f"{level:>7,.0f} ", style=LEVEL_STYLE)
+        text.append(f"{label[:10] or 'level':<10} ", style=LEVEL_STYLE)
         text.append(_vs(last, level))
         lines.append(text)
     return lines
