@@ -117,8 +117,6 @@ def render_chart(
     labels: dict[int, tuple[str, str]] = {0: (f"{high:,.{decimals}f}", "dim"), height - 1: (f"{low:,.{decimals}f}", "dim")}
     for level in shown_levels:
         labels[to_y(level.price) // 4] = (f"{level.price:,.{decimals}f}", level.style)
-    last = main[-1]
-    labels[to_y(last) // 4] = (f"{last:,.{decimals}f}", "bold")
 
     out: list[Text] = []
     for row in range(height):
