@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 import shlex
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -555,6 +554,8 @@ def _syntax_problem(path: str, message: str, text: str) -> str:
 def check_config_text(text: str, path: str) -> tuple[Config | None, list[str]]:
     """Parse and validate TOML source; returns the config (None on a syntax error) and every
     problem found, each as one line ``file:line: key: message``."""
+    import tomllib  # imported here: the replay hot path loads config.py without parsing TOML
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 
 from monitor.model import NEW_YORK
 
@@ -64,6 +63,9 @@ def build_calendar(end: date | None = None):
 
 
 def _calendar_version() -> str:
+    # importlib.metadata costs ~15 ms to import: only pay it when the cache file is looked up.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("exchange-calendars")
     except PackageNotFoundError:  # pragma: no cover - it is a declared dependency

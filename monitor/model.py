@@ -64,7 +64,7 @@ class Alert:
         return data
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
+        return _COMPACT_JSON.encode(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Alert":
@@ -84,6 +84,9 @@ class Alert:
             source=str(data.get("source", "replay")),
             stale=bool(data.get("stale", False)),
         )
+
+
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 class FeedState(str, Enum):
