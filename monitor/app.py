@@ -1,4 +1,4 @@
-"""The Textual monitor: wiring of feed → MarketState → AlertGate → screen and sinks.
+"""The Textual monitor: wiring of feed → MarketState → Delivery (policy, history, sinks) → screen.
 
 Ticks are applied to ``MarketState`` as they arrive (in the feed worker); the screen is
 repainted by a timer at most ``[ui] max_fps`` times a second, and only the cells whose text
@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from importlib import resources
@@ -53,6 +54,7 @@ HANGUP_GRACE = 3.0  # seconds the shutdown may take after the terminal went away
 CHART_INTERVAL = 1.0  # seconds between chart redraws while prices move
 BACKFILL_TIMEOUT = 30.0  # live ticks are held at most this long for the history
 MAX_HELD_BATCHES = 100_000
+KEEP_DELIVERED = 1000
 
 
 class MonitorApp(App[int]):
@@ -113,7 +115,7 @@ class MonitorApp(App[int]):
         self.feed_error = ""
         self.last_tick: float | None = None
         self.flushes = 0  # repaints the flush timer asked for
-        self.delivered: list[Alert] = []
+        self.delivered: deque[Alert] = deque(maxlen=KEEP_DELIVERED)  # newest last
         self._pending_alerts: list[Alert] = []
         self._status_dirty = True
         self._detail_dirty = True

@@ -137,6 +137,10 @@ async def test_help_screen_and_a_palette_command_for_every_key(config):
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("a")
+        assert isinstance(app.focused, AlertLog)
+        await pilot.press("w")
+        assert app.focused is app.watchlist
         titles = {command.title for command in app.get_system_commands(app.screen)}
         for binding in app.BINDINGS:
             assert binding.description in titles or binding.action == "quit"
