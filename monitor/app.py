@@ -155,7 +155,7 @@ class MonitorApp(App[int]):
         self.watchlist.focus()
         self.set_interval(1.0 / self.config.ui.max_fps, self.flush, name="flush")
         self.set_interval(1.0, self._tick_second, name="clock")
-        if not self.is_headless:
+        if not self.is_headless and _on_a_tty():  # not under `textual serve` (pipes, no tty)
             self.set_interval(TTY_CHECK_SECONDS, self._check_terminal, name="tty")
             self._watch_hangup()
         self.consume_feed()
@@ -519,14 +519,7 @@ class MonitorApp(App[int]):
 
     def _check_terminal(self) -> None:
         """Exit when the terminal went away (a dropped SSH session leaves no tty)."""
-        try:
-            fd = sys.__stdout__.fileno()
-            if not os.isatty(fd):
-                raise OSError("not a tty")
-            import termios
-
-            termios.tcgetattr(fd)
-        except (OSError, ValueError, AttributeError):
+        if not _on_a_tty():
             self.terminal_gone()
 
     def _watch_hangup(self) -> None:
@@ -560,6 +553,22 @@ class MonitorApp(App[int]):
 
 
 # --- building the app -------------------------------------------------------------------------
+
+
+def _on_a_tty() -> bool:
+    """stdout is a terminal that still answers (a hung-up pty fails tcgetattr with EIO)."""
+    try:
+        fd = sys.__stdout__.fileno()
+        if not os.isatty(fd):
+            return False
+        try:
+            import termios
+        except ImportError:  # Windows: isatty is all we can ask
+            return True
+        termios.tcgetattr(fd)
+        return True
+    except Exception:  # OSError, termios.error, a closed or replaced stdout
+        return False
 
 
 def _exit_after(seconds: float) -> None:
