@@ -659,13 +659,11 @@ def run_app(args: argparse.Namespace) -> int:
     if getattr(args, "demo", False):
         return _run(build_demo_app(config))
     from monitor.feeds import build_live_feed
-    from monitor.feeds.backfill import Backfill
+    from monitor.feeds.backfill import backfill_from_env
     from monitor.history import AlertHistory
 
     feed = build_live_feed(config, args)
-    mode = os.environ.get("MARKET_MONITOR_BACKFILL", "on").strip().lower()  # as the runner
-    backfill = None if mode == "off" else Backfill(config.symbols, offline=(mode == "cache"))
-    return _run(make_app(config, feed, history=AlertHistory(), backfill=backfill))
+    return _run(make_app(config, feed, history=AlertHistory(), backfill=backfill_from_env(config.symbols)))
 
 
 def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) -> int:
