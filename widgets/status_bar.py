@@ -80,11 +80,11 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
     if market is not None and not inputs.replay:
         text.append(" │ ", style="dim")
         if market.is_open:
-            text.append("market open", style="green")
+            text.append("NYSE open", style="green")
             text.append(f", closes in {_countdown(market.next_close - inputs.now)}")
         else:
-            label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "market closed")
-            text.append(label, style="yellow")
+            label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "closed")
+            text.append(f"NYSE {label}", style="yellow")
             text.append(f", opens in {_countdown(market.next_open - inputs.now)}")
     if inputs.note:
         text.append(f" · {inputs.note}", style="yellow")
@@ -94,7 +94,7 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
         return text, Text("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
     if inputs.last_tick is None:
         return text, Text("no tick yet", style="dim")
-    return text, Text(f"last tick {ny_time(inputs.last_tick)} ET, {age(inputs.now - inputs.last_tick)} ago")
+    return text, Text(f"{ny_time(inputs.last_tick)} ET · {_countdown(inputs.now - inputs.last_tick)} ago")
 
 
 class StatusBar(Horizontal):
@@ -103,7 +103,7 @@ class StatusBar(Horizontal):
     DEFAULT_CSS = """
     StatusBar { height: 1; background: $panel; }
     StatusBar #status-main { width: 1fr; }
-    StatusBar #status-tick { width: 38; }
+    StatusBar #status-tick { width: 27; }
     """
 
     def compose(self) -> ComposeResult:

@@ -30,4 +30,4 @@ async def test_live_ticks_from_the_stream_reach_the_watchlist_and_fire_alerts():
             app.flush()
             await pilot.pause()
             status = app.query_one(StatusBar).plain_lines[0]
-            assert "stream: live" in status and "last tick" in status
+            assert "stream: live" in status and " ET · " in status and "ago" in status
