@@ -7,11 +7,21 @@ important ones are dropped. Only a resize that changes the column set rebuilds t
 from __future__ import annotations
 
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from widgets.rows import Column, columns_for_width
+
+
+# DataTable's render caches, keyed (among others) by its update counter; see update_cell.
+_CACHES = ("_cell_render_cache", "_row_render_cache", "_row_renderable_cache", "_line_cache")
+
+
+def _discard(cache: LRUCache, stale) -> None:
+    for key in [key for key in cache.keys() if stale(key)]:
+        cache.discard(key)
 
 
 class Watchlist(DataTable):
@@ -28,6 +38,9 @@ class Watchlist(DataTable):
         self._flash: set[str] = set()
         self._shown: list[Column] = []
         self.cell_updates = 0  # counted for the repaint test
+        self._fast_updates = all(isinstance(getattr(self, name, None), LRUCache) for name in _CACHES) and isinstance(
+            getattr(self, "_data", None), dict
+        )
         self.flashes = 0
 
     def on_mount(self) -> None:
@@ -78,16 +91,22 @@ class Watchlist(DataTable):
         return changed
 
     def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
-        """DataTable.update_cell repaints the whole table; this repaints only the cell, so a
-        changed price costs its own few bytes on the terminal. Same bookkeeping otherwise."""
-        if update_width:
-            super().update_cell(row_key, column_key, value, update_width=True)
+        """Repaint one cell only. ``DataTable.update_cell`` repaints the whole table and, by
+        bumping its update counter, re-renders every cell of every row on the next frame: at
+        4 repaints a second that was most of the app's CPU. Here only the caches holding this
+        cell are dropped (DataTable internals, checked at mount; the public path otherwise)."""
+        if update_width or not self._fast_updates:
+            super().update_cell(row_key, column_key, value, update_width=update_width)
             return
         row_key = RowKey(row_key) if isinstance(row_key, str) else row_key
         column_key = ColumnKey(column_key) if isinstance(column_key, str) else column_key
         self._data[row_key][column_key] = value
-        self._update_count += 1  # part of every render cache key in DataTable
-        self.refresh_coordinate(Coordinate(self.get_row_index(row_key), self.get_column_index(column_key)))
+        row_index = self.get_row_index(row_key)
+        _discard(self._cell_render_cache, lambda key: key[0] == row_key and key[1] == column_key)
+        _discard(self._row_render_cache, lambda key: key[0] == row_key)
+        _discard(self._row_renderable_cache, lambda key: key[1] == row_index)
+        self._line_cache.clear()
+        self.refresh_coordinate(Coordinate(row_index, self.get_column_index(column_key)))
 
     def flash(self, symbol: str, on: bool) -> None:
         """Highlight (or restore) a row: used to flash the row of a symbol that alerted."""

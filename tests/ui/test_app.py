@@ -259,3 +259,23 @@ async def test_update_and_remove_a_level_in_the_dialog(config, config_file):
         await pilot.pause()
     levels = [(lv.symbol, lv.price, lv.label) for lv in load_config(config_file).levels]
     assert levels == [("^RUT", 2650.0, "resistance")]
+
+
+async def test_the_table_on_screen_shows_each_new_price(config):
+    """The watchlist drops only the changed cell's render caches (DataTable internals): what
+    is painted must still be the latest value, price after price."""
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        watchlist = app.watchlist
+        assert watchlist._fast_updates  # the cache layout this Textual version has
+        for price in (2440.0, 2441.5, 2439.25):
+            feed.tick("^GSPC", price)
+            await drain(pilot, app)
+            painted = "".join(segment.text for segment in watchlist.render_line(2))  # header, ^RUT, ^GSPC
+            assert f"{price:,.2f}" in painted, painted
+        await pilot.press("down")  # the cursor row is painted from other cache entries
+        await pilot.pause()
+        feed.tick("^GSPC", 2450.0)
+        await drain(pilot, app)
+        assert "2,450.00" in "".join(segment.text for segment in watchlist.render_line(2))
