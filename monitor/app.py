@@ -308,8 +308,8 @@ class MonitorApp(App[int]):
 
     def display_name(self, symbol: str) -> str:
         info = self.infos.get(symbol)
-        if self.replay or info is None or not info.name:
-            return KNOWN_NAMES.get(symbol, info.name if info and not self.replay else "")
+        if info is None or not info.name:
+            return KNOWN_NAMES.get(symbol, "")
         return info.name
 
     def price_decimals(self, symbol: str) -> int:

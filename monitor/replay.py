@@ -36,7 +36,7 @@ from monitor.bars import SessionDays, ny_day_epoch
 from monitor.config import Config
 from monitor.errors import UserError
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.model import Alert, FeedState, FeedStatus, Tick
 from monitor.state import MarketState
 
 DAILY_HEADER = ("date", "open", "high", "low", "close")
@@ -338,8 +338,6 @@ class ReplayFeed(Feed):
 
         sleep = self._sleep or asyncio.sleep
         yield FeedStatus(FeedState.REPLAY, self.source, time.time(), _describe(self.series))
-        for series in self.series:
-            yield SymbolInfo(series.symbol, name=series.path.name)
         previous: float | None = None
         due = self._clock()
         for count, batch in enumerate(replay_batches(self.series)):
