@@ -86,7 +86,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("range", "Day range", 13, 8),
     Column("high52", "52w hi", 7, 5),
     Column("rsi", "RSI", 4, 2),
-    Column("macd", "MACD", 6, 4),
+    Column("macd", "MACD", 7, 4),  # "↓ cross" is 7 cells
     Column("trend", "Trend", 11, 3),
     Column("level", "Nearest level", 15, 2),
     Column("fresh", "Data", 9, 1),
