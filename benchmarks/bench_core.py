@@ -44,6 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from monitor.config import Rules  # noqa: E402
 from monitor.indicators import IndicatorSet  # noqa: E402
+from monitor.replay import bar_ticks_with_range  # noqa: E402
 
 DAILY = REPO.parent / "shared" / "data" / "daily"
 FILES = ("rut_daily.csv", "spx_daily.csv", "ndx_daily.csv")
@@ -135,15 +136,6 @@ class TalibRecompute:
                        _cross(float(ma[1]), float(ma[0])), _cross(float(hist[-1]), float(hist[-2])))
 
 
-def ticks_of_bar(o: float, h: float, l: float, c: float) -> list[tuple[float, float, float]]:
-    """(price, running high, running low) of the replay's four ticks of a daily bar."""
-    extremes = (l, h) if c >= o else (h, l)
-    out, hi, lo = [], o, o
-    for p in (o, *extremes, c):
-        hi, lo = max(hi, p), min(lo, p)
-        out.append((p, hi, lo))
-    return out
-
 
 def load_real(k: int) -> list[np.ndarray]:
     """OHLC arrays (4, WARM + k) per real daily file, or random walks if the data is missing."""
@@ -189,7 +181,7 @@ def warmed_states(kind: str, series: list[np.ndarray]) -> list:
 def schedules(states, series) -> dict[str, list]:
     """Per tick kind, the calls in round-robin order: (bound method, close, high, low)."""
     k = series[0].shape[1] - WARM
-    bars = [[ticks_of_bar(*s[:, WARM + b].tolist()) for s in series] for b in range(k)]
+    bars = [[bar_ticks_with_range(*s[:, WARM + b].tolist()) for s in series] for b in range(k)]
     new_bar, revise, mix = [], [], []
     for per_symbol in bars:
         for st, ticks in zip(states, per_symbol):

@@ -43,6 +43,21 @@ DAILY_HEADER = ("date", "open", "high", "low", "close")
 INTRADAY_HEADER = ("timestamp", "open", "high", "low", "close")
 # Daily bar ticks: 09:30, 11:00, 14:00 and 16:00 as seconds after 09:30 (DST changes at 02:00).
 DAILY_OFFSETS = (0.0, 5400.0, 16200.0, 23400.0)
+
+
+def bar_tick_prices(o: float, h: float, l: float, c: float) -> tuple[float, float, float, float]:
+    """The prices of a bar's four replay ticks: the open, the two extremes (low then high when
+    close >= open, else high then low), the close. The hot paths below inline this rule."""
+    return (o, l, h, c) if c >= o else (o, h, l, c)
+
+
+def bar_ticks_with_range(o: float, h: float, l: float, c: float) -> list[tuple[float, float, float]]:
+    """(price, running high, running low) of the forming bar after each of its four ticks."""
+    out, hi, lo = [], o, o
+    for price in bar_tick_prices(o, h, l, c):
+        hi, lo = max(hi, price), min(lo, price)
+        out.append((price, hi, lo))
+    return out
 OPEN_SECONDS = 9.5 * 3600  # 09:30
 DEFAULT_STEP = 60.0
 MAX_GAP = 3600.0  # paced replay: a longer gap in the data (night, weekend) counts as one hour
@@ -262,7 +277,7 @@ def _daily_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
         t1, t2 = bar_time + d1, bar_time + d2
         if len(group) == 1:
             symbol, (_, o, h, l, c, volume) = group[0]
-            first, second = (l, h) if c >= o else (h, l)  # close >= open: low first
+            _, first, second, _ = bar_tick_prices(o, h, l, c)
             yield [make(Tick, (symbol, bar_time + d0, o, None, None))]
             yield [make(Tick, (symbol, t1, first, None, None))]
             yield [make(Tick, (symbol, t2, second, None, None))]

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.config import Rules
+from monitor.replay import bar_ticks_with_range
 from monitor.indicators import (
     ANCHOR_EVERY,
     EMA,
@@ -64,16 +65,6 @@ def synth():
     return synthetic(100_000)
 
 
-def ticks_of_bar(o: float, h: float, l: float, c: float) -> list[tuple[float, float, float]]:
-    """(price, running high, running low) after each of the replay's four ticks of a daily bar."""
-    extremes = (l, h) if c >= o else (h, l)
-    out, hi, lo = [], o, o
-    for p in (o, *extremes, c):
-        hi, lo = max(hi, p), min(lo, p)
-        out.append((p, hi, lo))
-    out[-1] = (c, h, l)
-    return out
-
 
 def run_single(ind, values, bars=None) -> np.ndarray:
     """Feed a value stream (or, with ``bars``, per-bar tick lists revised in place)."""
@@ -103,7 +94,7 @@ def assert_close(ours: np.ndarray, ref: np.ndarray, scale: float = 0.0, what: st
 
 def tick_streams(data):
     """Per bar: the close-price ticks, the running-high ticks, the running-low ticks."""
-    ticks = [ticks_of_bar(*bar) for bar in zip(*(data[k].tolist() for k in
+    ticks = [bar_ticks_with_range(*bar) for bar in zip(*(data[k].tolist() for k in
                                                   ("open", "high", "low", "close")))]
     return ([[t[0] for t in b] for b in ticks], [[t[1] for t in b] for b in ticks],
             [[t[2] for t in b] for b in ticks])
