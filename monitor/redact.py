@@ -5,8 +5,9 @@ Notification URLs carry credentials: ``json://user:pass@host/path?token=abc`` be
 so are query values named like a secret (token, key, password, auth, signature, ...) and a host,
 path segment or query value that looks like a token (long and mixing letters and digits, or a
 ``bot:token`` pair); the scheme and a normal host stay visible so the
-reader can tell which service failed. Outside URLs, ``token=...``, ``password: ...`` and
-``Bearer ...`` values are replaced too.
+reader can tell which service failed. Outside URLs, ``token=...``, ``password: ...``,
+``X-Api-Key: ...``, ``Bearer ...``, command-line options (``--token ...``, ``--token=...``) and
+curl's ``-u user:password`` values are replaced too.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ import re
 MASK = "***"
 
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<rest>[^\s'\"<>,\]\)]+)")
-_SECRET_WORDS = r"(?:access_?token|api_?key|apikey|authorization|passwd|password|pwd|secret|token|webhook)"
-_ASSIGNED = re.compile(rf"(?i)(?<![.\w-])({_SECRET_WORDS})(\s*[=:]\s*)(?!\*\*\*|(?i:bearer|basic)\s)([^\s&'\",;]+)")
+_SECRET_WORDS = r"(?:access[_-]?token|api[_-]?key|apikey|authorization|passwd|password|pwd|secret|token|webhook)"
+# "token=x", "password: x", "--token=x", "X-Api-Key: x" (a key path such as "notify.token" is not a value)
+_ASSIGNED = re.compile(rf"(?i)(?<![.\w])({_SECRET_WORDS})(\s*[=:]\s*)(?!\*\*\*|(?i:bearer|basic)\s)([^\s&'\",;]+)")
+# command-line options: "--token x", "--api-key x", and curl's "-u user:password"
+_OPTION = re.compile(rf"(?i)(?<!\S)(--?{_SECRET_WORDS})(\s+)(?!\*\*\*|-)(\S+)")
+_CURL_USER = re.compile(r"(?<!\S)(-u|--user)(\s+)([^\s:]+:)(?!\*\*\*)(\S+)")
 _SECRET_NAME = re.compile(r"(?i)token|key|secret|pass|pwd|auth|sig|session|cred|hook|user")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)(?!\*\*\*)([A-Za-z0-9._~+/=\-]{6,})")
 
@@ -67,6 +72,8 @@ def redact(text: str) -> str:
         return text
     text = _URL.sub(_redact_url, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _OPTION.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _CURL_USER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}", text)
     return _ASSIGNED.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
 

@@ -28,6 +28,10 @@ from monitor.redact import install_log_redaction, redact
         ("token=abc password: hunter2 api_key=zz", "token=*** password: *** api_key=***"),
         ("curl -H 'Authorization: Bearer abcdef123456' https://x.io", "curl -H 'Authorization: Bearer ***' https://x.io"),
         ("f.toml:3: notify.secret: unknown key", "f.toml:3: notify.secret: unknown key"),
+        ("ntfy publish --token=tk_abc123 topic", "ntfy publish --token=*** topic"),
+        ("notify --token abc123 --api-key k1 --password pw -v", "notify --token *** --api-key *** --password *** -v"),
+        ("curl -H 'X-Api-Key: abc123' -u bob:hunter2 https://x.io", "curl -H 'X-Api-Key: ***' -u bob:*** https://x.io"),
+        ("run --tokens 3 --token-file /etc/tok", "run --tokens 3 --token-file /etc/tok"),
         ("^RUT broke below 2,500 support at 2,497.12", "^RUT broke below 2,500 support at 2,497.12"),
         ("", ""),
     ],
@@ -37,7 +41,7 @@ def test_redact(text, expected):
 
 
 def test_redact_is_idempotent():
-    once = redact("json://user:pass@host/p?token=abc token=x Bearer abcdefgh")
+    once = redact("json://user:pass@host/p?token=abc token=x Bearer abcdefgh --token y -u a:b")
     assert redact(once) == once
 
 
