@@ -141,7 +141,8 @@ class Problems:
 
         line = line_of_key(self.key_lines, key)
         where = f"{self.path}:{line}" if line else self.path
-        self.located.append((line or 0, redact(f"{where}: {key}: {message}")))
+        # key and message apart: "token: unknown key" must not read as a secret "token: ..."
+        self.located.append((line or 0, f"{where}: {redact(key)}: {redact(message)}"))
 
     @property
     def items(self) -> list[str]:

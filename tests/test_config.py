@@ -85,6 +85,12 @@ def test_secrets_in_values_are_redacted_in_problems():
     assert "json://***@example.org" in found[0]
 
 
+def test_a_key_named_like_a_secret_is_named_not_masked():
+    assert problems('token = "abc"\n') == ["c.toml:1: token: unknown key"]
+    found = problems('[notify]\ncommand = 3\n"json://u:hunter2@h/" = 1\n')
+    assert found[1] == "c.toml:3: notify.json://***@h/: unknown key"
+
+
 def test_load_config_raises_one_line_user_error(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('[rules]\nrsi_period = 0\nma_fast = "x"\n')
