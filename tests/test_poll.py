@@ -137,3 +137,30 @@ async def test_set_symbols_polls_new_list_at_once():
     await feed.set_symbols(["^NDX"])
     events = await asyncio.wait_for(task, 10)
     assert ticks_of(events)[-1].symbol == "^NDX"
+
+
+async def test_unreachable_network_says_so_not_delisted():
+    import requests
+
+    def no_dns(request):
+        raise requests.exceptions.ConnectionError(
+            "Failed to resolve 'query2.finance.yahoo.com' ([Errno -2] Name or service not known)"
+        )
+
+    script = Script(no_dns, bars(100.0))
+    feed, _ = make_feed(script)
+    events = await collect(feed, lambda ev: bool(ticks_of(ev)))
+    [retry] = statuses(events, FeedState.RECONNECTING)
+    assert retry.detail == "network unreachable: cannot resolve query2.finance.yahoo.com"
+    assert ticks_of(events)[0].price == 100.0
+
+
+def test_failure_reason_prefers_the_network_cause_over_yfinance_last_words():
+    from monitor.feeds.yahoo_poll import _failure_reason
+
+    curl = "Failed to get ticker '^RUT' reason: Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com."
+    delisted = "$^NDX: possibly delisted; no price data found  (period=1d)"
+    assert _failure_reason(None, [curl, delisted]) == "network unreachable: cannot resolve query2.finance.yahoo.com"
+    assert _failure_reason(None, [delisted]).startswith("no data from Yahoo")
+    assert _failure_reason(None, ["curl: (28) Connection timed out after 10001 ms"]) == "cannot connect (timed out)"
+    assert _failure_reason(None, ["Too Many Requests", curl]) == "rate limited by Yahoo"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -90,6 +91,37 @@ def is_stale(tick: Tick, stale_after: float, market_open: bool) -> bool:
     return received - tick.time > stale_after
 
 
+_DNS_FAILURE = re.compile(
+    r"could not resolve host|failed to resolve|name or service not known|name resolution"
+    r"|nodename nor servname|getaddrinfo failed|dnserror|gaierror",
+    re.IGNORECASE,
+)
+_UNRESOLVED_HOST = re.compile(r"resolve(?: host)?:? '?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)", re.IGNORECASE)
+_NO_ROUTE = re.compile(r"network is unreachable|no route to host", re.IGNORECASE)
+_NO_CONNECTION = re.compile(
+    r"connection refused|failed to connect|failed to establish|timed out|connection reset|connectionerror",
+    re.IGNORECASE,
+)
+
+
+def network_problem(text: str, host: str | None = None) -> str:
+    """A plain reason when an error text says the network failed rather than Yahoo's data, else "".
+
+    yfinance reports a failed DNS lookup as "possibly delisted; no price data found" after
+    logging the real cause: a user must read "network unreachable", not that the symbol is gone.
+    """
+    if _DNS_FAILURE.search(text):
+        found = _UNRESOLVED_HOST.search(text)
+        host = found.group(1) if found else host
+        return f"network unreachable: cannot resolve {host}" if host else "network unreachable: DNS lookup failed"
+    if _NO_ROUTE.search(text):
+        return "network unreachable"
+    match = _NO_CONNECTION.search(text)
+    if match:
+        return f"cannot connect ({match.group(0).lower()})"
+    return ""
+
+
 class YFinanceLog(logging.Handler):
     """Takes over yfinance's logger so its warnings never land on the terminal; keeps the last
     few messages so a failed poll can say why (rate limited, no data, ...)."""
@@ -126,7 +158,12 @@ def quiet_yfinance() -> YFinanceLog:
         logger.propagate = False
         import warnings
 
-        import yfinance  # noqa: F401  its import adds a warnings filter that ours must follow
+        import yfinance  # its import adds a warnings filter that ours must follow
+
+        # By default yfinance swallows a failed request and reports "possibly delisted; no price
+        # data found": with exceptions on, download() logs the real cause (DNS, refused, ...)
+        # and Ticker.history() raises it, so the status can say the network is unreachable.
+        yfinance.config.debug.hide_exceptions = False
 
         # yfinance trips pandas deprecation warnings on every call: not the user's concern.
         warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")

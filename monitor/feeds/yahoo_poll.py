@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.feeds.live import Backoff, StatusBook, in_daemon_thread, quiet_yfinance
+from monitor.feeds.live import Backoff, StatusBook, in_daemon_thread, network_problem, quiet_yfinance
 from monitor.model import FeedState, SymbolInfo, Tick
 
 log = logging.getLogger("monitor.feeds.poll")
@@ -166,8 +166,15 @@ def _failure_reason(error: BaseException | None, messages: list[str]) -> str:
     text = " ".join(messages)
     if (error is not None and "RateLimit" in type(error).__name__) or "RateLimit" in text or "Too Many" in text:
         return "rate limited by Yahoo"
+    offline = network_problem(f"{_describe(error)} {text}" if error is not None else text)
+    if offline:
+        return offline
     if error is not None:
-        return f"{type(error).__name__}: {error}"[:160]
+        return _describe(error)[:160]
     if messages:
         return f"no data from Yahoo: {' '.join(messages[-1].split())}"[:160]
     return "no data from Yahoo"
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"

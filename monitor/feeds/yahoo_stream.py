@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from monitor.config import DEFAULT_STREAM_URL
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.feeds.live import Backoff, StatusBook
+from monitor.feeds.live import Backoff, StatusBook, network_problem
 from monitor.model import FeedState, SymbolInfo, Tick
 
 log = logging.getLogger("monitor.feeds.stream")
@@ -212,7 +212,8 @@ class YahooStreamFeed(Feed):
                 self.open_timeout + 1,
             )
         except Exception as exc:  # refused, DNS, TLS, handshake, timeout: all retried
-            yield f"connect failed: {_describe(exc)}"
+            cause = _describe(exc)
+            yield f"connect failed: {network_problem(cause, urlsplit(self.url).hostname) or cause}"
             return
         self._ws = ws
         self.connects += 1
