@@ -187,3 +187,21 @@ def test_history_first_holds_live_batches_until_history_is_in(tmp_path):
     assert gate.finish(state, result, NOW) == [live]
     assert state.symbols["^RUT"].last < 2100.0 + 31 / 100  # history stopped before the live tick
     assert not gate.hold(live)  # from now on the caller applies live batches itself
+
+
+def test_unreachable_network_stops_asking_and_serves_the_cache(tmp_path):
+    import requests
+
+    make(Yahoo(), tmp_path)[0].load()
+    calls = []
+
+    def no_dns(symbol, **kwargs):
+        calls.append(symbol)
+        raise requests.exceptions.ConnectionError("curl: (6) Could not resolve host: query2.finance.yahoo.com")
+
+    later = datetime(2026, 11, 23, 11, 0, tzinfo=NEW_YORK).timestamp()  # Monday: the cache needs a top-up
+    backfill = Backfill(SYMBOLS, cache=tmp_path / "cache", clock=lambda: later, fetch=no_dns, fetch_info=info)
+    result = backfill.load()
+    assert calls == ["^RUT"]  # one failure for want of a network: nothing else is asked
+    assert result.problems == ["network unreachable: cannot resolve query2.finance.yahoo.com; history from the cache only"]
+    assert [(s.symbol, s.kind, len(s.rows)) for s in result.series] == [("^RUT", "daily", 39), ("^GSPC", "daily", 39)]

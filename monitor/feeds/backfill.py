@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from monitor.errors import UserError
+from monitor.feeds.live import network_problem
 from monitor.market_hours import REGULAR_OPEN, MarketClock, ny_epoch, session_close
 from monitor.model import NEW_YORK, SymbolInfo
 
@@ -131,6 +132,7 @@ class Backfill:
         self._fetch = fetch or self._yf_history
         self._fetch_info = fetch_info or self._yf_info
         self.offline = offline  # cache only (tests, and a quick restart path)
+        self._unreachable = ""  # set by the first request that fails for want of a network
 
     # ------------------------------------------------------------------ the whole job
 
@@ -139,6 +141,7 @@ class Backfill:
         from monitor.feeds.live import quiet_yfinance
 
         quiet_yfinance()
+        self._unreachable = ""
         result = BackfillResult()
         intraday = []
         for symbol in self.symbols:
@@ -217,7 +220,7 @@ class Backfill:
             fresh = self.clock() - float(cached["fetched"]) < INFO_MAX_AGE
         except (OSError, ValueError, KeyError, TypeError):
             cached, fresh = None, False
-        if not fresh and not self.offline:
+        if not fresh and not self.offline and not self._unreachable:
             try:
                 info = self._fetch_info(symbol) or {}
                 delay = info.get("exchangeDataDelayedBy")
@@ -229,7 +232,8 @@ class Backfill:
                 }
                 _atomic_write(path, json.dumps(cached))
             except Exception as exc:
-                result.problems.append(f"{symbol}: no symbol info ({type(exc).__name__})")
+                if not self._network_down(exc, result):
+                    result.problems.append(f"{symbol}: no symbol info ({type(exc).__name__})")
         if not cached:
             return None
         return SymbolInfo(symbol, cached.get("name", ""), cached.get("delay"), cached.get("price_hint", 2))
@@ -238,15 +242,29 @@ class Backfill:
 
     def _download(self, symbol: str, result: BackfillResult, **kwargs):
         """Rows-ready DataFrame or None (reason noted)."""
+        if self._unreachable:
+            return None
         try:
             frame = self._fetch(symbol, **kwargs)
         except Exception as exc:  # YFRateLimitError, network, parse errors
+            if self._network_down(exc, result):
+                return None
             result.problems.append(f"{symbol}: {kwargs.get('interval')} download failed: {type(exc).__name__}: {exc}"[:200])
             return None
         if frame is None or getattr(frame, "empty", True):
             result.problems.append(f"{symbol}: no {kwargs.get('interval')} data from Yahoo")
             return None
         return frame
+
+    def _network_down(self, exc: Exception, result: BackfillResult) -> bool:
+        """Note a failure for want of a network once, and make no more requests in this load:
+        each would fail the same way, some only after a timeout, and the cache must reach the
+        runner within its backfill timeout."""
+        problem = network_problem(f"{type(exc).__name__}: {exc}")
+        if problem:
+            self._unreachable = problem
+            result.problems.append(f"{problem}; history from the cache only")
+        return bool(problem)
 
     def _yf_history(self, symbol: str, **kwargs):
         import yfinance as yf
