@@ -129,13 +129,18 @@ def load_series(path: str | Path, symbol: str | None = None) -> Series:
     path = Path(path)
     symbol = symbol or path.stem.upper()
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise UserError(f"{path}: file not found") from None
     except IsADirectoryError:
         raise UserError(f"{path}: is a directory, expected a CSV file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UserError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the CSV as UTF-8") from None
     lines = text.splitlines()
     header = tuple(name.strip().lower() for name in lines[0].lstrip("\ufeff").split(",")) if lines else ()
     if header[:5] == DAILY_HEADER:
@@ -143,10 +148,10 @@ def load_series(path: str | Path, symbol: str | None = None) -> Series:
     elif header[:5] == INTRADAY_HEADER:
         kind, parse_time = "intraday", _timestamp_epoch
     else:
-        got = lines[0][:80] if lines else "an empty file"
+        got = repr(lines[0][:80]) if lines else "an empty file"
         raise UserError(
             f"{path}:1: header: expected 'date,open,high,low,close[,volume]' or "
-            f"'timestamp,open,high,low,close[,volume]', got {got!r}"
+            f"'timestamp,open,high,low,close[,volume]', got {got}"
         )
     if header[5:] not in ((), ("volume",)):
         raise UserError(f"{path}:1: header: unexpected column(s) {','.join(header[5:])!r} after 'close'")
@@ -227,7 +232,8 @@ def _row_error(path: Path, number: int, header: tuple, parts: list[str], parse_t
             _number(text)
         except ValueError:
             return UserError(f"{path}:{number}: {header[index]}: expected a finite number, got {text!r}")
-    return UserError(f"{path}:{number}: malformed row")  # pragma: no cover - every field parsed
+    # Every field is a finite number, but their sum is not: the indicators would overflow too.
+    return UserError(f"{path}:{number}: values too large (their sum overflows a float)")
 
 
 def _bar_step(rows: list[tuple]) -> float:

@@ -110,12 +110,37 @@ def test_intraday_timestamp_without_offset_is_malformed(tmp_path):
 
 @pytest.mark.parametrize(
     "text, fragment",
-    [("", ":1: header: expected"), ("when,o,h,l,c\n", ":1: header: expected"), ("date,open,high,low,close,volume,extra\n", "unexpected column"),
+    [("", ":1: header: expected .* got an empty file$"), ("when,o,h,l,c\n", ":1: header: expected .* got 'when,o,h,l,c'$"),
+     ("date,open,high,low,close,volume,extra\n", "unexpected column"),
      ("date,open,high,low,close\n", "no data rows")],
 )
 def test_bad_headers_and_empty_files(tmp_path, text, fragment):
     with pytest.raises(UserError, match=fragment):
         load_series(write(tmp_path, "h.csv", text))
+
+
+def test_bom_and_crlf_line_endings_are_read(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xef\xbb\xbfdate,open,high,low,close\r\n2026-01-05,1,2,0.5,1.5\r\n2026-01-06,1,2,0.5,1\r\n")
+    assert [row[1:] for row in load_series(path).rows] == [(1.0, 2.0, 0.5, 1.5, None), (1.0, 2.0, 0.5, 1.0, None)]
+
+
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"date,open,high,low,close\n2026-01-05,1,2,0.5,1.5\n2026-01-06,1,2,0.5,1.5 caf\xe9\n")
+    with pytest.raises(UserError, match=r"latin1\.csv:3: not UTF-8 text \(byte 0xe9\)"):
+        load_series(path)
+
+
+def test_finite_values_whose_sum_overflows_are_named(tmp_path):
+    path = write(tmp_path, "big.csv", "date,open,high,low,close\n2026-01-05,1e308,1e308,1e308,1e308\n")
+    with pytest.raises(UserError, match=r"big\.csv:2: values too large"):
+        load_series(path)
+
+
+def test_a_directory_is_not_a_file(tmp_path):
+    with pytest.raises(UserError, match="is a directory"):
+        load_series(tmp_path)
 
 
 def test_missing_file_is_named(tmp_path):
