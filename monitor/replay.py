@@ -512,10 +512,23 @@ def parse_file_arg(arg: str) -> tuple[str | None, str]:
 
 
 def load_all(files: Sequence[str]) -> list[Series]:
+    """Load every ``SYMBOL=PATH`` argument. One symbol may have several files (daily history, then
+    intraday days) but not for overlapping times: their ticks would interleave into one bar."""
+    loaded: dict[str, list[tuple[Series, str]]] = {}  # symbol -> its files and arguments
     series = []
     for arg in files:
         symbol, path = parse_file_arg(arg)
-        series.append(load_series(path, symbol))
+        one = load_series(path, symbol)
+        series.append(one)
+        loaded.setdefault(one.symbol, []).append((one, arg))
+    for symbol, entries in loaded.items():
+        entries.sort(key=lambda entry: entry[0].rows[0][0])
+        for (before, before_arg), (after, after_arg) in zip(entries, entries[1:]):
+            if after.rows[0][0] <= before.rows[-1][0] + before.offsets[-1]:
+                raise UserError(
+                    f"{after_arg}: overlaps {before_arg} in time, both as {symbol}; give a symbol "
+                    f"several files only for separate periods (SYMBOL=PATH names a file's symbol)"
+                )
     return series
 
 

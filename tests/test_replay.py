@@ -296,6 +296,19 @@ def test_missing_file_and_bad_speed_exit_2(tmp_path, capsys):
     assert code == 2 and "--speed: expected 'max' or a number above 0, got 'fast'" in err
 
 
+def test_one_symbol_may_have_files_for_separate_periods_only(tmp_path, capsys):
+    early = write(tmp_path, "early.csv", "date,open,high,low,close\n2026-01-05,1,2,0.5,1.5\n")
+    late = write(tmp_path, "late.csv", "date,open,high,low,close\n2026-01-06,1,2,0.5,1.5\n")
+    code, _, err = run_cli(capsys, "replay", "--headless", f"X={late}", f"X={early}")
+    assert code == 0 and err.startswith("replay: 8 ticks of 1 symbol(s)")
+    code, lines, err = run_cli(capsys, "replay", "--headless", f"X={early}", f"X={early}")
+    assert code == 2 and lines == [] and err.count("\n") == 1
+    assert f"error: X={early}: overlaps X={early} in time, both as X" in err
+    intraday = write(tmp_path, "x_1m.csv", "timestamp,open,high,low,close\n2026-01-05T15:59:00-05:00,1,1,1,1\n")
+    code, _, err = run_cli(capsys, "replay", "--headless", f"X={early}", f"X={intraday}")
+    assert code == 2 and "overlaps" in err  # the same session as a daily bar and as minute bars
+
+
 def test_no_files_is_a_usage_message(capsys):
     with pytest.raises(SystemExit) as info:
         main(["replay"])
