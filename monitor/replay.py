@@ -32,7 +32,7 @@ from operator import ge, itemgetter, lt
 from pathlib import Path
 from typing import IO, TextIO
 
-from monitor.bars import SessionDays, ny_day_epoch
+from monitor.bars import DailyBar, SessionDays, ny_day_epoch
 from monitor.config import Config
 from monitor.errors import UserError
 from monitor.feeds.base import Feed, FeedEvent
@@ -393,31 +393,52 @@ def _describe(series_list: Sequence[Series]) -> str:
 
 
 class IndicatorsCsv:
-    """``--indicators-csv``: one row per committed daily bar per symbol (a bar listener)."""
+    """``--indicators-csv``: one row per committed daily bar per symbol (a bar listener).
 
-    def __init__(self, path: str | Path, state: MarketState) -> None:
+    It refuses to overwrite one of the replayed ``inputs``; a write error (disk full) is a
+    one-line ``UserError`` naming the file."""
+
+    def __init__(self, path: str | Path, state: MarketState, inputs: Iterable[Path] = ()) -> None:
         self.path = Path(path)
         self.state = state
+        if any(_same_file(self.path, source) for source in inputs):
+            raise UserError(f"{self.path}: is one of the replayed files; write the indicators CSV elsewhere")
         try:
             self.file: IO[str] = open(self.path, "w", encoding="utf-8", newline="")
+            self.file.write(",".join(INDICATOR_COLUMNS) + "\n")
         except OSError as exc:
-            raise UserError(f"{self.path}: cannot write the indicators CSV: {exc.strerror or exc}") from None
-        self.file.write(",".join(INDICATOR_COLUMNS) + "\n")
+            raise self._error(exc) from None
         self.rows = 0
         state.bar_listeners.append(self.on_bar)
 
-    def on_bar(self, symbol: str, bar) -> None:
+    def _error(self, exc: OSError) -> UserError:
+        return UserError(f"{self.path}: cannot write the indicators CSV: {exc.strerror or exc}", exit_code=1)
+
+    def on_bar(self, symbol: str, bar: DailyBar) -> None:
         ind = self.state.symbols[symbol].ind
         values = (
             bar.open, bar.high, bar.low, bar.close, ind.sma_fast, ind.sma_slow, ind.ema_fast, ind.ema_slow,
             ind.macd, ind.macd_signal, ind.macd_hist, ind.rsi, ind.high_n, ind.low_n,
         )
         cells = ",".join("" if v != v else repr(v) for v in values)
-        self.file.write(f"{bar.day.isoformat()},{symbol},{cells}\n")
+        try:
+            self.file.write(f"{bar.day.isoformat()},{symbol},{cells}\n")
+        except OSError as exc:
+            raise self._error(exc) from None
         self.rows += 1
 
     def close(self) -> None:
-        self.file.close()
+        try:
+            self.file.close()
+        except OSError as exc:
+            raise self._error(exc) from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # ``a`` does not exist yet
+        return False
 
 
 class TimeOrderedOutput:
@@ -562,16 +583,31 @@ def run_headless_replay(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Replay ``series``: one JSON alert per line on ``out`` in time order, a summary on ``err``."""
+    """Replay ``series``: one JSON alert per line on ``out`` in time order, a summary on ``err``.
+
+    When the reader of ``out`` goes away (``| head -1``) the replay stops with ``BrokenPipeError``
+    (the CLI exits 0 quietly), except that an indicators CSV is still written to the end."""
     out = out or sys.stdout
     err = err or sys.stderr
+    if out is None:
+        raise UserError("stdout is closed: the alerts have nowhere to go (redirect it, e.g. >/dev/null)")
     started = time.perf_counter()
     state = MarketState(config, "replay")
-    csv_out = IndicatorsCsv(indicators_csv, state) if indicators_csv else None
+    csv_out = IndicatorsCsv(indicators_csv, state, [s.path for s in series]) if indicators_csv else None
     deliver, close_notify = _notifier(config, err) if notify else (None, lambda: None)
+    reader_gone = False
 
     def write(alert: Alert) -> None:
-        out.write(alert.to_json() + "\n")
+        nonlocal reader_gone
+        if not reader_gone:
+            try:
+                out.write(alert.to_json() + "\n")
+            except BrokenPipeError:
+                if csv_out is None:
+                    raise
+                reader_gone = True
+            except OSError as exc:
+                raise _output_error(exc) from None
         if deliver is not None:
             deliver(alert)
 
@@ -596,7 +632,13 @@ def run_headless_replay(
         if csv_out is not None:
             csv_out.close()
         close_notify()
-    out.flush()
+    if not reader_gone:
+        try:
+            out.flush()
+        except BrokenPipeError:
+            reader_gone = True
+        except OSError as exc:
+            raise _output_error(exc) from None
     elapsed = time.perf_counter() - started
     ticks = sum(s.ticks for s in series)
     err.write(
@@ -605,7 +647,13 @@ def run_headless_replay(
         + (f"; indicators written to {csv_out.path} ({csv_out.rows:,} rows)" if csv_out else "")
         + "\n"
     )
+    if reader_gone:
+        raise BrokenPipeError  # after the summary: the CLI drops stdout so exit cannot fail on it
     return 0
+
+
+def _output_error(exc: OSError) -> UserError:
+    return UserError(f"stdout: cannot write the alerts: {exc.strerror or exc}", exit_code=1)
 
 
 async def _paced(state: MarketState, feed: ReplayFeed, pending: TimeOrderedOutput) -> None:

@@ -309,6 +309,66 @@ def test_one_symbol_may_have_files_for_separate_periods_only(tmp_path, capsys):
     assert code == 2 and "overlaps" in err  # the same session as a daily bar and as minute bars
 
 
+def test_the_indicators_csv_never_overwrites_a_replayed_file(tmp_path, capsys, monkeypatch):
+    path = write(tmp_path, "x.csv", DAILY)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "replay", "--headless", "--indicators-csv", "./x.csv", str(path))
+    assert code == 2 and "x.csv: is one of the replayed files" in err
+    assert path.read_text() == DAILY
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_a_one_line_error(tmp_path, capsys):
+    path = write(tmp_path, "x.csv", DAILY)
+    code, _, err = run_cli(capsys, "replay", "--headless", "--indicators-csv", "/dev/full", str(path))
+    assert code == 1 and err == "market-monitor: error: /dev/full: cannot write the indicators CSV: No space left on device\n"
+
+
+class Unwritable:
+    """A stdout whose writes fail with ``error``."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+    def flush(self) -> None:
+        raise self.error
+
+
+def crossing_series(tmp_path: Path):
+    """^RUT crossing its 2,500 support up: one level_cross alert."""
+    path = write(tmp_path, "x.csv", "date,open,high,low,close\n2026-01-05,2490,2490,2490,2490\n2026-01-06,2510,2510,2510,2510\n")
+    return [load_series(path, "^RUT")]
+
+
+def test_stdout_write_errors_are_one_line_errors(tmp_path):
+    import errno
+    import io
+
+    from monitor.replay import run_headless_replay
+
+    with pytest.raises(UserError, match="^stdout: cannot write the alerts: No space left on device$") as info:
+        run_headless_replay(Config(), crossing_series(tmp_path), out=Unwritable(OSError(errno.ENOSPC, "No space left on device")), err=io.StringIO())
+    assert info.value.exit_code == 1
+
+
+def test_a_closed_pipe_stops_the_replay_but_the_indicators_csv_is_completed(tmp_path):
+    import io
+
+    from monitor.replay import run_headless_replay
+
+    series = crossing_series(tmp_path)
+    with pytest.raises(BrokenPipeError):  # the CLI exits 0 on it
+        run_headless_replay(Config(), series, out=Unwritable(BrokenPipeError()), err=io.StringIO())
+    csv_path, err = tmp_path / "ind.csv", io.StringIO()
+    with pytest.raises(BrokenPipeError):
+        run_headless_replay(Config(), series, indicators_csv=str(csv_path), out=Unwritable(BrokenPipeError()), err=err)
+    assert len(csv_path.read_text().splitlines()) == 3  # the header and both bars
+    assert "indicators written to" in err.getvalue()
+
+
 def test_no_files_is_a_usage_message(capsys):
     with pytest.raises(SystemExit) as info:
         main(["replay"])
