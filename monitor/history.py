@@ -41,7 +41,7 @@ class AlertHistory:
         self.path = Path(path) if path is not None else default_history_path()
         self.max_bytes = max_bytes
         self.backups = backups
-        self.problems: list[str] = []  # "file:line: ..." for each corrupt line met (shown by the app)
+        self.problems: list[str] = []  # each corrupt line or unreadable file met (shown by the app)
         self.last_error: str | None = None  # why the last append failed, None after a success
         self._warned: set[tuple[str, int]] = set()
         self._lock = threading.Lock()
@@ -116,6 +116,24 @@ class AlertHistory:
                 return [(number, text) for number, text in enumerate(handle, start=1) if text.strip()]
         except FileNotFoundError:  # rotated away meanwhile
             return []
+        except OSError as exc:  # a folder in its place, no permission: warn, do not crash the app
+            message = _cannot_read(path, exc)
+            if message not in self.problems:
+                self.problems.append(message)
+                log.warning(message)
+            return []
+
+    def check_readable(self) -> None:
+        """Raise UserError naming the first history file that cannot be opened (for the CLI,
+        where reading is the whole job; the app only warns)."""
+        for path in self.files():
+            try:
+                with open(path, "rb"):
+                    pass
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise UserError(_cannot_read(path, exc)) from None
 
     def _parse(self, path: Path, number: int, text: str) -> Alert | None:
         try:
@@ -157,6 +175,10 @@ class AlertHistory:
         return found
 
 
+def _cannot_read(path: Path, exc: OSError) -> str:
+    return f"{path}: cannot read the alert history: {exc.strerror or exc}"
+
+
 def to_epoch(since: float | date | datetime | None) -> float | None:
     if since is None or isinstance(since, (int, float)):
         return since
@@ -193,9 +215,11 @@ def run_alerts_command(args: argparse.Namespace) -> int:
     """``market-monitor alerts [--since DATE] [--json]``."""
     since = parse_since(args.since) if getattr(args, "since", None) else None
     history = AlertHistory()
+    history.check_readable()
     entries = list(history.entries(since))  # corrupt lines are logged as warnings (stderr)
     if not entries:
-        print(f"no alerts recorded (history: {history.path})", file=sys.stderr)
+        when = f" since {args.since}" if since is not None else ""
+        print(f"no alerts recorded{when} (history: {history.path})", file=sys.stderr)
         return 0
     if getattr(args, "json", False):
         sys.stdout.write("".join(text + "\n" for _, text in entries))

@@ -108,6 +108,25 @@ def test_alerts_command_with_no_history(capsys):
     assert captured.out == "" and "no alerts recorded" in captured.err
 
 
+def test_alerts_command_says_when_only_the_since_filter_left_nothing(capsys):
+    AlertHistory().append(alert(1, day=2))
+    assert main(["alerts", "--since", "2026-03-03"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "no alerts recorded since 2026-03-03" in captured.err
+
+
+def test_an_unreadable_history_is_a_warning_for_the_app_and_a_one_line_error_for_the_command(capsys, caplog):
+    history = AlertHistory()
+    history.path.mkdir(parents=True)  # a folder where the file should be
+    with caplog.at_level(logging.WARNING, logger="monitor.history"):
+        assert history.recent(5) == [] and history.read() == []
+    assert history.problems == [f"{history.path}: cannot read the alert history: Is a directory"]
+    assert len(caplog.records) == 1
+    assert main(["alerts"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot read the alert history" in err and "Traceback" not in err
+
+
 def test_a_refused_write_is_reported_not_raised(tmp_path, caplog):
     blocker = tmp_path / "file"
     blocker.write_text("")
