@@ -87,7 +87,10 @@ class MonitorApp(App[int]):
         backfill: Any = None,
         chart_mode: str = "intraday",
     ) -> None:
-        super().__init__()
+        # NO_COLOR: Textual's Monochrome filter turns red and green into dark greys on a dark grey
+        # background (unreadable); with ANSI colours on it uses its NoColor filter instead: the
+        # terminal's own foreground and background, with bold, dim and reverse kept.
+        super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
         self.config = config
         self.feed = feed
         self.badge = badge

@@ -234,6 +234,11 @@ async def test_no_color_still_renders(monkeypatch, config):
         feed.tick("^RUT", 2440.0)
         await drain(pilot, app)
         assert app.no_color
+        # Textual's default NO_COLOR filter greys red and green out to near the background;
+        # the terminal's own colours (ANSI, NoColor filter) stay readable.
+        assert app.native_ansi_color
+        # With no background colours the cursor row must stand out by reverse video.
+        assert app.watchlist.get_component_rich_style("datatable--cursor").reverse
         svg = app.export_screenshot()
     assert "2,440.00" in svg.replace("&#160;", " ")
     assert "^RUT" in svg
