@@ -91,6 +91,22 @@ def test_a_key_named_like_a_secret_is_named_not_masked():
     assert found[1] == "c.toml:3: notify.json://***@h/: unknown key"
 
 
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda p: p.write_bytes(b'symbols = ["^RUT"]\nlabel = "caf\xe9"\n'), ":2: not UTF-8 text (byte 0xe9 at column 13); save the file as UTF-8"),
+        (lambda p: p.mkdir(), ": is a folder, not a config file"),
+        (lambda p: None, ": config file not found"),
+    ],
+)
+def test_unreadable_config_files_are_one_line_errors(tmp_path, make, expected):
+    path = tmp_path / "c.toml"
+    make(path)
+    with pytest.raises(UserError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}{expected}"
+
+
 def test_load_config_raises_one_line_user_error(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('[rules]\nrsi_period = 0\nma_fast = "x"\n')
