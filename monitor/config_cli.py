@@ -9,7 +9,7 @@ from pathlib import Path
 from monitor.config import check_config_text, read_config_text
 from monitor.config_store import CONFIG_MODE, DEFAULT_CONFIG_TEXT, atomic_write_text, config_to_toml
 from monitor.errors import UserError
-from monitor.paths import config_path, load_effective_config
+from monitor.paths import config_path, load_effective_config, missing_config_error
 
 
 def run_config_command(args: argparse.Namespace) -> int:
@@ -17,7 +17,10 @@ def run_config_command(args: argparse.Namespace) -> int:
     if action == "init":
         return config_init(_target(args), force=bool(getattr(args, "force", False)))
     if action == "check":
-        return config_check(_target(args))
+        path = _target(args)
+        if not getattr(args, "path", None) and not path.exists():
+            raise missing_config_error(args.config)
+        return config_check(path)
     if action == "show":
         config = load_effective_config(args.config)
         source = config.path or f"defaults ({config_path(args.config)[0]} does not exist)"

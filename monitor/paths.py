@@ -63,11 +63,27 @@ def config_path(cli_value: str | None = None) -> tuple[Path, bool]:
     return default_config_path(), False
 
 
+def missing_config_error(cli_value: str | None = None):
+    """The UserError for a config path in use that does not exist, saying where it came from."""
+    from monitor.errors import UserError
+
+    path, _ = config_path(cli_value)
+    if cli_value:
+        why = "given with --config"
+    elif os.environ.get("MARKET_MONITOR_CONFIG"):
+        why = "named by MARKET_MONITOR_CONFIG"
+    else:
+        why = "the defaults are in use; 'market-monitor config init' writes it"
+    return UserError(f"{path}: config file not found ({why})")
+
+
 def load_effective_config(cli_value: str | None = None):
     """Load the config in use: an explicit path must exist; a missing default gives defaults."""
     from monitor.config import Config, load_config
 
     path, explicit = config_path(cli_value)
-    if not explicit and not path.exists():
+    if not path.exists():
+        if explicit:
+            raise missing_config_error(cli_value)
         return Config()
     return load_config(path)

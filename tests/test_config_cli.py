@@ -55,6 +55,18 @@ def test_check_missing_file_is_one_line_error(tmp_path, capsys):
     assert code == 2 and out == "" and err.count("\n") == 1 and "not found" in err
 
 
+def test_a_missing_config_says_where_its_path_came_from(tmp_path, capsys, monkeypatch):
+    code, _, err = run(capsys, "config", "check")
+    assert code == 2 and err.strip().endswith("config file not found (the defaults are in use; 'market-monitor config init' writes it)")
+    assert run(capsys, "config", "show")[0] == 0  # the defaults
+    monkeypatch.setenv("MARKET_MONITOR_CONFIG", str(tmp_path / "typo.toml"))
+    for argv in (["config", "check"], ["config", "show"]):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, "") and err == f"market-monitor: error: {tmp_path / 'typo.toml'}: config file not found (named by MARKET_MONITOR_CONFIG)\n"
+    code, _, err = run(capsys, "--config", str(tmp_path / "flag.toml"), "config", "show")
+    assert code == 2 and err.strip().endswith("flag.toml: config file not found (given with --config)")
+
+
 def test_path_follows_flag_then_environment_then_platform_dir(tmp_path, capsys, monkeypatch):
     assert run(capsys, "config", "path")[1].strip() == str(default_config_path())
     monkeypatch.setenv("MARKET_MONITOR_CONFIG", str(tmp_path / "env.toml"))
