@@ -37,10 +37,6 @@ def fmt_level(x: float) -> str:
     return f"{x:,.0f}" if x == int(x) else fmt_price(x)
 
 
-def fmt_pct(x: float) -> str:
-    return f"{x:+.2f}%"
-
-
 # --------------------------------------------------------------------------------------------
 # level_cross
 

@@ -43,6 +43,15 @@ DAILY_HEADER = ("date", "open", "high", "low", "close")
 INTRADAY_HEADER = ("timestamp", "open", "high", "low", "close")
 # Daily bar ticks: 09:30, 11:00, 14:00 and 16:00 as seconds after 09:30 (DST changes at 02:00).
 DAILY_OFFSETS = (0.0, 5400.0, 16200.0, 23400.0)
+OPEN_SECONDS = 9.5 * 3600  # 09:30
+DEFAULT_STEP = 60.0  # the bar length of an intraday file with one row (no spacing to measure)
+MAX_GAP = 3600.0  # paced replay: a longer gap in the data (night, weekend) counts as one hour
+YIELD_EVERY = 256  # unpaced ReplayFeed: let the event loop run every so many batches
+
+INDICATOR_COLUMNS = (
+    "date", "symbol", "open", "high", "low", "close", "sma_fast", "sma_slow", "ema_fast", "ema_slow",
+    "macd", "macd_signal", "macd_hist", "rsi", "high_n", "low_n",
+)
 
 
 def bar_tick_prices(o: float, h: float, l: float, c: float) -> tuple[float, float, float, float]:
@@ -58,15 +67,6 @@ def bar_ticks_with_range(o: float, h: float, l: float, c: float) -> list[tuple[f
         hi, lo = max(hi, price), min(lo, price)
         out.append((price, hi, lo))
     return out
-OPEN_SECONDS = 9.5 * 3600  # 09:30
-DEFAULT_STEP = 60.0
-MAX_GAP = 3600.0  # paced replay: a longer gap in the data (night, weekend) counts as one hour
-YIELD_EVERY = 256  # unpaced ReplayFeed: let the event loop run every so many batches
-
-INDICATOR_COLUMNS = (
-    "date", "symbol", "open", "high", "low", "close", "sma_fast", "sma_slow", "ema_fast", "ema_slow",
-    "macd", "macd_signal", "macd_hist", "rsi", "high_n", "low_n",
-)
 
 
 @dataclass
