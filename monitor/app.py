@@ -175,8 +175,7 @@ class MonitorApp(App[int]):
             if isinstance(event, list):
                 self.apply_ticks(event)
             elif isinstance(event, FeedStatus):
-                self.feed_status = event
-                self._status_dirty = True
+                self.feed_changed(event)
             elif isinstance(event, SymbolInfo):
                 self.learn(event)
         if self.replay:
@@ -184,6 +183,16 @@ class MonitorApp(App[int]):
         if self.feed_status is None or self.feed_status.state is not FeedState.ENDED:
             self.feed_status = FeedStatus(FeedState.ENDED, self.feed.source, self.clock(), "end of data")
         self._status_dirty = True
+
+    def feed_changed(self, status: FeedStatus) -> None:
+        """A new feed state for the status bar. Going offline or stale is also said once in a
+        toast with its reason, which the status bar has no room for at 80 columns."""
+        previous, self.feed_status = self.feed_status, status
+        self._status_dirty = True
+        trouble = status.state in (FeedState.OFFLINE, FeedState.STALE)
+        changed = previous is None or (previous.state, previous.source) != (status.state, status.source)
+        if trouble and changed:
+            self.notify(status.detail or status.state.value, title=f"{status.source}: {status.state.value}", severity="warning", timeout=10)
 
     def market_open(self, now: float) -> bool:
         """MarketClock.is_open, worked out at most once a second (it is asked per batch)."""
@@ -225,9 +234,14 @@ class MonitorApp(App[int]):
         except asyncio.TimeoutError:
             self.backfill_note = f"no history after {BACKFILL_TIMEOUT:g} s"
         except Exception as exc:  # a failed backfill must never stop live data
-            self.backfill_note = f"history failed: {type(exc).__name__}: {exc}"
+            self.backfill_note = "no history"
+            self.notify(f"{type(exc).__name__}: {exc}", title="History failed", severity="warning", timeout=10)
         else:
-            self.backfill_note = "; ".join(result.problems[:1])
+            # A short note stays in the status bar; the reasons (long: URLs, curl errors) would
+            # push the feed's own state out of it, so they come once in a toast.
+            self.backfill_note = "history incomplete" if result.problems else ""
+            if result.problems:
+                self.notify("\n".join(result.problems[:3]), title="History incomplete", severity="warning", timeout=10)
             for info in result.infos:
                 learn = getattr(self.feed, "learn", None)
                 if learn is not None:

@@ -86,10 +86,10 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
             label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "closed")
             text.append(f"NYSE {label}", style="yellow")
             text.append(f", opens in {_countdown(market.next_open - inputs.now)}")
-    if inputs.note:
-        text.append(f" · {inputs.note}", style="yellow")
-    if detail:  # last: a long reason is what gets cut at 80 columns
+    if detail:  # after the market state: a long reason is what gets cut at 80 columns
         text.append(f" ({detail})", style="dim")
+    if inputs.note:  # last: the backfill's note matters less than why the feed is down
+        text.append(f" · {inputs.note}", style="yellow")
     if inputs.replay:
         return text, Text("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
     if inputs.last_tick is None:

@@ -7,7 +7,8 @@ import asyncio
 from monitor.app import build_demo_app, make_app
 from monitor.config import Config, load_config
 from monitor.history import AlertHistory
-from monitor.model import Alert, FeedState
+from monitor.feeds.backfill import BackfillResult
+from monitor.model import Alert, FeedState, FeedStatus
 from widgets.alert_log import AlertLog
 from widgets.detail import DetailPane
 from widgets.dialogs import MuteDialog, ThresholdsDialog
@@ -24,6 +25,11 @@ def chart_title(app) -> str:
 
 def status(app) -> str:
     return app.query_one(StatusBar).plain_lines[0]
+
+
+def toasts(app) -> list[tuple[str, str]]:
+    """(title, message) of the notifications on show."""
+    return [(n.title, n.message) for n in app._notifications]
 
 
 async def test_arrow_keys_select_a_symbol_and_the_detail_follows(config):
@@ -68,6 +74,7 @@ async def test_add_a_level_in_the_dialog_then_its_alert_fires_and_it_is_saved(co
         assert [(a.direction, a.extra.get("level")) for a in fired] == [("up", 2450.0)]
         log = app.query_one(AlertLog)
         assert "2,450" in log.plain_lines[0] and "▲" in log.plain_lines[0]
+        assert [title for title, message in toasts(app) if "2,450" in message] == ["^RUT · level_cross"]
         for _ in range(100):  # the bell sink runs on its own thread
             if "\a" in app.terminal_output:
                 break
@@ -175,6 +182,35 @@ async def test_a_feed_error_shows_in_the_status_bar_instead_of_crashing(config):
         assert "feed error" in status(app) and "server went away" in status(app)
         assert app.is_running
         assert "2,440.00" in app.watchlist.cell_text("^RUT", "last")  # data kept
+
+
+class ProblemBackfill:
+    """A backfill that found nothing and says why, as Backfill.load does without a network."""
+
+    def load(self) -> BackfillResult:
+        return BackfillResult(problems=["network unreachable: cannot resolve query2.example; history from the cache only"])
+
+
+async def test_offline_feed_and_missing_history_say_why_without_crowding_the_status_bar(config):
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock, backfill=ProblemBackfill())
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):  # the backfill worker runs load() in a thread
+            if app.history_first.done:
+                break
+            await pilot.pause(0.01)
+        await drain(pilot, app)
+        assert "history incomplete" in status(app) and "query2" not in status(app)
+        assert any("cannot resolve query2.example" in message for _, message in toasts(app))
+        feed.put(FeedStatus(FeedState.OFFLINE, "stream", FROZEN, "connect failed: network unreachable"))
+        feed.put(FeedStatus(FeedState.OFFLINE, "stream", FROZEN, "connect failed: network unreachable"))
+        await drain(pilot, app)
+        assert status(app).startswith("stream: offline")
+        offline = [message for title, message in toasts(app) if title == "stream: offline"]
+        assert offline == ["connect failed: network unreachable"]  # once, not at every status
+        # The feed's reason comes before the backfill's note: it is what a wide terminal shows.
+        line = status(app)
+        assert line.index("network unreachable") < line.index("history incomplete")
 
 
 async def test_demo_plays_to_the_end_with_badge_and_replay_ended(tmp_path):
