@@ -205,11 +205,6 @@ def line_of_key(found: dict[tuple[str, ...], int], dotted_key: str) -> int | Non
     return None
 
 
-def find_key_line(lines: list[str], dotted_key: str) -> int | None:
-    """Best-effort line number (1-based) of ``dotted_key`` in TOML source lines."""
-    return line_of_key(key_lines(lines), dotted_key)
-
-
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -268,18 +263,23 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def _positive_number(value: Any) -> float:
-    number = _number(value)
-    if number <= 0:
-        raise ValueError(f"expected a number above 0, got {value!r}")
-    return number
+def _bounded(low: float, high: float = math.inf, *, above: bool = False, expected: str) -> Callable[[Any], float]:
+    """A converter for a finite number from ``low`` (exclusive if ``above``) to ``high``."""
+
+    def convert(value: Any) -> float:
+        number = _number(value)
+        if number < low or (above and number == low) or number > high:
+            raise ValueError(f"expected {expected}, got {value!r}")
+        return number
+
+    return convert
 
 
-def _non_negative_number(value: Any) -> float:
-    number = _number(value)
-    if number < 0:
-        raise ValueError(f"expected a number of 0 or more, got {value!r}")
-    return number
+_positive_number = _bounded(0, above=True, expected="a number above 0")
+_non_negative_number = _bounded(0, expected="a number of 0 or more")
+_percent = _bounded(0, 100, expected="a number from 0 to 100")
+_poll_interval = _bounded(MIN_POLL_INTERVAL, expected=f"at least {MIN_POLL_INTERVAL:g} seconds")
+_fps = _bounded(0.2, 60, expected="0.2 to 60 repaints per second")
 
 
 def _positive_int(value: Any) -> int:
@@ -288,13 +288,6 @@ def _positive_int(value: Any) -> int:
     if value < 1:
         raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
     return value
-
-
-def _percent(value: Any) -> float:
-    number = _number(value)
-    if not 0 <= number <= 100:
-        raise ValueError(f"expected a number from 0 to 100, got {value!r}")
-    return number
 
 
 def _string(value: Any) -> str:
@@ -331,17 +324,13 @@ def _string_list(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _frequency(value: Any) -> str:
-    text = _string(value)
-    if text not in FREQUENCIES:
-        raise ValueError(f"expected one of {', '.join(FREQUENCIES)}, got {value!r}")
-    return text
-
-
 def _duration(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _positive_number(value)
-    return parse_duration(_string(value))
+    seconds = parse_duration(_string(value))
+    if seconds <= 0:
+        raise ValueError(f"expected a duration above 0, got {value!r}")
+    return seconds
 
 
 def _date(value: Any) -> date:
@@ -357,7 +346,7 @@ def _date(value: Any) -> date:
 
 def _policy(reader: _Reader) -> AlertPolicy:
     return AlertPolicy(
-        frequency=reader.get("frequency", None, _frequency, "once, once_per_session or every_time"),
+        frequency=reader.get("frequency", None, _choice(FREQUENCIES), "once, once_per_session or every_time"),
         cooldown=reader.get("cooldown", None, _duration, "a duration such as '15m'"),
         expires=reader.get("expires", None, _date, "a date such as 2026-12-31"),
         muted=reader.get("muted", False, _bool, "true or false"),
@@ -395,6 +384,7 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
     elif not isinstance(raw_levels, list):
         problems.add("levels", "expected [[levels]] tables")
     else:
+        first_entry: dict[tuple[str, float], str] = {}  # (symbol, price) -> its first entry
         for index, raw in enumerate(raw_levels):
             key = f"levels[{index + 1}]"
             if not isinstance(raw, dict):
@@ -409,8 +399,13 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
             for name in ("symbol", "price"):
                 if name not in raw:
                     problems.add(f"{key}.{name}", "missing")
-            if symbol is not None and price is not None:
-                levels.append(Level(symbol, price, label, policy))
+            if symbol is None or price is None:
+                continue
+            if (symbol, price) in first_entry:  # two entries would fire twice and share one mute key
+                problems.add(key, f"{symbol} {price:g} is already {first_entry[symbol, price]}")
+                continue
+            first_entry[symbol, price] = key
+            levels.append(Level(symbol, price, label, policy))
 
     top.used.add("rules")
     rules_reader = _Reader(problems, _table(problems, data, "rules"), "rules.")
@@ -520,20 +515,6 @@ def _ws_url(value: Any) -> str:
     if not text.startswith(("ws://", "wss://")):
         raise ValueError(f"expected a ws:// or wss:// URL, got {value!r}")
     return text
-
-
-def _poll_interval(value: Any) -> float:
-    number = _number(value)
-    if number < MIN_POLL_INTERVAL:
-        raise ValueError(f"expected at least {MIN_POLL_INTERVAL:g} seconds, got {value!r}")
-    return number
-
-
-def _fps(value: Any) -> float:
-    number = _number(value)
-    if not 0.2 <= number <= 60:
-        raise ValueError(f"expected 0.2 to 60 repaints per second, got {value!r}")
-    return number
 
 
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")

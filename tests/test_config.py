@@ -36,6 +36,14 @@ def test_default_config_text_loads_to_exactly_the_defaults(tmp_path):
         ('[alerts.nope]\nmuted = true\n', "c.toml:1: alerts.nope: unknown rule"),
         ('[notify]\ncommand = "notify-send \'x"\n', "c.toml:2: notify.command: cannot split"),
         ('ui = 3\n', "c.toml:1: ui: expected a table"),
+        ('[ui]\nmax_fps = 0.1\n', "c.toml:2: ui.max_fps: expected 0.2 to 60 repaints per second, got 0.1"),
+        ('[feed]\npoll_interval = 4.9\n', "c.toml:2: feed.poll_interval: expected at least 5 seconds, got 4.9"),
+        ('[feed]\nstale_after = 0\n', "c.toml:2: feed.stale_after: expected a number above 0, got 0"),
+        ('[feed]\nstale_after = inf\n', "c.toml:2: feed.stale_after: expected a finite number, got inf"),
+        ('[rules]\nrsi_overbought = 100.5\n', "c.toml:2: rules.rsi_overbought: expected a number from 0 to 100, got 100.5"),
+        ('[divergence]\nmin_spread_pct = -1\n', "c.toml:2: divergence.min_spread_pct: expected a number of 0 or more, got -1"),
+        ('[alerts.ma_cross]\ncooldown = 0\n', "c.toml:2: alerts.ma_cross.cooldown: expected a number above 0, got 0"),
+        ('[alerts.ma_cross]\ncooldown = "0m"\n', "c.toml:2: alerts.ma_cross.cooldown: expected a duration above 0, got '0m'"),
     ],
 )
 def test_each_problem_names_file_line_and_key(text, expected):
@@ -56,6 +64,12 @@ def test_problems_inside_levels_entries_point_at_that_entry():
         "c.toml:9: levels[2].foo: unknown key",
         "c.toml:11: levels[3].price: missing",
     ]
+
+
+def test_a_level_listed_twice_is_a_problem():
+    text = '[[levels]]\nsymbol = "^RUT"\nprice = 2500\n\n[[levels]]\nsymbol = "^RUT"\nprice = 2500.0\nlabel = "again"\n'
+    assert problems(text) == ["c.toml:5: levels[2]: ^RUT 2500 is already levels[1]"]
+    assert problems(text.replace('"^RUT"\nprice = 2500.0', '"^NDX"\nprice = 2500.0')) == []
 
 
 @pytest.mark.parametrize(
