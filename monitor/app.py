@@ -40,7 +40,7 @@ from widgets.alert_log import AlertLog
 from widgets.detail import DetailPane, chart_data, chart_title, readout_lines
 from widgets.dialogs import MuteDialog, ThresholdsDialog, mute_keys
 from widgets.help import HelpScreen
-from widgets.rows import KNOWN_NAMES, freshness, row_inputs, watch_cells
+from widgets.rows import KNOWN_NAMES, freshness, row_inputs, short_decimals, watch_cells
 from widgets.status_bar import StatusBar, StatusInputs
 from widgets.watchlist import Watchlist
 
@@ -367,7 +367,8 @@ class MonitorApp(App[int]):
             self._chart_drawn = now
             title, lines, hlines = chart_data(sym, levels, self.config.rules, self.chart_mode)
             other = "daily" if self.chart_mode == "intraday" else "session"
-            pane.show_chart(chart_title(title, lines, bool(hlines), other), lines, hlines, tail=self.chart_mode == "daily")
+            decimals = short_decimals(sym.last, self.price_decimals(symbol))
+            pane.show_chart(chart_title(title, lines, bool(hlines), other), lines, hlines, tail=self.chart_mode == "daily", decimals=decimals)
         else:
             self._chart_pending = True
 

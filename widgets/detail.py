@@ -19,7 +19,7 @@ from monitor.market_hours import REGULAR_OPEN, ny_epoch
 from monitor.model import NEW_YORK
 from widgets.chart import BrailleChart, HLine, Line
 from widgets.lines import LinesView
-from widgets.rows import KNOWN_NAMES, direction_style, known, price, signed
+from widgets.rows import KNOWN_NAMES, direction_style, known, level_decimals, price, short_decimals, signed
 
 LEVEL_STYLE = "magenta"
 SMA_FAST_STYLE = "yellow"
@@ -130,19 +130,21 @@ def readout_lines(sym: Any, name: str, levels: Sequence[tuple[float, str]], rule
     macd_state = Text("")
     if known(macd) and known(signal):
         macd_state = Text("▲ above" if macd > signal else "▼ below", style=direction_style(macd - signal))
+    short = short_decimals(last, decimals)
     lines = [
         head,
         move,
         _row(f"RSI {rules.rsi_period}", f"{rsi:.1f}" if known(rsi) else "–", style=rsi_style),
         _row("MACD", f"{macd:,.1f}" if known(macd) else "–", macd_state),
         _row(" signal", f"{signal:,.1f}" if known(signal) else "–", signed(getattr(ind, "macd_hist", nan), 1)),
-        _row(f"SMA {rules.ma_fast}", price(getattr(ind, "sma_fast", nan), 0), _vs(last, getattr(ind, "sma_fast", nan))),
-        _row(f"SMA {rules.ma_slow}", price(getattr(ind, "sma_slow", nan), 0), _vs(last, getattr(ind, "sma_slow", nan))),
-        _row("52w hi", price(getattr(ind, "high_n", nan), 0), _vs(last, getattr(ind, "high_n", nan))),
-        _row("52w lo", price(getattr(ind, "low_n", nan), 0), _vs(last, getattr(ind, "low_n", nan))),
+        _row(f"SMA {rules.ma_fast}", price(getattr(ind, "sma_fast", nan), short), _vs(last, getattr(ind, "sma_fast", nan))),
+        _row(f"SMA {rules.ma_slow}", price(getattr(ind, "sma_slow", nan), short), _vs(last, getattr(ind, "sma_slow", nan))),
+        _row("52w hi", price(getattr(ind, "high_n", nan), short), _vs(last, getattr(ind, "high_n", nan))),
+        _row("52w lo", price(getattr(ind, "low_n", nan), short), _vs(last, getattr(ind, "low_n", nan))),
     ]
+    places = level_decimals(levels, decimals)
     for level, label in sorted(levels, reverse=True):
-        text = Text(f"{level:>7,.0f} ", style=LEVEL_STYLE)
+        text = Text(f"{price(level, places):>7} ", style=LEVEL_STYLE)
         text.append(f"{label[:10] or 'level':<10} ", style=LEVEL_STYLE)
         text.append(_vs(last, level))
         lines.append(text)

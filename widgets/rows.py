@@ -36,6 +36,18 @@ def price(value: float | None, decimals: int = 2) -> str:
     return f"{value:,.{decimals}f}" if known(value) else DASH
 
 
+def short_decimals(reference: float, decimals: int) -> int:
+    """Decimals of the secondary prices (averages, 52-week high/low, day range, chart axis):
+    none from 1,000 up (an index's 2,339), the symbol's own below (a stock's 45.25 must not
+    read 45)."""
+    return 0 if known(reference) and abs(reference) >= 1000 else decimals
+
+
+def level_decimals(levels: Iterable[tuple[float, str]], decimals: int) -> int:
+    """Decimals of level prices: none when every level is a whole number, else the symbol's."""
+    return 0 if all(float(p).is_integer() for p, _ in levels) else decimals
+
+
 def signed(value: float | None, decimals: int = 2, suffix: str = "") -> str:
     return f"{value:+,.{decimals}f}{suffix}" if known(value) else DASH
 
@@ -226,9 +238,9 @@ def freshness(
 
 def watch_cells(row: RowInputs) -> dict[str, Text]:
     """Every watchlist cell of one row, keyed by column key."""
-    level_decimals = 0 if all(float(p).is_integer() for p, _ in row.levels) else row.decimals
     if known(row.day_low) and known(row.day_high):
-        day_range = f"{price(row.day_low, 0)}–{price(row.day_high, 0)}"
+        short = short_decimals(row.last, row.decimals)
+        day_range = f"{price(row.day_low, short)}–{price(row.day_high, short)}"
     else:
         day_range = DASH
     if known(row.high_n) and known(row.last) and row.high_n > 0:
@@ -247,7 +259,7 @@ def watch_cells(row: RowInputs) -> dict[str, Text]:
         "rsi": rsi_cell(row.rsi, row.rsi_overbought, row.rsi_oversold),
         "macd": macd_cell(row.macd, row.macd_signal, row.macd_cross),
         "trend": trend_cell(row.last, row.sma_fast, row.sma_slow, row.ma_cross),
-        "level": level_cell(row.last, row.levels, level_decimals),
+        "level": level_cell(row.last, row.levels, level_decimals(row.levels, row.decimals)),
         "fresh": Text(row.fresh[0], style=row.fresh[1]),
     }
 

@@ -7,9 +7,11 @@ import math
 from monitor.model import Alert, FeedState, FeedStatus
 from widgets.alert_log import alert_line
 from widgets.chart import HLine, Line, render_chart
-from widgets.detail import sma_series
+from types import SimpleNamespace
+
+from widgets.detail import readout_lines, sma_series
 from widgets.dialogs import raw_value, validate
-from widgets.rows import COLUMNS, columns_for_width, freshness, level_cell, macd_cell, rsi_cell, trend_cell
+from widgets.rows import COLUMNS, RowInputs, columns_for_width, freshness, level_cell, macd_cell, rsi_cell, trend_cell, watch_cells
 from widgets.status_bar import StatusInputs, status_line
 from monitor.config import Config
 
@@ -86,3 +88,24 @@ def test_alert_line_has_time_arrow_and_message():
     alert = Alert(1_700_000_000.0, "^RUT", "level_cross", "down", 2497.0, "^RUT broke below 2,500 support at 2,497.00", stale=True)
     text = alert_line(alert)
     assert text.plain.startswith("11-14 17:13 ▼ ^RUT broke below") and text.plain.endswith("(stale)")
+
+
+def _symbol(last: float, sma: float, low: float, high: float) -> SimpleNamespace:
+    ind = SimpleNamespace(rsi=50.0, macd=NAN, macd_signal=NAN, macd_hist=NAN, sma_fast=sma, sma_slow=sma, high_n=high, low_n=low)
+    return SimpleNamespace(symbol="X", last=last, change_pct=0.0, ind=ind)
+
+
+def test_secondary_prices_keep_the_decimals_that_matter():
+    """An index's averages and levels read without decimals; a $45 stock's must not be rounded
+    to whole dollars (a 45.25 level is not "45"), in the readout as in the watchlist."""
+    rules = Config().rules
+    stock = [line.plain for line in readout_lines(_symbol(45.1, 44.37, 30.5, 52.75), "", [(45.25, "pivot")], rules, 2)]
+    assert any(line.startswith("SMA 50") and "44.37" in line for line in stock)
+    assert any("52w hi" in line and "52.75" in line for line in stock)
+    assert any(line.strip().startswith("45.25 pivot") for line in stock)
+    index = [line.plain for line in readout_lines(_symbol(2458.5, 2339.4, 1733.0, 2489.0), "", [(2500.0, "s")], rules, 2)]
+    assert any(line.startswith("SMA 50") and "2,339 " in line for line in index)
+    assert any(line.strip().startswith("2,500 s") for line in index)
+    row = RowInputs("X", "", 45.1, 0.1, 0.2, 44.1, 45.3, NAN, NAN, NAN, NAN, 0, NAN, NAN, 0, ((45.25, "pivot"),), ("live", ""))
+    cells = watch_cells(row)
+    assert cells["range"].plain == "44.10–45.30" and cells["level"].plain.startswith("45.25 ")
