@@ -370,6 +370,16 @@ def _macd(value: Any) -> tuple[int, int, int]:
     return fast, slow, signal
 
 
+def _section(top: _Reader, name: str, default: Any, spec: dict[str, tuple[Callable[[Any], Any], str]]) -> Any:
+    """The ``[name]`` table read over ``default`` (a dataclass): each key of ``spec`` with its
+    converter and what it expects; unknown keys are problems."""
+    top.used.add(name)
+    reader = _Reader(top.problems, _table(top.problems, top.data, name), f"{name}.")
+    values = {key: reader.get(key, getattr(default, key), convert, expected) for key, (convert, expected) in spec.items()}
+    reader.finish()
+    return replace(default, **values)
+
+
 def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
     """Build a Config from parsed TOML, recording every problem in ``problems``."""
     top = _Reader(problems, data, "")
@@ -407,62 +417,44 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
             first_entry[symbol, price] = key
             levels.append(Level(symbol, price, label, policy))
 
-    top.used.add("rules")
-    rules_reader = _Reader(problems, _table(problems, data, "rules"), "rules.")
-    base = defaults.rules
-    rules = Rules(
-        hysteresis_pct=rules_reader.get("hysteresis_pct", base.hysteresis_pct, _non_negative_number, "a percentage"),
-        rsi_period=rules_reader.get("rsi_period", base.rsi_period, _positive_int, "a whole number"),
-        rsi_overbought=rules_reader.get("rsi_overbought", base.rsi_overbought, _percent, "a number from 0 to 100"),
-        rsi_oversold=rules_reader.get("rsi_oversold", base.rsi_oversold, _percent, "a number from 0 to 100"),
-        macd=rules_reader.get("macd", base.macd, _macd, "[fast, slow, signal]"),
-        ma_fast=rules_reader.get("ma_fast", base.ma_fast, _positive_int, "a whole number"),
-        ma_slow=rules_reader.get("ma_slow", base.ma_slow, _positive_int, "a whole number"),
-        high_low_window=rules_reader.get("high_low_window", base.high_low_window, _positive_int, "a whole number"),
-    )
-    rules_reader.finish()
+    rules = _section(top, "rules", defaults.rules, {
+        "hysteresis_pct": (_non_negative_number, "a percentage"),
+        "rsi_period": (_positive_int, "a whole number"),
+        "rsi_overbought": (_percent, "a number from 0 to 100"),
+        "rsi_oversold": (_percent, "a number from 0 to 100"),
+        "macd": (_macd, "[fast, slow, signal]"),
+        "ma_fast": (_positive_int, "a whole number"),
+        "ma_slow": (_positive_int, "a whole number"),
+        "high_low_window": (_positive_int, "a whole number"),
+    })
     if rules.rsi_oversold >= rules.rsi_overbought:
         problems.add("rules.rsi_oversold", f"must be below rsi_overbought ({rules.rsi_overbought:g})")
     if rules.ma_fast >= rules.ma_slow:
         problems.add("rules.ma_fast", f"must be below ma_slow ({rules.ma_slow})")
 
-    top.used.add("divergence")
-    div_reader = _Reader(problems, _table(problems, data, "divergence"), "divergence.")
-    divergence = Divergence(
-        lead=div_reader.get("lead", defaults.divergence.lead, _symbol, "a symbol"),
-        peers=div_reader.get("peers", defaults.divergence.peers, _symbols, "a list of symbols"),
-        min_spread_pct=div_reader.get("min_spread_pct", defaults.divergence.min_spread_pct, _non_negative_number, "a percentage"),
-    )
-    div_reader.finish()
+    divergence = _section(top, "divergence", defaults.divergence, {
+        "lead": (_symbol, "a symbol"),
+        "peers": (_symbols, "a list of symbols"),
+        "min_spread_pct": (_non_negative_number, "a percentage"),
+    })
     if divergence.lead in divergence.peers:
         problems.add("divergence.peers", f"must not contain the lead {divergence.lead!r}")
 
-    top.used.add("feed")
-    feed_reader = _Reader(problems, _table(problems, data, "feed"), "feed.")
-    feed = FeedConfig(
-        source=feed_reader.get("source", defaults.feed.source, _choice(SOURCES), "a source"),
-        stream_url=feed_reader.get("stream_url", defaults.feed.stream_url, _ws_url, "a ws:// or wss:// URL"),
-        poll_interval=feed_reader.get("poll_interval", defaults.feed.poll_interval, _poll_interval, "seconds"),
-        stale_after=feed_reader.get("stale_after", defaults.feed.stale_after, _positive_number, "seconds"),
-    )
-    feed_reader.finish()
-
-    top.used.add("notify")
-    notify_reader = _Reader(problems, _table(problems, data, "notify"), "notify.")
-    notify = NotifyConfig(
-        bell=notify_reader.get("bell", defaults.notify.bell, _bool, "true or false"),
-        desktop=notify_reader.get("desktop", defaults.notify.desktop, _bool, "true or false"),
-        desktop_format=notify_reader.get("desktop_format", defaults.notify.desktop_format, _choice(DESKTOP_FORMATS), "a format"),
-        command=notify_reader.get("command", defaults.notify.command, _command, "a command line"),
-        command_timeout=notify_reader.get("command_timeout", defaults.notify.command_timeout, _positive_number, "seconds"),
-        urls=notify_reader.get("urls", defaults.notify.urls, _string_list, "a list of apprise URLs"),
-    )
-    notify_reader.finish()
-
-    top.used.add("ui")
-    ui_reader = _Reader(problems, _table(problems, data, "ui"), "ui.")
-    ui = UIConfig(max_fps=ui_reader.get("max_fps", defaults.ui.max_fps, _fps, "repaints per second"))
-    ui_reader.finish()
+    feed = _section(top, "feed", defaults.feed, {
+        "source": (_choice(SOURCES), "a source"),
+        "stream_url": (_ws_url, "a ws:// or wss:// URL"),
+        "poll_interval": (_poll_interval, "seconds"),
+        "stale_after": (_positive_number, "seconds"),
+    })
+    notify = _section(top, "notify", defaults.notify, {
+        "bell": (_bool, "true or false"),
+        "desktop": (_bool, "true or false"),
+        "desktop_format": (_choice(DESKTOP_FORMATS), "a format"),
+        "command": (_command, "a command line"),
+        "command_timeout": (_positive_number, "seconds"),
+        "urls": (_string_list, "a list of apprise URLs"),
+    })
+    ui = _section(top, "ui", defaults.ui, {"max_fps": (_fps, "repaints per second")})
 
     top.used.add("alerts")
     alerts: dict[str, AlertPolicy] = {}
