@@ -38,7 +38,7 @@ from monitor.sinks import Delivery
 from monitor.state import MarketState
 from widgets.alert_log import AlertLog
 from widgets.detail import DetailPane, chart_data, chart_title, readout_lines
-from widgets.dialogs import MuteDialog, ThresholdsDialog, mute_keys
+from widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_keys
 from widgets.help import HelpScreen
 from widgets.rows import KNOWN_NAMES, freshness, row_inputs, short_decimals, watch_cells
 from widgets.status_bar import StatusBar, StatusInputs
@@ -475,8 +475,6 @@ class MonitorApp(App[int]):
         if not choice:
             return
         action, key = choice
-        from widgets.dialogs import SNOOZE_SECONDS
-
         if action == "mute":
             self.delivery.gate.mute(key)
         elif action == "snooze":
@@ -533,7 +531,6 @@ class MonitorApp(App[int]):
         from monitor.sinks import BellSink
 
         return [BellSink(self.write_terminal)] if config.notify.bell else []
-
 
     def _check_terminal(self) -> None:
         """Exit when the terminal went away (a dropped SSH session leaves no tty)."""

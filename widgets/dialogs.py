@@ -113,7 +113,7 @@ class ThresholdsDialog(ModalScreen[Config | None]):
             level = self.levels[i]
             table.add_row(f"{level['price']:,}", str(level.get("label", "")), key=str(i))
         if not self._mine():
-            table.add_row("–", "no levels for this symbol", key="none")
+            table.add_row("–", "none yet: type one below", key="none")
 
     def _selected_index(self) -> int | None:
         table = self.query_one("#levels", DataTable)

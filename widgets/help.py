@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 NOTES = (
     "Data badge per row: live, delay Nm (exchange delay), stale (nothing new while the market is "
-    "open), closed, replay. The status bar shows the data time of the last tick, never the "
+    "open), closed, waiting (no price yet), replay. The status bar shows the data time of the last tick, never the "
     "screen's clock.",
     "Alerts: a toast, the bell ([notify] bell) and a flash of the row. Full history: "
     "`market-monitor alerts`.",

@@ -37,7 +37,6 @@ class Watchlist(DataTable):
         self._cells: dict[str, dict[str, Text]] = {s: {} for s in self.symbols}
         self._flash: set[str] = set()
         self._shown: list[Column] = []
-        self.cell_updates = 0  # counted for the repaint test
         self._fast_updates = all(isinstance(getattr(self, name, None), LRUCache) for name in _CACHES) and isinstance(
             getattr(self, "_data", None), dict
         )
@@ -74,10 +73,9 @@ class Watchlist(DataTable):
             return None
         return self.symbols[min(self.cursor_row, len(self.symbols) - 1)]
 
-    def set_row(self, symbol: str, cells: dict[str, Text]) -> int:
-        """Store the row's cells and update those on screen that changed. Returns how many."""
+    def set_row(self, symbol: str, cells: dict[str, Text]) -> None:
+        """Store the row's cells and update those on screen that changed."""
         known = self._cells[symbol]
-        changed = 0
         shown = self.shown_columns
         for key, text in cells.items():
             old = known.get(key)
@@ -86,9 +84,6 @@ class Watchlist(DataTable):
             known[key] = text
             if key in shown:
                 self.update_cell(symbol, key, self._styled(symbol, key, text))
-                changed += 1
-        self.cell_updates += changed
-        return changed
 
     def update_cell(self, row_key, column_key, value, *, update_width: bool = False) -> None:
         """Repaint one cell only. ``DataTable.update_cell`` repaints the whole table and, by
@@ -128,8 +123,4 @@ class Watchlist(DataTable):
         """Plain text of a cell as last set (for tests)."""
         cell = self._cells.get(symbol, {}).get(key)
         return cell.plain if cell is not None else ""
-
-    def select(self, symbol: str) -> None:
-        if symbol in self.symbols:
-            self.move_cursor(row=self.symbols.index(symbol))
 
