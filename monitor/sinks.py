@@ -218,11 +218,14 @@ class _Worker:
         self.sink = sink
         self.report = report
         self.queue: queue.Queue = queue.Queue(maxsize=size)
+        self.stopping = False  # set by close(): end once the queue is empty, even without _STOP
         self.thread = threading.Thread(target=self._run, name=f"sink-{sink.name}", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
         while True:
+            if self.stopping and self.queue.empty():
+                return
             alert = self.queue.get()
             if alert is self._STOP:
                 return
@@ -280,6 +283,7 @@ class Dispatcher:
         self._closed = True
         deadline = time.monotonic() + timeout
         for worker in self._workers:
+            worker.stopping = True  # a full queue has no room for _STOP: the worker ends when it is drained
             try:
                 worker.queue.put(_Worker._STOP, timeout=max(0.0, deadline - time.monotonic()))
             except queue.Full:

@@ -276,6 +276,20 @@ def test_close_gives_up_after_timeout_when_a_sink_hangs():
     gate.set()
 
 
+def test_a_worker_closed_with_a_full_queue_still_ends_once_it_has_drained():
+    gate = threading.Event()
+    stuck = Recorder("stuck", gate=gate)
+    dispatcher = Dispatcher([stuck], queue_size=1)
+    dispatcher.submit(ALERT)
+    while not dispatcher._workers[0].queue.empty():  # the first alert is being delivered
+        time.sleep(0.001)
+    dispatcher.submit(ALERT)  # the queue is full now: no room for the stop marker
+    assert dispatcher.close(timeout=0) is False  # what Delivery.reconfigure does
+    gate.set()
+    dispatcher._workers[0].thread.join(10)
+    assert not dispatcher._workers[0].thread.is_alive() and len(stuck.got) == 2
+
+
 def test_on_error_that_raises_does_not_kill_the_worker():
     def explode(name, message):
         raise ValueError("ui gone")
