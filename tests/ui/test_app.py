@@ -320,3 +320,26 @@ async def test_the_table_on_screen_shows_each_new_price(config):
         feed.tick("^GSPC", 2450.0)
         await drain(pilot, app)
         assert "2,450.00" in "".join(segment.text for segment in watchlist.render_line(2))
+
+
+async def test_space_pauses_and_resumes_the_replay():
+    app = build_demo_app(Config(), clock=frozen_clock)  # played at the demo's lively speed
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(200):
+            if app.last_tick is not None:
+                break
+            await pilot.pause(0.01)
+        await pilot.press("space")
+        app.flush()
+        assert app.feed.paused and "replay paused" in status(app)
+        await pilot.pause(0.8)  # the batch the feed was already waiting for (<= 0.375 s) may come
+        held = app.last_tick
+        await pilot.pause(0.8)  # two batches' time at the demo speed (0.375 s apart)
+        assert app.last_tick == held
+        await pilot.press("space")
+        for _ in range(200):
+            if app.last_tick != held:
+                break
+            await pilot.pause(0.01)
+        app.flush()
+        assert app.last_tick > held and "replay playing" in status(app)
