@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import heapq
+import math
 import os
 import sys
 import time
@@ -612,20 +613,19 @@ def run_headless_replay(
             deliver(alert)
 
     pending = TimeOrderedOutput(write)
+    settle = _settler(state, series, pending)
     try:
         with _gc_paused():
             if speed is None:
                 apply = state.apply
                 for batch in replay_batches(series):
                     alerts = apply(batch)
-                    if alerts:
-                        pending.put(alerts, state.settled_until(batch[0].time))
-                    elif pending.heap:
-                        pending.release(state.settled_until(batch[0].time))
+                    if alerts or pending.heap:
+                        settle(alerts, batch[0].time)
             else:
                 import asyncio
 
-                asyncio.run(_paced(state, ReplayFeed(series, speed), pending))
+                asyncio.run(_paced(state, ReplayFeed(series, speed), pending, settle))
             pending.add(state.finish())
             pending.release()
     finally:
@@ -656,11 +656,42 @@ def _output_error(exc: OSError) -> UserError:
     return UserError(f"stdout: cannot write the alerts: {exc.strerror or exc}", exit_code=1)
 
 
-async def _paced(state: MarketState, feed: ReplayFeed, pending: TimeOrderedOutput) -> None:
+def _settler(
+    state: MarketState, series: Sequence[Series], pending: TimeOrderedOutput
+) -> Callable[[list[Alert], float], None]:
+    """``settle(alerts, now)`` after a batch at data time ``now`` that fired ``alerts`` or while
+    alerts are held: hand them to ``pending`` and write what can no longer be preceded.
+
+    A symbol whose files have ended keeps its last bar forming until ``finish``, and that bar's
+    close would hold back every later alert (``MarketState.settled_until``): a paced replay would
+    print nothing more until the end. So once the data is past the New York day of a symbol's
+    last tick, its bar is committed (the same bar, the same alerts, only written in time)."""
+    days = SessionDays()
+    last: dict[str, float] = {}
+    for s in series:
+        if s.rows:
+            last[s.symbol] = max(last.get(s.symbol, -math.inf), s.rows[-1][0] + s.offsets[-1])
+    ends = sorted((days.lookup(t)[2], symbol) for symbol, t in last.items())  # (end of that day, symbol)
+
+    def settle(alerts: list[Alert], now: float) -> None:
+        if ends and ends[0][0] <= now:
+            done = [symbol for end, symbol in ends if end <= now]
+            del ends[: len(done)]
+            pending.add(state.finish(done))
+        upto = state.settled_until(now)
+        if alerts:
+            pending.put(alerts, upto)
+        else:
+            pending.release(upto)
+
+    return settle
+
+
+async def _paced(
+    state: MarketState, feed: ReplayFeed, pending: TimeOrderedOutput, settle: Callable[[list[Alert], float], None]
+) -> None:
     async for event in feed.events():
         if isinstance(event, list):
             alerts = state.apply(event)
-            if alerts:
-                pending.put(alerts, state.settled_until(event[0].time))
-            elif pending.heap:
-                pending.release(state.settled_until(event[0].time))
+            if alerts or pending.heap:
+                settle(alerts, event[0].time)

@@ -7,7 +7,7 @@ runner read ``symbols`` and ``dirty``. See ``monitor.alerts`` for the rules and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from monitor.alerts import DivergenceWatch, LevelState, Snapshot, bar_close_alerts, check_extremes, check_levels
 from monitor.bars import DailyBar, SessionBars, SessionDays
@@ -192,10 +192,10 @@ class MarketState:
             self._stamp(out, False)
         return out
 
-    def finish(self) -> list[Alert]:
-        """End of replay data: commit every forming bar."""
+    def finish(self, symbols: Iterable[str] | None = None) -> list[Alert]:
+        """End of replay data (of ``symbols``, default all): commit their forming bars."""
         out: list[Alert] = []
-        for s in self.symbols.values():
+        for s in self.symbols.values() if symbols is None else map(self.symbols.__getitem__, symbols):
             if s.session is not None:
                 self._commit(s, out)
         if out:

@@ -535,3 +535,36 @@ def test_daily_fast_merge_equals_the_general_merge(shared_data, tmp_path):
     general = list(replay_batches([replace(s, kind="intraday") for s in series]))  # same offsets
     assert fast == general
     assert sum(len(batch) for batch in fast) == 4 * (200 + 300 + 250)
+
+
+def test_a_file_that_ends_early_does_not_hold_back_the_other_files_alerts(tmp_path, monkeypatch):
+    """A's data ends on 01-05 with its bar still forming; B's level cross on 01-07 must be written
+    when it happens in a paced replay, not after the last sleep (and A's bar still commits)."""
+    import asyncio
+    import io
+
+    from monitor.replay import run_headless_replay
+
+    a = write(tmp_path, "a.csv", "date,open,high,low,close\n2026-01-05,1,1,1,1\n")
+    b = write(tmp_path, "b.csv", "date,open,high,low,close\n" + "".join(
+        f"2026-01-{day:02d},{p},{p},{p},{p}\n" for day, p in ((5, 2490), (6, 2490), (7, 2510), (8, 2510), (9, 2510))))
+    log = []
+
+    class Out(io.StringIO):
+        def write(self, text):
+            log.append(json.loads(text)["rule"])
+            return len(text)
+
+    async def fake_sleep(seconds):
+        log.append("sleep")
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    config = Config(symbols=("A", "^RUT"))
+    csv_path = tmp_path / "ind.csv"
+    code = run_headless_replay(config, [load_series(a, "A"), load_series(b, "^RUT")], speed=1.0,
+                               indicators_csv=str(csv_path), out=Out(), err=io.StringIO())
+    assert code == 0
+    cross = log.index("level_cross")
+    assert log[cross + 1:].count("sleep") >= 8  # the 01-08 and 01-09 ticks were still to come
+    bars = [line.split(",")[:2] for line in csv_path.read_text().splitlines()[1:]]
+    assert ["2026-01-05", "A"] in bars and len(bars) == 6
