@@ -118,12 +118,15 @@ def atomic_write_text(path: str | Path, text: str, *, validate: bool = True, mod
     if mode is None:
         try:
             mode = path.stat().st_mode & 0o777
-        except FileNotFoundError:
+        except OSError:  # no file yet (or no folder: the write below says so)
             mode = CONFIG_MODE
     with _write_lock:
         temp_name = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):  # strerror would only say "File exists"
+                raise UserError(f"{path}: config not saved: a file stands where its folder should be", exit_code=1) from None
             fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 os.fchmod(handle.fileno(), mode)

@@ -32,6 +32,14 @@ def test_init_writes_a_private_commented_default_and_refuses_to_overwrite(tmp_pa
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_init_under_a_file_says_the_folder_is_a_file(tmp_path, capsys):
+    (tmp_path / "file").write_text("mine")
+    code, out, err = run(capsys, "config", "init", str(tmp_path / "file" / "config.toml"))
+    assert code == 1 and out == ""
+    assert err == f"market-monitor: error: {tmp_path / 'file' / 'config.toml'}: config not saved: a file stands where its folder should be\n"
+    assert (tmp_path / "file").read_text() == "mine"
+
+
 def test_init_without_path_uses_the_path_in_use(capsys):
     code, _, _ = run(capsys, "config", "init")
     assert code == 0 and default_config_path().exists()

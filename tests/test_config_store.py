@@ -104,6 +104,13 @@ def test_saving_to_a_missing_file_starts_from_the_commented_default(tmp_path):
     assert [lv.policy.muted for lv in load_config(tmp_path / "other.toml").levels] == [False, True]
 
 
+def test_saving_under_a_file_is_a_user_error(tmp_path):
+    (tmp_path / "file").write_text("mine")
+    with pytest.raises(UserError, match="a file stands where its folder should be"):
+        save_symbols(tmp_path / "file" / "config.toml", ["^RUT"])
+    assert (tmp_path / "file").read_text() == "mine"
+
+
 @pytest.mark.parametrize("where", ["write", "fsync", "replace"])
 def test_failure_mid_write_leaves_the_original_intact(user_file, monkeypatch, where):
     def no_space(*args, **kwargs):
