@@ -40,7 +40,7 @@ from widgets.alert_log import AlertLog
 from widgets.detail import DetailPane, chart_data, chart_title, readout_lines
 from widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_keys
 from widgets.help import HelpScreen
-from widgets.rows import KNOWN_NAMES, freshness, row_inputs, short_decimals, watch_cells
+from widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs, short_decimals, watch_cells
 from widgets.status_bar import StatusBar, StatusInputs
 from widgets.watchlist import Watchlist
 
@@ -468,7 +468,8 @@ class MonitorApp(App[int]):
         symbol = self.watchlist.selected_symbol or ""
         muted = {}
         for key, until in self.delivery.gate.muted_keys().items():
-            muted[key] = "muted" if until is None else f"snoozed until {time.strftime('%H:%M', time.localtime(until))}"
+            # New York time like every other time on screen (over SSH the host is often UTC).
+            muted[key] = "muted" if until is None else f"snoozed until {ny_time(until)[:5]} ET"
         self.push_screen(MuteDialog(mute_keys(symbol, self.config), muted, self.badge), self.apply_mute)
 
     def apply_mute(self, choice: tuple[str, str] | None) -> None:

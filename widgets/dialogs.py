@@ -204,7 +204,7 @@ class MuteDialog(ModalScreen[tuple[str, str] | None]):
     def __init__(self, keys: list[str], muted: dict[str, str], badge: str = "") -> None:
         super().__init__()
         self.keys = keys
-        self.muted = muted  # key -> "muted" / "snoozed until 15:30"
+        self.muted = muted  # key -> "muted" / "snoozed until 15:30 ET"
         self.badge = badge
 
     def compose(self) -> ComposeResult:

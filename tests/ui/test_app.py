@@ -131,6 +131,12 @@ async def test_mute_a_level_from_the_app(config):
         await pilot.press("m")
         await pilot.pause()
         assert app.delivery.gate.is_muted("level_cross:^RUT:2500")
+        app.delivery.gate.snooze("new_high", 3600)
+        await pilot.press("m")
+        shown = [str(option.prompt) for option in app.screen.query_one("#mute-keys").options]
+        assert "new_high  [snoozed until 11:00 ET]" in shown  # the frozen clock is 10:00 New York
+        assert "level_cross:^RUT:2500  [muted]" in shown
+        await pilot.press("escape")
         feed.tick("^RUT", 2510.0)
         await drain(pilot, app)
         assert app.state.alert_count >= 1  # the rule fired ...
