@@ -21,8 +21,10 @@ class Market:
 
     def __init__(self, open_: bool = True) -> None:
         self.open = open_
+        self.seen_open = 0  # how often the feed has been told "open"
 
     def is_open(self, now=None) -> bool:
+        self.seen_open += self.open
         return self.open
 
 
@@ -255,3 +257,29 @@ async def test_falls_back_to_polling_and_returns_to_streaming(unused_tcp_port, t
         await asyncio.sleep(0.2)
         assert poll.polls == polls  # polling stopped once streaming was back
         await reader.close()
+
+
+async def test_silent_connections_while_open_count_as_failures(server):
+    # Each connection stays up longer than healthy_after but delivers nothing while the market
+    # is open: the feed must give up (the fallback feed then polls), not reconnect forever.
+    feed = make_feed(server, stale_after=0.2, healthy_after=0.05)
+    events = await asyncio.wait_for(_collect(feed.run(give_up_after=2)), 10)
+    assert len(server.connections) == 2
+    assert [e.state for e in events if isinstance(e, FeedStatus)][-1] is FeedState.OFFLINE
+
+
+async def test_silence_before_the_open_does_not_count_once_it_opens(server):
+    market = Market(open_=False)
+    feed = make_feed(server, market=market, stale_after=0.5, heartbeat=0.05)  # the feed looks every 0.05 s
+    reader = Reader(feed)
+    await server.wait_subscribed(0)
+    await asyncio.sleep(0.8)  # quiet longer than stale_after, but the market was closed
+    market.open = True
+    await wait_until(lambda: market.seen_open >= 2)  # the feed has looked at the open market
+    assert not reader.statuses(FeedState.STALE) and len(server.connections) == 1
+    await wait_until(lambda: reader.statuses(FeedState.STALE), timeout=5)  # silence while open
+    await reader.close()
+
+
+async def _collect(agen) -> list:
+    return [event async for event in agen]

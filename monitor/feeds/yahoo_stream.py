@@ -30,6 +30,8 @@ from monitor.model import FeedState, SymbolInfo, Tick
 
 log = logging.getLogger("monitor.feeds.stream")
 
+SILENT_WHILE_OPEN = "stale: no data while the market is open"  # why a connection was dropped
+
 
 class MalformedFrame(ValueError):
     """A server frame that is not a decodable pricing message."""
@@ -168,7 +170,10 @@ class YahooStreamFeed(Feed):
                 yield event
             if self._stop.is_set():
                 return
-            healthy = got_data or asyncio.get_running_loop().time() - started >= self.healthy_after
+            # A connection that stayed up counts as working, unless it was silent while the
+            # market was open: that is a failure too, and repeated ones must lead to polling.
+            lasted = asyncio.get_running_loop().time() - started >= self.healthy_after
+            healthy = got_data or (lasted and reason != SILENT_WHILE_OPEN)
             if healthy:
                 self.failures = 0
                 self.backoff.reset()
@@ -222,15 +227,18 @@ class YahooStreamFeed(Feed):
             await self._subscribe(ws)
             next_beat = loop.time() + self.heartbeat
             last_data = loop.time()
+            quiet_since = last_data  # start of the silence the watchdog counts (market open only)
             live = False
             while not self._stop.is_set():
                 now = loop.time()
                 market_open = self.market.is_open(self.clock())
-                if market_open and now - last_data >= self.stale_after:
-                    status = self.status.make(FeedState.STALE, f"no data for {now - last_data:.0f} s")
+                if not market_open:
+                    quiet_since = now  # the night's silence does not count once the market opens
+                elif now - quiet_since >= self.stale_after:
+                    status = self.status.make(FeedState.STALE, f"no data for {now - quiet_since:.0f} s")
                     if status:
                         yield status
-                    yield "stale: no data while the market is open"
+                    yield SILENT_WHILE_OPEN
                     return
                 if not market_open and (not live or now - last_data >= self.stale_after):
                     live = False  # quiet after hours: say so instead of "live"
@@ -246,14 +254,14 @@ class YahooStreamFeed(Feed):
                     next_beat = now + self.heartbeat
                 wait = min(next_beat - now, 1.0)
                 if market_open:
-                    wait = min(wait, max(0.0, last_data + self.stale_after - now))
+                    wait = min(wait, max(0.0, quiet_since + self.stale_after - now))
                 try:
                     frame = await asyncio.wait_for(ws.recv(), max(wait, 0.001))
                 except asyncio.TimeoutError:
                     continue
                 events = self._handle(frame)
                 if events:
-                    last_data = loop.time()
+                    last_data = quiet_since = loop.time()
                     if not live:
                         live = True
                         self.backoff.reset()  # data flows again: the next fault retries fast
