@@ -198,9 +198,15 @@ def parse_since(text: str) -> float:
 
 
 def format_table(alerts: list[Alert]) -> str:
-    """Columns time (New York), symbol, rule, direction, message."""
+    """Columns time (New York), symbol, rule, direction, message. Control characters from a
+    hand-edited file become spaces: no escape sequence reaches the terminal."""
+    from monitor.sinks import sanitize
+
     rows = [
-        (datetime.fromtimestamp(a.time, NEW_YORK).strftime("%Y-%m-%d %H:%M:%S"), a.symbol, a.rule, a.direction, a.message)
+        (
+            datetime.fromtimestamp(a.time, NEW_YORK).strftime("%Y-%m-%d %H:%M:%S"),
+            *(sanitize(cell, 1000) for cell in (a.symbol, a.rule, a.direction, a.message)),
+        )
         for a in alerts
     ]
     header = ("TIME (NEW YORK)", "SYMBOL", "RULE", "DIR", "MESSAGE")

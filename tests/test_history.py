@@ -95,6 +95,17 @@ def test_alerts_command_table_json_and_since(capsys):
     assert len(lines) == 1 and json.loads(lines[0])["message"].endswith("#2")
 
 
+def test_alerts_table_never_prints_escape_sequences(capsys):
+    history = AlertHistory()
+    history.path.parent.mkdir(parents=True)
+    evil = alert(1).to_dict() | {"message": "x\u001b]0;pwned\u0007\u001b[2J y", "symbol": "^R\u009bUT"}
+    history.path.write_text(json.dumps(evil) + "\n")
+    assert main(["alerts"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert out.splitlines()[1].endswith("x ]0;pwned [2J y")
+
+
 @pytest.mark.parametrize("bad", ["yesterday", "2026-13-01"])
 def test_alerts_command_bad_since_is_a_one_line_error(capsys, bad):
     assert main(["alerts", "--since", bad]) == 2
