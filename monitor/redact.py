@@ -89,8 +89,10 @@ class RedactingFilter(logging.Filter):
 
 
 def install_log_redaction(*logger_names: str) -> None:
-    """Redact records logged by these loggers (default: ``monitor`` and ``apprise``)."""
-    for name in logger_names or ("monitor", "apprise"):
+    """Redact records logged by these loggers (default: ``apprise``, which logs every plugin's
+    messages, URLs included, on that one logger). A logger's filter does not see its children's
+    records, so ``monitor.*`` modules redact their own messages where they make them."""
+    for name in logger_names or ("apprise",):
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in logger.filters):
             logger.addFilter(RedactingFilter())
