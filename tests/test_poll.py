@@ -164,3 +164,24 @@ def test_failure_reason_prefers_the_network_cause_over_yfinance_last_words():
     assert _failure_reason(None, [delisted]).startswith("no data from Yahoo")
     assert _failure_reason(None, ["curl: (28) Connection timed out after 10001 ms"]) == "cannot connect (timed out)"
     assert _failure_reason(None, ["Too Many Requests", curl]) == "rate limited by Yahoo"
+
+
+async def test_a_hung_download_times_out_and_is_not_started_twice():
+    import threading
+
+    release = threading.Event()
+    calls = []
+
+    def hangs(symbols):
+        calls.append(symbols)
+        release.wait(10)
+        raise ConnectionError("released at the end of the test")
+
+    feed = YahooPollFeed(SYMBOLS, 0.05, market=Market(), backoff=Backoff(0.05, 0.1), download=hangs, download_timeout=0.1)
+    try:
+        events = await collect(feed, lambda ev: len(statuses(ev, FeedState.RECONNECTING)) >= 2)
+    finally:
+        release.set()
+    retries = statuses(events, FeedState.RECONNECTING)
+    assert all("no answer from Yahoo in 0.1 s" in r.detail for r in retries)
+    assert feed.polls >= 2 and len(calls) == 1  # the second poll waited for the same thread

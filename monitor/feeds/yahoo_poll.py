@@ -58,6 +58,7 @@ class YahooPollFeed(Feed):
         backoff: Backoff | None = None,
         bars: int = 3,
         download: Callable[[Sequence[str]], object] | None = None,
+        download_timeout: float = 120.0,
     ) -> None:
         self.interval = interval
         self.closed_interval = max(closed_interval, interval)
@@ -71,6 +72,8 @@ class YahooPollFeed(Feed):
         self.backoff = backoff or Backoff(first=2 * interval, cap=max(300.0, 4 * interval))
         self.bars = bars
         self._download = download or (lambda symbols: yf_download(symbols, self.session))
+        self.download_timeout = download_timeout  # yfinance's own timeouts are per request
+        self._running: asyncio.Future | None = None  # the download thread's result
         self.status = StatusBook(self.source, clock)
         self._symbols: list[str] = list(dict.fromkeys(symbols))
         self._last: dict[str, tuple[float, float]] = {}  # symbol -> (bar start, close) emitted
@@ -101,9 +104,8 @@ class YahooPollFeed(Feed):
             yf_log.take()
             self.polls += 1
             try:
-                frame = await in_daemon_thread(lambda: self._download(symbols))
-                error = None
-            except Exception as exc:  # YFRateLimitError, network errors, parse errors
+                frame, error = await self._fetch(symbols), None
+            except Exception as exc:  # YFRateLimitError, network errors, parse errors, timeout
                 frame, error = None, exc
             received = self.clock()
             messages = yf_log.take()
@@ -128,6 +130,17 @@ class YahooPollFeed(Feed):
             if status:
                 yield status
             await self._sleep(delay)
+
+    async def _fetch(self, symbols: list[str]):
+        """One download in a worker thread, awaited at most ``download_timeout`` seconds. A
+        download that hangs is never abandoned for a new one: the next poll waits for it again,
+        so a dead network cannot pile up threads."""
+        if self._running is None or self._running.done():
+            self._running = asyncio.ensure_future(in_daemon_thread(lambda: self._download(symbols)))
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._running), self.download_timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"no answer from Yahoo in {self.download_timeout:g} s") from None
 
     async def _sleep(self, delay: float) -> None:
         stop = asyncio.ensure_future(self._stop.wait())
