@@ -41,7 +41,11 @@ class StatusInputs(NamedTuple):
 
 
 def _countdown(seconds: float) -> str:
-    return age(seconds).replace(" min", "m").replace(" h ", "h ").replace(" s", "s").replace(" d", "d")
+    """12s, 5m, 2h 05m, 49h: past a day a countdown counts hours (a weekend's "2d" could be
+    anything from 48 to 71 hours; "2d 1h" would not fit 80 columns beside a reconnect)."""
+    if seconds >= 86400:
+        return f"{int(seconds) // 3600}h"
+    return age(seconds).replace(" min", "m").replace(" h ", "h ").replace(" s", "s")
 
 
 def status_line(inputs: StatusInputs) -> Text:
@@ -105,6 +109,8 @@ class StatusBar(Horizontal):
     StatusBar #status-main { width: 1fr; }
     StatusBar #status-tick { width: 27; }
     """
+    # The tick part is sized to its text at each change (14 cells for "no tick yet", 27 for
+    # "09:30:00 ET · 2h 05m ago"): what it leaves is room for the feed's state and reason.
 
     def compose(self) -> ComposeResult:
         yield LinesView(id="status-main")
@@ -113,7 +119,11 @@ class StatusBar(Horizontal):
     def show(self, inputs: StatusInputs) -> None:
         main, tick = status_parts(inputs)
         self.query_one("#status-main", LinesView).set_lines([main])
-        self.query_one("#status-tick", LinesView).set_lines([Text(" │ ", style="dim") + tick])
+        tick = Text(" │ ", style="dim") + tick
+        view = self.query_one("#status-tick", LinesView)
+        if view.styles.width is None or view.styles.width.value != tick.cell_len:
+            view.styles.width = tick.cell_len
+        view.set_lines([tick])
 
     @property
     def plain_lines(self) -> list[str]:

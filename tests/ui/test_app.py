@@ -217,6 +217,9 @@ async def test_offline_feed_and_missing_history_say_why_without_crowding_the_sta
         # The feed's reason comes before the backfill's note: it is what a wide terminal shows.
         line = status(app)
         assert line.index("network unreachable") < line.index("history incomplete")
+        # The tick part takes only what its text needs: the rest of 80 columns is for the reason.
+        await pilot.pause()
+        assert app.query_one("#status-tick").size.width == len(" │ no tick yet")
 
 
 async def test_demo_plays_to_the_end_with_badge_and_replay_ended(tmp_path):

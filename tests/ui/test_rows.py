@@ -82,6 +82,9 @@ def test_status_line_says_what_the_feed_is_doing():
     line = status_line(StatusInputs(feed=FeedStatus(FeedState.ENDED, "replay", 1000.0), **dict(base, replay=True, badge="DEMO · REPLAY")))
     assert "DEMO · REPLAY" in line.plain and "replay ended" in line.plain
     assert "feed error: boom" in status_line(StatusInputs(feed=None, **dict(base, error="boom"))).plain
+    weekend = SimpleNamespace(is_open=False, phase=SimpleNamespace(value="closed"), next_open=1000.0 + 2 * 86400 + 5400 + 59)
+    line = status_line(StatusInputs(feed=FeedStatus(FeedState.LIVE, "stream", 1000.0), **dict(base, market=weekend)))
+    assert "NYSE closed, opens in 49h" in line.plain
 
 
 def test_alert_line_has_time_arrow_and_message():
