@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 import yfinance as yf
 from fakes.chart import chart_json, empty_chart, fake_session
+from fakes.market import FixedMarket
 from fakes.stream_server import wait_until
 
 from monitor.feeds.live import Backoff
@@ -16,14 +17,6 @@ from monitor.model import NEW_YORK, FeedState, FeedStatus
 
 BAR0 = int(datetime(2026, 11, 20, 15, 0, tzinfo=NEW_YORK).timestamp())  # a Friday afternoon
 SYMBOLS = ["^RUT", "^GSPC"]
-
-
-class Market:
-    def __init__(self, open_: bool = True) -> None:
-        self.open = open_
-
-    def is_open(self, now=None) -> bool:
-        return self.open
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +51,7 @@ def bars(*closes, start=BAR0):
 def make_feed(script, *, market_open=True, **kwargs):
     session, adapter = fake_session(script)
     interval = kwargs.pop("interval", 0.05)
-    options = dict(session=session, market=Market(market_open), backoff=Backoff(0.05, 0.2), closed_interval=30.0)
+    options = dict(session=session, market=FixedMarket(market_open), backoff=Backoff(0.05, 0.2), closed_interval=30.0)
     options.update(kwargs)
     script.feed = YahooPollFeed(SYMBOLS, interval, **options)
     return script.feed, adapter
@@ -177,7 +170,7 @@ async def test_a_hung_download_times_out_and_is_not_started_twice():
         release.wait(10)
         raise ConnectionError("released at the end of the test")
 
-    feed = YahooPollFeed(SYMBOLS, 0.05, market=Market(), backoff=Backoff(0.05, 0.1), download=hangs, download_timeout=0.1)
+    feed = YahooPollFeed(SYMBOLS, 0.05, market=FixedMarket(), backoff=Backoff(0.05, 0.1), download=hangs, download_timeout=0.1)
     try:
         events = await collect(feed, lambda ev: len(statuses(ev, FeedState.RECONNECTING)) >= 2)
     finally:

@@ -15,6 +15,7 @@ from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 
 import pytest
+from fakes.market import FixedMarket
 from fakes.stream_server import FakeStreamer, wait_until
 
 from monitor.config import Config, Level
@@ -28,11 +29,6 @@ from monitor.runner import LiveRunner
 from monitor.sinks import Delivery
 
 CONFIG = Config(symbols=("^RUT", "^GSPC"), levels=(Level("^RUT", 2500.0, "support"),))
-
-
-class Market:
-    def is_open(self, now=None) -> bool:
-        return True
 
 
 class SlowHistory:
@@ -56,12 +52,12 @@ class SlowHistory:
 
 def make_runner(server, tmp_path, backfill=None, **kwargs):
     feed = YahooStreamFeed(
-        ["^RUT", "^GSPC"], server.url, market=Market(), backoff=Backoff(0.05, 0.1), ping_interval=None
+        ["^RUT", "^GSPC"], server.url, market=FixedMarket(), backoff=Backoff(0.05, 0.1), ping_interval=None
     )
     history = AlertHistory(tmp_path / "alerts.jsonl")
     delivery = Delivery(CONFIG, history=history, sinks=[])
     out, err = io.StringIO(), io.StringIO()
-    runner = LiveRunner(CONFIG, feed, delivery, backfill=backfill, out=out, err=err, market=Market(), **kwargs)
+    runner = LiveRunner(CONFIG, feed, delivery, backfill=backfill, out=out, err=err, market=FixedMarket(), **kwargs)
     return runner, out, err, history
 
 

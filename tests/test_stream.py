@@ -7,6 +7,7 @@ import base64
 import json
 
 import pytest
+from fakes.market import FixedMarket
 from fakes.stream_server import FakeStreamer, wait_until
 
 from monitor.feeds.live import Backoff
@@ -16,21 +17,9 @@ from monitor.model import FeedState, FeedStatus, SymbolInfo, Tick
 SYMBOLS = ["^RUT", "^GSPC", "^NDX"]
 
 
-class Market:
-    """A market clock stand-in: open or closed as the test says."""
-
-    def __init__(self, open_: bool = True) -> None:
-        self.open = open_
-        self.seen_open = 0  # how often the feed has been told "open"
-
-    def is_open(self, now=None) -> bool:
-        self.seen_open += self.open
-        return self.open
-
-
 def make_feed(server: FakeStreamer, *, market_open: bool = True, **kwargs) -> YahooStreamFeed:
     options = dict(
-        market=Market(market_open),
+        market=FixedMarket(market_open),
         stale_after=5.0,
         heartbeat=5.0,
         backoff=Backoff(first=0.05, cap=0.2),
@@ -211,7 +200,7 @@ async def test_set_symbols_unsubscribes_removed_ones(server):
 
 async def test_refused_connection_backs_off_and_can_give_up(unused_tcp_port):
     feed = YahooStreamFeed(
-        SYMBOLS, f"ws://127.0.0.1:{unused_tcp_port}/", market=Market(), backoff=Backoff(0.01, 0.02), ping_interval=None
+        SYMBOLS, f"ws://127.0.0.1:{unused_tcp_port}/", market=FixedMarket(), backoff=Backoff(0.01, 0.02), ping_interval=None
     )
     events = [e async for e in feed.run(give_up_after=3)]
     retries = [e for e in events if isinstance(e, FeedStatus) and e.state is FeedState.RECONNECTING]
@@ -241,8 +230,8 @@ async def test_falls_back_to_polling_and_returns_to_streaming(unused_tcp_port, t
     yf.set_tz_cache_location(str(tmp_path / "yf"))
     session, _ = fake_session(lambda r: chart_json(r.symbol, [1_763_740_800], [2400.0]))
     url = f"ws://127.0.0.1:{unused_tcp_port}/"
-    stream = YahooStreamFeed(SYMBOLS, url, market=Market(), backoff=Backoff(0.01, 0.02), ping_interval=None)
-    poll = YahooPollFeed(SYMBOLS, 0.05, session=session, market=Market(), backoff=Backoff(0.05, 0.1))
+    stream = YahooStreamFeed(SYMBOLS, url, market=FixedMarket(), backoff=Backoff(0.01, 0.02), ping_interval=None)
+    poll = YahooPollFeed(SYMBOLS, 0.05, session=session, market=FixedMarket(), backoff=Backoff(0.05, 0.1))
     feed = FallbackFeed(stream, poll, give_up_after=2, probe_every=0.2)
     reader = Reader(feed)
     await wait_until(lambda: feed.source == "poll" and reader.ticks())
@@ -269,7 +258,7 @@ async def test_silent_connections_while_open_count_as_failures(server):
 
 
 async def test_silence_before_the_open_does_not_count_once_it_opens(server):
-    market = Market(open_=False)
+    market = FixedMarket(open_=False)
     feed = make_feed(server, market=market, stale_after=0.5, heartbeat=0.05)  # the feed looks every 0.05 s
     reader = Reader(feed)
     await server.wait_subscribed(0)
