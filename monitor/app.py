@@ -283,9 +283,16 @@ class MonitorApp(App[int]):
         for symbol in sorted({alert.symbol for alert in alerts}):
             if symbol in self.watchlist.symbols:
                 for i, at in enumerate(FLASH_TIMES):
-                    timer = self.set_timer(at or 0.001, lambda s=symbol, on=not i % 2: self.watchlist.flash(s, on))
+                    timer = self.set_timer(at or 0.001, lambda s=symbol, on=not i % 2: self._flash(s, on))
                     self._flash_timers.append(timer)
         del self._flash_timers[:-64]  # older flashes have long finished
+
+    def _flash(self, symbol: str, on: bool) -> None:
+        """One step of a row flash. A flash timer can fire while the app shuts down, after the
+        main screen's widgets are gone: then there is nothing left to flash."""
+        screens = self.screen_stack
+        for watchlist in screens[0].query(Watchlist) if screens else ():
+            watchlist.flash(symbol, on)
 
     def settle(self) -> None:
         """Stop flashes, clear toasts and repaint: a still picture for snapshot tests."""
