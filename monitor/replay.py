@@ -363,11 +363,6 @@ class ReplayFeed(Feed):
         previous: float | None = None
         due = self._clock()
         for count, batch in enumerate(replay_batches(self.series)):
-            while self.paused and not self._closed:
-                await sleep(0.1)
-                due = self._clock()
-            if self._closed:
-                return
             t = batch[0].time
             if self.speed is None:
                 if not count % YIELD_EVERY:
@@ -377,6 +372,12 @@ class ReplayFeed(Feed):
                 delay = due - self._clock()
                 if delay > 0:
                     await sleep(delay)
+            # Checked after the pacing wait too: a pause pressed during it holds this batch.
+            while self.paused and not self._closed:
+                await sleep(0.1)
+                due = self._clock()
+            if self._closed:
+                return
             previous = t
             yield batch
         yield FeedStatus(FeedState.ENDED, self.source, time.time(), "end of replay data")
