@@ -114,8 +114,15 @@ class FeedStatus:
     detail: str = ""
     retry_in: float | None = None
 
+    @property
+    def label(self) -> str:
+        """The state in words; polling has no connection, so it retries rather than reconnects."""
+        if self.state is FeedState.RECONNECTING and self.source == "poll":
+            return "retrying"
+        return self.state.value
+
     def describe(self) -> str:
-        text = f"{self.source}: {self.state.value}"
+        text = f"{self.source}: {self.label}"
         if self.retry_in is not None:
             text += f" in {self.retry_in:.0f} s"
         if self.detail:

@@ -73,7 +73,7 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
         elif feed.state is FeedState.REPLAY:
             label = "replay paused" if inputs.paused else "replay playing"
         else:
-            label = f"{feed.source}: {feed.state.value}"
+            label = f"{feed.source}: {feed.label}"
         text.append(label, style=STATE_STYLES.get(feed.state, ""))
         if feed.retry_in is not None:
             left = max(0.0, feed.retry_in - (inputs.now - feed.time))

@@ -79,6 +79,8 @@ def test_status_line_says_what_the_feed_is_doing():
     base = dict(badge="", source="stream", error="", market=None, last_tick=None, now=1000.0, replay=False)
     line = status_line(StatusInputs(feed=FeedStatus(FeedState.RECONNECTING, "stream", 990.0, "", retry_in=30), **base))
     assert "stream: reconnecting in 20s" in line.plain
+    line = status_line(StatusInputs(feed=FeedStatus(FeedState.RECONNECTING, "poll", 990.0, "", retry_in=30), **base))
+    assert "poll: retrying in 20s" in line.plain  # a poll has no connection to re-make
     line = status_line(StatusInputs(feed=FeedStatus(FeedState.ENDED, "replay", 1000.0), **dict(base, replay=True, badge="DEMO · REPLAY")))
     assert "DEMO · REPLAY" in line.plain and "replay ended" in line.plain
     assert "feed error: boom" in status_line(StatusInputs(feed=None, **dict(base, error="boom"))).plain
