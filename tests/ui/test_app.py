@@ -255,7 +255,7 @@ async def test_a_burst_of_ten_thousand_ticks_repaints_a_bounded_number_of_times(
 
         watchlist.render_lines = counting
         loop = asyncio.get_running_loop()
-        started = loop.time()
+        started, flushes_before = loop.time(), app.flushes  # start-up flushes are not the burst's
         for chunk in range(50):  # 10,000 ticks in 50 chunks over about half a second
             for i in range(chunk * 200, chunk * 200 + 200):
                 symbol = ("^RUT", "^GSPC", "^NDX")[i % 3]
@@ -265,8 +265,8 @@ async def test_a_burst_of_ten_thousand_ticks_repaints_a_bounded_number_of_times(
         elapsed = loop.time() - started
         cells = len(watchlist.shown_columns) * len(watchlist.symbols)
     assert app.state.symbols["^NDX"].last == 2000.0 + (9_998 % 500) * 0.25
-    frames = elapsed * app.config.ui.max_fps + 3  # timer ticks, plus the final flush and mount
-    assert app.flushes <= frames, (app.flushes, elapsed)
+    frames = elapsed * app.config.ui.max_fps + 3  # timer ticks, a late tick and the final flush
+    assert app.flushes - flushes_before <= frames, (app.flushes, flushes_before, elapsed)
     # A frame paints the table once per changed cell at most, never once per tick.
     assert 1 <= painted <= cells * frames < 10_000 / 10, (painted, elapsed)
 
