@@ -5,7 +5,8 @@ then applies the user's policy per rule (``[alerts.<rule>]``) and per level (a `
 entry's own ``frequency``/``cooldown``/``expires``/``muted``, which override the rule's):
 
 - no setting, or ``every_time``: every alert the engine fires is delivered;
-- ``once``: only the first alert of that rule for that symbol (of that level) in this run;
+- ``once``: only the first alert of that rule for that symbol (of that level); live runs count
+  what the alert history says was delivered before, so "once" holds across restarts;
 - ``once_per_session``: the first one per New York session date of the alert;
 - ``cooldown``: at least that long (in alert time) between two deliveries;
 - ``expires``: nothing after that New York date (of the alert);
@@ -23,7 +24,7 @@ from __future__ import annotations
 import threading
 import time as _time
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, Iterable
 
 from monitor.config import AlertPolicy, Config
 from monitor.model import NEW_YORK, Alert
@@ -78,7 +79,8 @@ def session_date(epoch: float) -> date:
 
 
 class AlertGate:
-    """Decides whether a fired alert is delivered. Thread-safe; state lives for one run."""
+    """Decides whether a fired alert is delivered. Thread-safe. What was delivered lives for the
+    run, plus what ``remember`` is given from the alert history; mutes and snoozes for the run."""
 
     def __init__(self, config: Config, clock: Callable[[], float] = _time.time) -> None:
         self.clock = clock
@@ -173,6 +175,15 @@ class AlertGate:
             self._last_sent[slot] = alert.time
             self._sent_sessions[slot] = day
             return None
+
+    def remember(self, delivered: Iterable[Alert]) -> None:
+        """Count alerts an earlier run delivered (from the alert history) as delivered, so that
+        ``once``, ``once_per_session`` and cooldowns hold across a restart."""
+        with self._lock:
+            for alert in sorted(delivered, key=lambda a: a.time):
+                slot = (alert_key(alert), alert.symbol)
+                self._last_sent[slot] = alert.time
+                self._sent_sessions[slot] = session_date(alert.time)
 
     def allow(self, alert: Alert) -> bool:
         """True if ``alert`` is to be delivered (and count it as delivered)."""

@@ -326,6 +326,9 @@ def terminal_writer() -> Write | None:
     return write
 
 
+REMEMBERED_ALERTS = 10_000  # newest history entries the policy gate is told about at start
+
+
 class Delivery:
     """What the live runner, the app and ``replay --notify`` do with fired alerts, in one place:
     the policy gate decides, the history records (live runs only: pass ``history=None`` for
@@ -345,6 +348,8 @@ class Delivery:
 
         self.gate = AlertGate(config, clock)
         self.history = history
+        if history is not None:  # what earlier runs delivered still counts for once / cooldown
+            self.gate.remember(history.recent(REMEMBERED_ALERTS))
         self.on_error = on_error
         self.terminal_write = terminal_write
         self._notify = config.notify

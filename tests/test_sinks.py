@@ -338,6 +338,33 @@ def test_delivery_gates_records_and_dispatches(tmp_path):
     assert [a.time for a in history.read()] == [ALERT.time, later.time]
 
 
+def test_once_and_once_per_session_hold_across_a_restart(tmp_path):
+    """A live run's gate learns from the alert history what earlier runs delivered."""
+    from dataclasses import replace
+
+    from monitor.config import AlertPolicy, Config
+    from monitor.history import AlertHistory
+
+    path = tmp_path / "alerts.jsonl"
+    once = Config(alerts={"level_cross": AlertPolicy(frequency="once")})
+    first = Delivery(once, history=AlertHistory(path), sinks=[Recorder("rec")])
+    assert first.handle([ALERT]) == [ALERT] and first.close(timeout=10)
+
+    later = replace(ALERT, time=ALERT.time + 86_400 * 3)
+    restarted = Delivery(once, history=AlertHistory(path), sinks=[Recorder("rec")])
+    assert restarted.handle([later]) == []  # delivered once already, in the earlier run
+    assert restarted.close(timeout=10)
+
+    per_session = Config(alerts={"level_cross": AlertPolicy(frequency="once_per_session")})
+    same_day = replace(ALERT, time=ALERT.time + 60)
+    again = Delivery(per_session, history=AlertHistory(path), sinks=[Recorder("rec")])
+    assert again.handle([same_day]) == []  # this session had it before the restart
+    assert again.handle([later]) == [later]  # a later session
+    assert again.close(timeout=10)
+    fresh = Delivery(once, sinks=[Recorder("rec")])  # no history (replay --notify): a clean slate
+    assert fresh.handle([later]) == [later] and fresh.close(timeout=10)
+
+
 def test_delivery_without_history_and_a_broken_history_is_reported(tmp_path):
     from monitor.config import Config
     from monitor.history import AlertHistory
