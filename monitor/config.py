@@ -120,9 +120,6 @@ class Config:
     def policy_for(self, rule: str) -> AlertPolicy:
         return self.alerts.get(rule, AlertPolicy())
 
-    def with_changes(self, **changes: Any) -> "Config":
-        return replace(self, **changes)
-
 
 # --------------------------------------------------------------------------------------------
 # Validation

@@ -75,7 +75,8 @@ class SymbolState(SessionBars):
 
 
 class MarketState:
-    """All symbols' state. ``apply`` one batch of ticks at a time; see DESIGN.md section B."""
+    """All symbols' state, fed one batch of ticks at a time by ``apply``; ``commit_due`` (live)
+    and ``finish`` (end of replay data) commit forming bars; ``dirty`` tells the UI what changed."""
 
     def __init__(self, config: Config, source: str = "replay") -> None:
         self.config = config
