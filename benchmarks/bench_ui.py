@@ -2,7 +2,7 @@
 
     python benchmarks/bench_ui.py [--seconds 60] [--rate 10] [--size 120x40] [--size 80x24]
 
-The app (built by ``monitor.app.make_app``, as the CLI builds it) runs in a child process on a
+The app (built by ``monitor.tui.app.make_app``, as the CLI builds it) runs in a child process on a
 pty, fed by a local synthetic feed: 3 symbols, ``--rate`` ticks per second each, tick ``k`` due
 at ``t0 + k / (3 * rate)`` on the shared monotonic clock. Each price encodes its tick number,
 so when this process reads a price off the terminal it knows when that tick was sent.
@@ -41,7 +41,7 @@ GOALS = {"bytes_per_s": 4096, "cpu_pct": 5.0, "p99_ms": 300.0}
 
 def run_child(t0: float, rate: float, seconds: float) -> None:
     sys.path.insert(0, str(REPO))
-    from monitor.app import make_app
+    from monitor.tui.app import make_app
     from monitor.config import Config
     from monitor.feeds.base import Feed
     from monitor.model import FeedState, FeedStatus, Tick

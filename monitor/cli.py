@@ -77,7 +77,7 @@ def dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from monitor.runner import run_headless
 
         return run_headless(args)
-    from monitor.app import run_app
+    from monitor.tui.app import run_app
 
     return run_app(args)
 

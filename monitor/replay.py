@@ -566,7 +566,7 @@ def run_replay_command(args: argparse.Namespace) -> int:
         if args.indicators_csv:
             raise UserError("--indicators-csv is written by a headless replay; add --headless")
         try:
-            from monitor.app import run_app_on_replay
+            from monitor.tui.app import run_app_on_replay
         except ImportError as exc:
             raise UserError(f"the app cannot start here ({exc}); use 'market-monitor replay --headless' for JSON alerts") from None
         return run_app_on_replay(args, config, series)

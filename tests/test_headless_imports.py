@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 CORE = sorted(
     ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
     for path in (REPO / "monitor").rglob("*.py")
-    if path.name not in ("app.py", "__main__.py")  # __main__ runs the CLI when imported
+    if path.name != "__main__.py"  # __main__ runs the CLI when imported
+    and "tui" not in path.relative_to(REPO).parts  # the Textual front end: the one textual user
 )
 
 

@@ -377,7 +377,7 @@ def test_no_files_is_a_usage_message(capsys):
 
 
 def test_without_headless_the_app_opens_or_the_error_says_use_headless(tmp_path, capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "monitor.app", None)  # the app cannot be imported
+    monkeypatch.setitem(sys.modules, "monitor.tui.app", None)  # the app cannot be imported
     code, _, err = run_cli(capsys, "replay", str(write(tmp_path, "x.csv", DAILY)))
     assert code == 2 and "--headless" in err
     code, _, err = run_cli(capsys, "replay", "--indicators-csv", str(tmp_path / "i.csv"), str(tmp_path / "x.csv"))

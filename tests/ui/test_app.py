@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from monitor.app import build_demo_app, make_app
+from monitor.tui.app import build_demo_app, make_app
 from monitor.config import Config, load_config
 from monitor.history import AlertHistory
 from monitor.feeds.backfill import BackfillResult
 from monitor.model import Alert, FeedState, FeedStatus
-from widgets.alert_log import AlertLog
-from widgets.detail import DetailPane
-from widgets.dialogs import MuteDialog, ThresholdsDialog
-from widgets.help import HelpScreen
-from widgets.lines import LinesView
-from widgets.status_bar import StatusBar
+from monitor.tui.widgets.alert_log import AlertLog
+from monitor.tui.widgets.detail import DetailPane
+from monitor.tui.widgets.dialogs import MuteDialog, ThresholdsDialog
+from monitor.tui.widgets.help import HelpScreen
+from monitor.tui.widgets.lines import LinesView
+from monitor.tui.widgets.status_bar import StatusBar
 
 from .conftest import FROZEN, QueueFeed, drain, frozen_clock
 

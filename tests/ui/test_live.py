@@ -6,10 +6,10 @@ import argparse
 
 from fakes.stream_server import FakeStreamer
 
-from monitor.app import make_app
+from monitor.tui.app import make_app
 from monitor.config import Config
 from monitor.feeds import build_live_feed
-from widgets.status_bar import StatusBar
+from monitor.tui.widgets.status_bar import StatusBar
 
 
 async def test_live_ticks_from_the_stream_reach_the_watchlist_and_fire_alerts():

@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 
 from monitor.model import Alert, FeedState, FeedStatus
-from widgets.alert_log import alert_line
-from widgets.chart import HLine, Line, render_chart
+from monitor.tui.widgets.alert_log import alert_line
+from monitor.tui.widgets.chart import HLine, Line, render_chart
 from types import SimpleNamespace
 
-from widgets.detail import readout_lines, sma_series
-from widgets.dialogs import raw_value, validate
-from widgets.rows import COLUMNS, RowInputs, columns_for_width, freshness, level_cell, macd_cell, rsi_cell, trend_cell, watch_cells
-from widgets.status_bar import StatusInputs, status_line
+from monitor.tui.widgets.detail import readout_lines, sma_series
+from monitor.tui.widgets.dialogs import raw_value, validate
+from monitor.tui.widgets.rows import COLUMNS, RowInputs, columns_for_width, freshness, level_cell, macd_cell, rsi_cell, trend_cell, watch_cells
+from monitor.tui.widgets.status_bar import StatusInputs, status_line
 from monitor.config import Config
 
 NAN = math.nan

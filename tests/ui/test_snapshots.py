@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.app import build_demo_app
+from monitor.tui.app import build_demo_app
 from monitor.config import Config
 
 from .conftest import frozen_clock

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from monitor.model import NEW_YORK, Alert
-from widgets.lines import LinesView
+from monitor.tui.widgets.lines import LinesView
 
 KEEP = 500
 

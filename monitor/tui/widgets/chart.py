@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from rich.text import Text
 
-from widgets.lines import LinesView
+from monitor.tui.widgets.lines import LinesView
 
 # Braille dot bits for (column 0/1, row 0..3) inside one character cell.
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))

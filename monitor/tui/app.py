@@ -36,13 +36,13 @@ from monitor.market_hours import MarketClock
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.sinks import Delivery
 from monitor.state import MarketState
-from widgets.alert_log import AlertLog
-from widgets.detail import DetailPane, chart_data, chart_title, readout_lines
-from widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_keys
-from widgets.help import HelpScreen
-from widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs, short_decimals, watch_cells
-from widgets.status_bar import StatusBar, StatusInputs
-from widgets.watchlist import Watchlist
+from monitor.tui.widgets.alert_log import AlertLog
+from monitor.tui.widgets.detail import DetailPane, chart_data, chart_title, readout_lines
+from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_keys
+from monitor.tui.widgets.help import HelpScreen
+from monitor.tui.widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs, short_decimals, watch_cells
+from monitor.tui.widgets.status_bar import StatusBar, StatusInputs
+from monitor.tui.widgets.watchlist import Watchlist
 
 DEMO_FILES = (("^RUT", "rut.csv"), ("^GSPC", "spx.csv"), ("^NDX", "ndx.csv"))
 DEMO_HISTORY_SHARE = 0.8  # sessions applied at start as history; the rest is played

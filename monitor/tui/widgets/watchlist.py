@@ -12,7 +12,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from widgets.rows import Column, columns_for_width
+from monitor.tui.widgets.rows import Column, columns_for_width
 
 
 # DataTable's render caches, keyed (among others) by its update counter; see update_cell.

@@ -17,9 +17,9 @@ from textual.containers import Horizontal, Vertical
 
 from monitor.market_hours import REGULAR_OPEN, ny_epoch
 from monitor.model import NEW_YORK
-from widgets.chart import BrailleChart, HLine, Line
-from widgets.lines import LinesView
-from widgets.rows import KNOWN_NAMES, direction_style, known, level_decimals, price, short_decimals, signed
+from monitor.tui.widgets.chart import BrailleChart, HLine, Line
+from monitor.tui.widgets.lines import LinesView
+from monitor.tui.widgets.rows import KNOWN_NAMES, direction_style, known, level_decimals, price, short_decimals, signed
 
 LEVEL_STYLE = "magenta"
 SMA_FAST_STYLE = "yellow"

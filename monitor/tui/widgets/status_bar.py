@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 
 from monitor.model import FeedState, FeedStatus
-from widgets.lines import LinesView
-from widgets.rows import age, ny_time
+from monitor.tui.widgets.lines import LinesView
+from monitor.tui.widgets.rows import age, ny_time
 
 STATE_STYLES = {
     FeedState.LIVE: "green",
