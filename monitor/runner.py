@@ -2,7 +2,8 @@
 
 Feed -> ``MarketState`` -> ``sinks.Delivery`` (policy gate, alert history, ``[notify]`` sinks) ->
 one JSON line per delivered alert on stdout. Status lines (connection, market, backfill) go to
-stderr. Runs until SIGINT or SIGTERM, then exits 0.
+stderr. Runs until SIGINT, SIGTERM or SIGHUP (the terminal or SSH session went away), then
+prints its ``stopped:`` line and exits 0. A closed stdout is refused at start (exit 2).
 
 The backfill (history from the cache, topped up from Yahoo) runs in a worker thread while the
 feed already streams: live ticks are held until the history is in (at most
@@ -39,6 +40,7 @@ def run_headless(args) -> int:
     from monitor.paths import load_effective_config
     from monitor.sinks import Delivery, terminal_writer
 
+    require_stdout()
     config = load_effective_config(getattr(args, "config", None))
     feed = build_live_feed(config, args)
     backfill = backfill_from_env(config.symbols)
@@ -52,6 +54,22 @@ def run_headless(args) -> int:
     logger.addHandler(_StatusLog(runner))  # warnings as timestamped status lines on stderr
     logger.propagate = False
     return asyncio.run(runner.run(install_signals=True))
+
+
+def require_stdout() -> None:
+    """Alerts are written to stdout: refuse to start without one (``--headless >&-``) rather
+    than fail at the first alert."""
+    import os
+
+    from monitor.errors import UserError
+
+    try:
+        os.fstat(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # None, closed fd, closed or fake file
+        raise UserError("--headless writes alerts to stdout, which is closed (redirect it to a file or /dev/null)") from None
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class _StatusLog(logging.Handler):
@@ -110,7 +128,7 @@ class LiveRunner:
     async def run(self, install_signals: bool = False) -> int:
         loop = asyncio.get_running_loop()
         if install_signals:
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in STOP_SIGNALS:
                 loop.add_signal_handler(sig, self.stop.set)
         self.status_line(f"market: {_describe_market(self.market, self.clock())}")
         consumer = asyncio.create_task(self._consume(), name="feed")

@@ -23,7 +23,9 @@ def build_live_feed(config, args=None, *, clock: Callable[[], float] = time.time
     source = getattr(args, "source", None) or config.feed.source
     url = getattr(args, "stream_url", None) or config.feed.stream_url
     if not url.startswith(("ws://", "wss://")):
-        raise UserError(f"--stream-url: expected a ws:// or wss:// URL, got {url!r}")
+        from monitor.redact import redact
+
+        raise UserError(redact(f"--stream-url: expected a ws:// or wss:// URL, got {url!r}"))
     market = MarketClock(clock)
     symbols = list(config.symbols)
     poll = YahooPollFeed(symbols, config.feed.poll_interval, session=session, clock=clock, market=market)

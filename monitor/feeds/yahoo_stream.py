@@ -27,6 +27,7 @@ from monitor.config import DEFAULT_STREAM_URL
 from monitor.feeds.base import Feed, FeedEvent
 from monitor.feeds.live import Backoff, StatusBook, network_problem
 from monitor.model import FeedState, SymbolInfo, Tick
+from monitor.redact import redact
 
 log = logging.getLogger("monitor.feeds.stream")
 
@@ -201,7 +202,7 @@ class YahooStreamFeed(Feed):
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed
 
-        status = self.status.make(FeedState.CONNECTING, urlsplit(self.url).netloc)
+        status = self.status.make(FeedState.CONNECTING, urlsplit(redact(self.url)).netloc)  # user:pass masked
         if status:
             yield status
         try:
@@ -329,7 +330,7 @@ def _closed_detail(market, now: float) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc)
+    text = redact(str(exc))  # an invalid URI error repeats the URL, credentials and all
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
