@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +26,7 @@ def isolated_home(tmp_path_factory, monkeypatch, shared_cache):
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """../shared/data next to the repository (present on developer machines and in CI)."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data not found at {SHARED_DATA}")
-    return SHARED_DATA
+def data_dir() -> Path:
+    """tests/data: small slices of real index data, kept in the repository so that a fresh clone
+    runs every test with nothing beside it (tests/data/README.md says what each file is)."""
+    return DATA

@@ -31,7 +31,10 @@ from monitor.indicators import (
 )
 
 RTOL = 1e-9
-DAILY_FILES = ("rut_daily.csv", "spx_daily.csv", "ndx_daily.csv")
+# Real eras that stress the indicators: ^RUT from its first session through the 1987 crash,
+# ^GSPC across 1962 when close-only bars (O=H=L=C) turn into full OHLC, ^NDX through the
+# dot-com bubble and crash. Each is longer than ANCHOR_EVERY, so a re-anchoring happens inside.
+DAILY_FILES = ("rut_1987-1992.csv", "spx_1960-1964.csv", "ndx_1998-2002.csv")
 
 
 def load_daily(path) -> dict[str, np.ndarray]:
@@ -56,8 +59,10 @@ def synthetic(n: int, seed: int = 7) -> dict[str, np.ndarray]:
 
 
 @pytest.fixture(scope="module", params=DAILY_FILES)
-def real(request, shared_data):
-    return load_daily(shared_data / "daily" / request.param)
+def real(request, data_dir):
+    data = load_daily(data_dir / "daily" / request.param)
+    assert len(data["close"]) > ANCHOR_EVERY  # running sums are re-anchored inside real data
+    return data
 
 
 @pytest.fixture(scope="module")

@@ -41,9 +41,9 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 DAILY = "date,open,high,low,close,volume\n2026-01-05,100,110,95,105,1000\n2026-01-06,105,106,90,92,2000\n"
 
 
-def slice_of(shared_data: Path, tmp_path: Path, name: str, rows: int) -> Path:
-    """The header and the last ``rows`` rows of a shared data file."""
-    lines = (shared_data / name).read_text().splitlines()
+def slice_of(data_dir: Path, tmp_path: Path, name: str, rows: int) -> Path:
+    """The header and the last ``rows`` rows of a file in tests/data."""
+    lines = (data_dir / name).read_text().splitlines()
     path = tmp_path / Path(name).name
     path.write_text("\n".join([lines[0]] + lines[-rows:]) + "\n")
     return path
@@ -69,8 +69,8 @@ def test_load_without_volume_column_and_with_blank_lines(tmp_path):
     assert series.rows == [(ny("2026-01-05T09:30"), 1.0, 2.0, 0.5, 1.5, None)]
 
 
-def test_load_intraday_file_takes_the_bar_length_from_the_spacing(shared_data):
-    series = load_series(shared_data / "intraday" / "spx_5m_2025-12-24.csv", "^GSPC")
+def test_load_intraday_file_takes_the_bar_length_from_the_spacing(data_dir):
+    series = load_series(data_dir / "intraday" / "spx_5m_2025-12-24.csv", "^GSPC")
     assert series.kind == "intraday"
     assert series.offsets == (0.0, 75.0, 150.0, 225.0)
     assert series.rows[0][0] == ny("2025-12-24T09:30")
@@ -200,8 +200,8 @@ def test_files_merge_in_time_order_and_equal_times_form_one_batch(tmp_path):
     assert all(len({t.time for t in batch}) == 1 for batch in batches)
 
 
-def test_intraday_bar_ticks_at_equal_steps_inside_the_bar(shared_data):
-    series = load_series(shared_data / "intraday" / "iwm_5m_2025-12-29.csv", "IWM")
+def test_intraday_bar_ticks_at_equal_steps_inside_the_bar(data_dir):
+    series = load_series(data_dir / "intraday" / "iwm_5m_2025-12-29.csv", "IWM")
     first = [batch[0] for batch in list(replay_batches([series]))[:4]]
     start = ny("2025-12-29T09:30")
     assert [t.time - start for t in first] == [0.0, 75.0, 150.0, 225.0]
@@ -223,10 +223,10 @@ def run_cli(capsys, *argv: str) -> tuple[int, list[str], str]:
     return code, captured.out.splitlines(), captured.err
 
 
-def test_replay_headless_prints_alert_json_lines_in_time_order(shared_data, tmp_path, capsys):
-    files = [f"^RUT={slice_of(shared_data, tmp_path, 'daily/rut_daily.csv', 400)}",
-             f"^GSPC={slice_of(shared_data, tmp_path, 'daily/spx_daily.csv', 400)}",
-             f"^NDX={slice_of(shared_data, tmp_path, 'daily/ndx_daily.csv', 400)}"]
+def test_replay_headless_prints_alert_json_lines_in_time_order(data_dir, tmp_path, capsys):
+    files = [f"^RUT={data_dir / 'daily/rut_last400.csv'}",
+             f"^GSPC={data_dir / 'daily/spx_last400.csv'}",
+             f"^NDX={data_dir / 'daily/ndx_last400.csv'}"]
     code, lines, err = run_cli(capsys, "replay", "--headless", *files)
     assert code == 0
     alerts = [json.loads(line) for line in lines]
@@ -426,12 +426,12 @@ def test_paced_headless_replay_gives_the_same_alerts(tmp_path, capsys, monkeypat
 # --indicators-csv against TA-Lib
 
 
-def test_indicators_csv_matches_talib_on_real_data(shared_data, tmp_path, capsys):
-    talib = pytest.importorskip("talib")
+def test_indicators_csv_matches_talib_on_real_data(data_dir, tmp_path, capsys):
+    import talib  # the test extra installs it: a missing oracle is a failure, not a skip
     out = tmp_path / "ind.csv"
-    source = shared_data / "daily" / "rut_daily.csv"
+    source = data_dir / "daily" / "rut_1987-1992.csv"
     code, _, err = run_cli(capsys, "replay", "--headless", "--indicators-csv", str(out), f"^RUT={source}")
-    assert code == 0 and "9,686 rows" in err
+    assert code == 0 and "1,344 rows" in err
     with open(out, newline="") as handle:
         reader = csv.reader(handle)
         assert tuple(next(reader)) == INDICATOR_COLUMNS
@@ -522,14 +522,14 @@ def test_intraday_volume_runs_per_session_and_bars_get_the_day_volume(tmp_path):
     assert [bar.volume for bar in st.symbols["X"].daily] == [15.0, 7.0]
 
 
-def test_daily_fast_merge_equals_the_general_merge(shared_data, tmp_path):
+def test_daily_fast_merge_equals_the_general_merge(data_dir, tmp_path):
     """Daily files are merged date by date; the general tick-by-tick merge must agree."""
     from dataclasses import replace
 
     series = [
-        load_series(slice_of(shared_data, tmp_path, "daily/rut_daily.csv", 200), "^RUT"),
-        load_series(slice_of(shared_data, tmp_path, "daily/spx_daily.csv", 300), "^GSPC"),
-        load_series(slice_of(shared_data, tmp_path, "daily/ndx_daily.csv", 250), "^NDX"),
+        load_series(slice_of(data_dir, tmp_path, "daily/rut_last400.csv", 200), "^RUT"),
+        load_series(slice_of(data_dir, tmp_path, "daily/spx_last400.csv", 300), "^GSPC"),
+        load_series(slice_of(data_dir, tmp_path, "daily/ndx_last400.csv", 250), "^NDX"),
     ]
     fast = list(replay_batches(series))
     general = list(replay_batches([replace(s, kind="intraday") for s in series]))  # same offsets
