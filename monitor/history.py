@@ -1,22 +1,28 @@
 """The alert history: every delivered alert as one JSON line, kept across restarts.
 
-``alerts.jsonl`` in the state folder, rotated by size (``alerts.jsonl.1`` is the previous file,
-and so on, ``backups`` of them). Appends are single ``O_APPEND`` writes, so the app and a headless
-run can share the file. A line that cannot be read (a crash mid-write, a hand edit) is skipped
-with one warning naming the file and line. Replays never write here: only live runs do.
+``alerts.jsonl`` in the state folder. When it passes ``max_bytes`` it becomes ``alerts.jsonl.1``
+(the older files move up one number). The oldest file is deleted only when every alert in it is
+older than ``keep_days`` AND the newer files still hold ``keep_alerts`` alerts: an alert storm
+never pushes recent alerts out. Appends are single ``O_APPEND`` writes, so the app and a headless
+run can share the file; a write the disk refuses half-way (full disk) is rolled back, so no torn
+line is left behind. A line that cannot be read (a crash mid-write, a hand edit) is skipped with
+one warning naming the file and line. Replays never write here: only live runs do.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
+import re
 import sys
 import threading
+import time
 from datetime import date, datetime, time as dtime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from monitor.errors import UserError
 from monitor.model import NEW_YORK, Alert
@@ -25,7 +31,8 @@ log = logging.getLogger("monitor.history")
 
 FILE_NAME = "alerts.jsonl"
 MAX_BYTES = 5 * 1024 * 1024
-BACKUPS = 3
+KEEP_DAYS = 30
+KEEP_ALERTS = 10_000
 
 
 def default_history_path() -> Path:
@@ -35,12 +42,25 @@ def default_history_path() -> Path:
 
 
 class AlertHistory:
-    """Append-only alert log with size rotation. Thread-safe within one process."""
+    """Append-only alert log with size rotation and age/count retention. Thread-safe within one
+    process. ``clock`` (epoch seconds) decides what is old; ``write`` is ``os.write``'s seam."""
 
-    def __init__(self, path: str | Path | None = None, *, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        max_bytes: int = MAX_BYTES,
+        keep_days: float = KEEP_DAYS,
+        keep_alerts: int = KEEP_ALERTS,
+        clock: Callable[[], float] = time.time,
+        write: Callable[[int, bytes], int] = os.write,
+    ) -> None:
         self.path = Path(path) if path is not None else default_history_path()
         self.max_bytes = max_bytes
-        self.backups = backups
+        self.keep_days = keep_days
+        self.keep_alerts = keep_alerts
+        self.clock = clock
+        self._write = write
         self.problems: list[str] = []  # each corrupt line or unreadable file met (shown by the app)
         self.last_error: str | None = None  # why the last append failed, None after a success
         self._warned: set[tuple[str, int]] = set()
@@ -72,11 +92,26 @@ class AlertHistory:
                 size = 0
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
+                size = os.fstat(fd).st_size
                 if size and not self._ends_with_newline(fd, size):
                     line = b"\n" + line  # a torn last line stays one bad line, not two
-                os.write(fd, line)
+                self._write_all(fd, line, size)
             finally:
                 os.close(fd)
+
+    def _write_all(self, fd: int, data: bytes, size: int) -> None:
+        """Write ``data`` whole or not at all: a write refused part-way (ENOSPC) is cut back to
+        ``size``, the file's length before it, so no torn line is left behind."""
+        try:
+            written = self._write(fd, data)
+            if written != len(data):
+                raise OSError(errno.ENOSPC, f"short write ({written} of {len(data)} bytes)")
+        except OSError:
+            try:
+                os.ftruncate(fd, size)
+            except OSError:  # cannot even cut it back: the reader skips the torn line
+                pass
+            raise
 
     def _size(self) -> int:
         try:
@@ -89,17 +124,33 @@ class AlertHistory:
         return os.pread(fd, 1, size - 1) == b"\n"
 
     def _rotate(self) -> None:
-        for index in range(self.backups, 0, -1):
-            older = self._file(index)
-            if index == self.backups:
-                older.unlink(missing_ok=True)
-            else:
-                if older.exists():
-                    os.replace(older, self._file(index + 1))
-        if self.backups:
-            os.replace(self.path, self._file(1))
-        else:
-            self.path.unlink(missing_ok=True)
+        """``alerts.jsonl`` becomes ``.1``, ``.1`` becomes ``.2``, ...; then the oldest files go
+        while they are past retention."""
+        for index in sorted(self._backup_indexes(), reverse=True):
+            os.replace(self._file(index), self._file(index + 1))
+        os.replace(self.path, self._file(1))
+        self._prune()
+
+    def _prune(self) -> None:
+        """Delete the oldest backups whose newest alert is older than ``keep_days`` while the
+        files after them still hold at least ``keep_alerts`` alerts."""
+        cutoff = self.clock() - self.keep_days * 86400.0
+        indexes = sorted(self._backup_indexes())  # newest first
+        counts = [_count_lines(self._file(i)) for i in indexes]
+        for position in range(len(indexes) - 1, 0, -1):  # the oldest file first; .1 always stays
+            newer = sum(counts[:position])
+            newest = _newest_time(self._file(indexes[position]))
+            if newer < self.keep_alerts or newest is None or newest >= cutoff:
+                return
+            self._file(indexes[position]).unlink(missing_ok=True)
+
+    def _backup_indexes(self) -> list[int]:
+        pattern = re.compile(re.escape(self.path.name) + r"\.([1-9][0-9]*)")
+        try:
+            names = os.listdir(self.path.parent)
+        except OSError:
+            return []
+        return [int(found.group(1)) for name in names if (found := pattern.fullmatch(name))]
 
     def _file(self, index: int) -> Path:
         return self.path if index == 0 else self.path.with_name(f"{self.path.name}.{index}")
@@ -108,7 +159,8 @@ class AlertHistory:
 
     def files(self) -> list[Path]:
         """Existing history files, oldest first."""
-        return [f for f in (self._file(i) for i in range(self.backups, -1, -1)) if f.exists()]
+        indexes = sorted(self._backup_indexes(), reverse=True) + [0]
+        return [f for f in (self._file(i) for i in indexes) if f.exists()]
 
     def _lines(self, path: Path) -> list[tuple[int, str]]:
         try:
@@ -173,6 +225,30 @@ class AlertHistory:
                 if alert is not None:
                     found.append(alert)
         return found
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 16), b""))
+    except OSError:
+        return 0
+
+
+def _newest_time(path: Path) -> float | None:
+    """The time of the last readable alert in ``path`` (None if there is none)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - 65536))
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            return Alert.from_dict(json.loads(line)).time
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return None
 
 
 def _cannot_read(path: Path, exc: OSError) -> str:

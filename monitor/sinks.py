@@ -58,15 +58,25 @@ def alert_body(alert: Alert) -> str:
     return alert.message + (" (stale quote)" if alert.stale else "")
 
 
+BELL_INTERVAL = 1.0  # seconds: a burst of alerts rings the bell once, not once per alert
+
+
 class BellSink:
-    """The terminal bell (BEL)."""
+    """The terminal bell (BEL), at most once every ``interval`` seconds (``clock`` monotonic)."""
 
     name = "bell"
 
-    def __init__(self, write: Write) -> None:
+    def __init__(self, write: Write, *, interval: float = BELL_INTERVAL, clock: Callable[[], float] = time.monotonic) -> None:
         self.write = write
+        self.interval = interval
+        self.clock = clock
+        self._rang: float | None = None
 
     def deliver(self, alert: Alert) -> None:
+        now = self.clock()
+        if self._rang is not None and now - self._rang < self.interval:
+            return
+        self._rang = now
         self.write("\a")
 
 
@@ -211,6 +221,9 @@ def _notify(target, title: str, body: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+OVERFLOW_REPORT_EVERY = 60.0  # seconds between two reports of alerts dropped by a full queue
+
+
 class _Worker:
     _STOP = object()
 
@@ -218,6 +231,8 @@ class _Worker:
         self.sink = sink
         self.report = report
         self.queue: queue.Queue = queue.Queue(maxsize=size)
+        self.dropped = 0  # alerts dropped by a full queue since the last report
+        self.dropped_reported: float | None = None  # when the last report was made
         self.stopping = False  # set by close(): end once the queue is empty, even without _STOP
         self.thread = threading.Thread(target=self._run, name=f"sink-{sink.name}", daemon=True)
         self.thread.start()
@@ -239,13 +254,23 @@ class Dispatcher:
     """Delivers each submitted alert to every sink, off the caller's thread.
 
     One worker thread and one bounded queue per sink: a sink that hangs or fails never delays
-    or stops the others, and ``submit`` never blocks (a full queue drops that alert for that sink
-    and reports it). ``on_error(sink_name, message)`` runs on a worker thread; messages are one
-    line with secrets redacted.
+    or stops the others, and ``submit`` never blocks (a full queue drops that alert for that
+    sink). Drops are reported with a count: the first at once, then at most once every
+    ``OVERFLOW_REPORT_EVERY`` seconds of ``clock`` (and what is left at ``close``), so a storm of
+    alerts makes a few lines, not one per alert. ``on_error(sink_name, message)`` runs on a worker
+    thread (or the submitting one, for drops); messages are one line with secrets redacted.
     """
 
-    def __init__(self, sinks: Iterable[Sink], on_error: OnError | None = None, *, queue_size: int = 100) -> None:
+    def __init__(
+        self,
+        sinks: Iterable[Sink],
+        on_error: OnError | None = None,
+        *,
+        queue_size: int = 100,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.on_error = on_error
+        self.clock = clock
         self.errors = 0  # failures reported so far
         self._lock = threading.Lock()
         self._workers = [_Worker(sink, self._report, queue_size) for sink in sinks]
@@ -262,9 +287,26 @@ class Dispatcher:
             try:
                 worker.queue.put_nowait(alert)
             except queue.Full:
-                self._report(worker.sink, "too many alerts waiting: one was dropped")
+                worker.dropped += 1
+            if worker.dropped:
+                self._report_drops(worker)
 
     deliver = submit  # the name the engine's replay --notify uses
+
+    def _report_drops(self, worker: _Worker, final: bool = False) -> None:
+        now = self.clock()
+        last = worker.dropped_reported
+        if not final and last is not None and now - last < OVERFLOW_REPORT_EVERY:
+            return
+        count = f"{worker.dropped:,}"
+        if last is None:
+            text = f"{count} dropped; further drops are counted and reported once every {OVERFLOW_REPORT_EVERY:g} s"
+        elif final:
+            text = f"{count} more dropped"
+        else:
+            text = f"{count} dropped in the last {now - last:.0f} s"
+        self._report(worker.sink, f"too many alerts waiting: {text}")
+        worker.dropped, worker.dropped_reported = 0, now
 
     def _report(self, sink: Sink, message: str) -> None:
         message = redact(" ".join(message.split()))
@@ -282,6 +324,9 @@ class Dispatcher:
         Returns False if some sink was still busy when the time ran out."""
         self._closed = True
         deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            if worker.dropped:
+                self._report_drops(worker, final=True)
         for worker in self._workers:
             worker.stopping = True  # a full queue has no room for _STOP: the worker ends when it is drained
             try:
@@ -352,6 +397,7 @@ class Delivery:
             self.gate.remember(history.recent(REMEMBERED_ALERTS))
         self.on_error = on_error
         self.terminal_write = terminal_write
+        self._history_error: str | None = None  # reported once, until the history works again
         self._notify = config.notify
         self.dispatcher = Dispatcher(build_sinks(config.notify, terminal_write) if sinks is None else sinks, on_error)
 
@@ -359,10 +405,21 @@ class Delivery:
         """Deliver the alerts the policy lets through; returns those."""
         delivered = [alert for alert in alerts if self.gate.allow(alert)]
         for alert in delivered:
-            if self.history is not None and not self.history.append(alert) and self.on_error is not None:
-                self.on_error("history", redact(self.history.last_error or "cannot record the alert"))
+            if self.history is not None:
+                self._record(alert)
             self.dispatcher.submit(alert)
         return delivered
+
+    def _record(self, alert: Alert) -> None:
+        """Append to the history; a failure is reported once (not per alert) until it works again."""
+        if self.history.append(alert):
+            self._history_error = None
+            return
+        error = self.history.last_error or "cannot record the alert"
+        if error != self._history_error:
+            self._history_error = error
+            if self.on_error is not None:
+                self.on_error("history", redact(error))
 
     def reconfigure(self, config) -> None:
         """New policies; new sinks if ``[notify]`` changed (the old ones finish in the background)."""

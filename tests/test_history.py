@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -28,21 +31,6 @@ def test_default_path_is_in_the_state_dir_and_survives_a_new_instance():
     assert [a.message for a in again.read()] == [alert(1).message, alert(2).message]
     assert again.read()[0] == alert(1)  # round trip keeps every field
     assert [a.message for a in again.recent(1)] == [alert(2).message]
-
-
-def test_rotation_keeps_a_few_files_and_recent_reads_across_them(tmp_path):
-    history = AlertHistory(tmp_path / "alerts.jsonl", max_bytes=1000, backups=2)
-    for i in range(40):
-        history.append(alert(i))
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["alerts.jsonl", "alerts.jsonl.1", "alerts.jsonl.2"]
-    assert all(p.stat().st_size <= 1000 for p in tmp_path.iterdir())
-    kept = history.read()
-    numbers = [int(a.message.rsplit("#", 1)[1]) for a in kept]
-    assert numbers == list(range(numbers[0], 40)) and numbers[0] > 0  # oldest rotated away, order kept
-    recent = history.recent(len(kept) + 5)
-    assert [a.message for a in recent] == [a.message for a in reversed(kept)]
-    assert [a.message for a in history.recent(3)] == [alert(i).message for i in (39, 38, 37)]
 
 
 def test_read_since(tmp_path):
@@ -148,3 +136,85 @@ def test_a_refused_write_is_reported_not_raised(tmp_path, caplog):
     assert len(caplog.records) == 1 and "cannot record the alert" in history.last_error
     good = AlertHistory(tmp_path / "ok.jsonl")
     assert good.append(alert(1)) is True and good.last_error is None
+
+
+# --- retention and a full disk -----------------------------------------------------------------
+
+DAY = 86400.0
+
+
+def numbers_of(alerts) -> list[int]:
+    return [int(a.message.rsplit("#", 1)[1]) for a in alerts]
+
+
+def test_a_storm_of_alerts_never_rotates_recent_alerts_out(tmp_path):
+    start = alert(0).time
+    history = AlertHistory(tmp_path / "alerts.jsonl", max_bytes=1000, keep_alerts=10, clock=lambda: start + 3600)
+    for i in range(60):  # an hour's storm: many files, every alert younger than 30 days
+        history.append(alert(i))
+    assert len(history.files()) > 10
+    assert all(p.stat().st_size <= 1000 for p in tmp_path.iterdir())
+    assert numbers_of(history.read()) == list(range(60))
+    assert numbers_of(history.recent(3)) == [59, 58, 57]
+
+
+def test_alerts_older_than_30_days_go_once_10000_newer_ones_are_kept(tmp_path):
+    now = [alert(0).time]
+    history = AlertHistory(tmp_path / "alerts.jsonl", max_bytes=1000, keep_alerts=20, clock=lambda: now[0])
+    for i in range(40):
+        history.append(alert(i))
+    now[0] += 31 * DAY  # all of them are old now: only the count keeps them
+    for i in range(40, 80):
+        history.append(replace(alert(i), time=alert(i).time + 31 * DAY))  # a month later
+    kept = numbers_of(history.read())
+    assert kept == list(range(kept[0], 80))  # the oldest went, in order, nothing in between
+    assert 0 < kept[0] <= 40  # the month-old ones went...
+    assert len(kept) >= 20  # ...but never below the count kept
+    assert all(p.stat().st_size <= 1000 for p in tmp_path.iterdir())
+
+
+def test_old_alerts_are_kept_while_fewer_than_the_count_are_newer(tmp_path):
+    now = [alert(0).time + 365 * DAY]  # every alert is a year old
+    history = AlertHistory(tmp_path / "alerts.jsonl", max_bytes=1000, keep_alerts=20, clock=lambda: now[0])
+    for i in range(60):
+        history.append(alert(i))
+    kept = numbers_of(history.read())
+    assert kept == list(range(kept[0], 60)) and kept[0] > 0  # old files pruned, oldest first
+    assert 20 <= len(kept) < 60
+    recent = history.recent(len(kept) + 5)
+    assert numbers_of(recent) == list(reversed(kept))
+
+
+class FullDisk:
+    """An ``os.write`` stand-in for a disk that fills up: writes part of the data, then fails
+    (``short=True``: returns a short count instead, as write(2) may)."""
+
+    def __init__(self, short: bool = False) -> None:
+        self.full = False
+        self.short = short
+
+    def __call__(self, fd: int, data: bytes) -> int:
+        if not self.full:
+            return os.write(fd, data)
+        written = os.write(fd, data[: len(data) // 2])
+        if self.short:
+            return written
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_a_write_refused_by_a_full_disk_leaves_no_torn_line_and_is_reported(tmp_path, caplog, short):
+    disk = FullDisk(short)
+    path = tmp_path / "alerts.jsonl"
+    history = AlertHistory(path, write=disk)
+    assert history.append(alert(1)) is True
+    before = path.read_bytes()
+    disk.full = True
+    with caplog.at_level(logging.WARNING, logger="monitor.history"):
+        assert history.append(alert(2)) is False
+        assert history.append(alert(3)) is False
+    assert path.read_bytes() == before  # rolled back: no half line
+    assert "cannot record the alert" in history.last_error and len(caplog.records) == 1
+    disk.full = False
+    assert history.append(alert(4)) is True and history.last_error is None
+    assert numbers_of(history.read()) == [1, 4] and history.problems == []
