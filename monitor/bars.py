@@ -26,7 +26,7 @@ from monitor.market_hours import session_close
 from monitor.model import NEW_YORK
 
 NAN = float("nan")
-DAILY_BARS_KEPT = 520  # about two years: SMA200 and the 52-week window need 252 or more
+DAILY_BARS_KEPT = 1300  # five years: the chart's 5Y range (SMA200 and the 52-week window need 252)
 MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 PENDING_KEPT = 4096  # ticks held before they are folded into minute bars anyway
 

@@ -17,10 +17,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from importlib import resources
 from typing import Any
 
 from textual import work
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -37,7 +39,7 @@ from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.sinks import Delivery
 from monitor.state import MarketState
 from monitor.tui.widgets.alert_log import AlertLog
-from monitor.tui.widgets.detail import DetailPane, chart_data, chart_title, readout_lines
+from monitor.tui.widgets.detail import DAILY_RANGE, RANGES, DetailPane, chart_data, readout_lines
 from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_keys
 from monitor.tui.widgets.help import HelpScreen
 from monitor.tui.widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs, short_decimals, watch_cells
@@ -72,6 +74,7 @@ class MonitorApp(App[int]):
         Binding("a", "focus_alerts", "Alerts", id="alerts"),
         Binding("w", "focus_watchlist", "Watchlist", id="watchlist", show=False),
         Binding("space", "pause", "Pause", id="pause", show=False),
+        *(Binding(str(i), f"chart_range('{name}')", f"Chart {name}", show=False) for i, name in enumerate(RANGES, start=1)),
     ]
 
     def __init__(
@@ -85,7 +88,8 @@ class MonitorApp(App[int]):
         state: MarketState | None = None,
         delivery: Any = None,
         backfill: Any = None,
-        chart_mode: str = "intraday",
+        chart_range: str = "1D",
+        intraday: bool = True,
     ) -> None:
         # NO_COLOR: Textual's Monochrome filter turns red and green into dark greys on a dark grey
         # background (unreadable); with ANSI colours on it uses its NoColor filter instead: the
@@ -112,7 +116,9 @@ class MonitorApp(App[int]):
         self.history_first.done = backfill is None
         self.backfill_note = ""
         self.terminal_output: list[str] = []  # what went straight to the terminal (bell, OSC)
-        self.chart_mode = chart_mode
+        self.chart_range = chart_range  # one of detail.RANGES
+        self.daily_range = chart_range if chart_range != "1D" else DAILY_RANGE  # where `c` goes back to
+        self.intraday = intraday  # the data has minute bars (a daily replay has not)
         self.infos: dict[str, SymbolInfo] = {}
         self.feed_status: FeedStatus | None = None
         self.feed_error = ""
@@ -372,10 +378,8 @@ class MonitorApp(App[int]):
         now = time.monotonic()
         if force or now - self._chart_drawn >= CHART_INTERVAL:
             self._chart_drawn = now
-            title, lines, hlines = chart_data(sym, levels, self.config.rules, self.chart_mode)
-            other = "daily" if self.chart_mode == "intraday" else "session"
-            decimals = short_decimals(sym.last, self.price_decimals(symbol))
-            pane.show_chart(chart_title(title, lines, bool(hlines), other), lines, hlines, tail=self.chart_mode == "daily", decimals=decimals)
+            data = chart_data(sym, levels, self.config.rules, self.chart_range, intraday=self.intraday)
+            pane.show_chart(data, decimals=short_decimals(sym.last, self.price_decimals(symbol)))
         else:
             self._chart_pending = True
 
@@ -413,8 +417,14 @@ class MonitorApp(App[int]):
     # --- actions -----------------------------------------------------------------------------
 
     def action_toggle_chart(self) -> None:
-        """Switch the detail chart between the session (intraday) and daily bars."""
-        self.chart_mode = "daily" if self.chart_mode == "intraday" else "intraday"
+        """Switch the detail chart between the session (1D) and the daily range last shown."""
+        self.action_chart_range(self.daily_range if self.chart_range == "1D" else "1D")
+
+    def action_chart_range(self, name: str) -> None:
+        """Show the chart over ``name`` (1D is the session's minutes, the others daily closes)."""
+        self.chart_range = name
+        if name != "1D":
+            self.daily_range = name
         self._detail_dirty = True
         self.flush()
 
@@ -493,8 +503,9 @@ class MonitorApp(App[int]):
 
     def key_table(self) -> list[tuple[str, str]]:
         """(key, what it does) for the help screen, from the bindings and their actions."""
-        rows = [(binding.key_display or binding.key, self.describe_binding(binding)) for binding in self.BINDINGS]
+        rows = [(b.key_display or b.key, self.describe_binding(b)) for b in self.BINDINGS if not b.action.startswith("chart_range")]
         rows += [
+            ("1-7", f"Chart range: {' '.join(RANGES)} (1D: the session's minutes; the others daily closes)."),
             ("↑ ↓", "Select a symbol (watchlist); scroll the alert log when it has the focus."),
             ("Tab", "Next panel."),
             ("ctrl+p", "Command palette: every action by name."),
@@ -503,17 +514,18 @@ class MonitorApp(App[int]):
         return rows
 
     def describe_binding(self, binding: Binding) -> str:
-        action = getattr(self, f"action_{binding.action}", None)
+        action = getattr(self, f"action_{parse_action(binding.action)[1]}", None)
         doc = (action.__doc__ or "").strip().splitlines() if action else []
         return doc[0] if doc else binding.description
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
-            action = getattr(self, f"action_{binding.action}", None)
-            if action is None or binding.action == "quit":
+            _, name, params = parse_action(binding.action)
+            action = getattr(self, f"action_{name}", None)
+            if action is None or name == "quit":
                 continue
-            yield SystemCommand(binding.description, self.describe_binding(binding), action)
+            yield SystemCommand(binding.description, self.describe_binding(binding), partial(action, *params))
 
     # --- terminal ----------------------------------------------------------------------------
 
@@ -609,7 +621,8 @@ def make_app(
     state: MarketState | None = None,
     delivery: Any = None,
     backfill: Any = None,
-    chart_mode: str | None = None,
+    chart_range: str | None = None,
+    intraday: bool = True,
 ) -> MonitorApp:
     """The app for the CLI and the tests. ``clock`` is the wall clock (frozen in tests);
     ``history`` an ``AlertHistory`` shown at start and appended to (never in replays); a
@@ -626,7 +639,8 @@ def make_app(
         state=state,
         delivery=delivery,
         backfill=None if replay else backfill,
-        chart_mode=chart_mode or ("daily" if replay else "intraday"),
+        chart_range=chart_range or (DAILY_RANGE if replay else "1D"),
+        intraday=intraday,
     )
 
 
@@ -671,7 +685,7 @@ def build_demo_app(config: Config, *, speed: float | None = DEMO_SPEED, clock: C
     history, rest = split_history(demo_series())
     state = MarketState(config, "replay")
     prefill(state, history)
-    return make_app(config, ReplayFeed(rest, speed), demo=True, clock=clock, state=state)
+    return make_app(config, ReplayFeed(rest, speed), demo=True, clock=clock, state=state, intraday=False)
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -695,7 +709,7 @@ def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) ->
 
     speed = parse_speed(args.speed) if getattr(args, "speed", None) else DEMO_SPEED
     intraday = any(getattr(s, "kind", "") == "intraday" for s in series)
-    app = make_app(config, ReplayFeed(series, speed), chart_mode="intraday" if intraday else "daily")
+    app = make_app(config, ReplayFeed(series, speed), chart_range="1D" if intraday else DAILY_RANGE, intraday=intraday)
     return _run(app)
 
 

@@ -1,4 +1,4 @@
-"""Detail pane of the selected symbol: a chart (intraday session or daily) and the readouts.
+"""Detail pane of the selected symbol: a chart (the session or a range of daily closes) and the readouts.
 
 ``chart_data`` and ``readout_lines`` turn a ``SymbolState`` (duck-typed) into plain chart lines
 and text; ``DetailPane`` only places them.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -39,14 +39,6 @@ def sma_series(values: Sequence[float], n: int) -> list[float]:
     return out
 
 
-def daily_closes(sym: Any) -> list[float]:
-    """Committed daily closes plus the forming session's last price."""
-    closes = [bar.close for bar in getattr(sym, "daily", ())]
-    if getattr(sym, "session", None) is not None and known(sym.last):
-        closes.append(sym.last)
-    return closes
-
-
 def intraday_closes(sym: Any) -> list[float]:
     """The session's minute closes on a fixed 09:30-16:00 axis, held between prints."""
     bars = list(getattr(sym, "intraday", ()))
@@ -72,31 +64,71 @@ def _session_open(epoch: float) -> float:
     return ny_epoch(datetime.fromtimestamp(epoch, NEW_YORK).date(), REGULAR_OPEN)
 
 
-def chart_data(sym: Any, levels: Sequence[tuple[float, str]], rules: Any, mode: str) -> tuple[str, list[Line], list[HLine]]:
-    """(title, lines, level lines) for ``mode`` "intraday" or "daily"."""
-    hlines = [HLine(p, LEVEL_STYLE, label) for p, label in levels]
-    if mode == "daily":
-        closes = daily_closes(sym)
-        lines = [
-            Line(closes, "bold", "close"),
-            Line(sma_series(closes, rules.ma_fast), SMA_FAST_STYLE, f"SMA{rules.ma_fast}"),
-            Line(sma_series(closes, rules.ma_slow), SMA_SLOW_STYLE, f"SMA{rules.ma_slow}"),
-        ]
-        title = f"{sym.symbol} daily"
-    else:
-        lines = [Line(intraday_closes(sym), "bold", "last")]
-        title = f"{sym.symbol} session {sym.session.isoformat() if getattr(sym, 'session', None) else ''}".rstrip()
-    return title, lines, hlines
+RANGES = ("1D", "5D", "1M", "6M", "1Y", "5Y", "max")  # keys 1 to 7
+RANGE_SESSIONS = {"5D": 5, "1M": 21, "6M": 126, "1Y": 252, "5Y": 1260, "max": None}
+DAILY_RANGE = "1Y"  # the daily range shown first
+NO_INTRADAY = "no intraday data: this replay has daily bars only (keys 2-7: daily ranges)"
 
 
-def chart_title(title: str, lines: Sequence[Line], has_levels: bool, other_mode: str) -> Text:
-    text = Text(title, style="bold")
-    for line in lines[1:]:
-        text.append(" ━ " + line.name, style=line.style)
-    if has_levels:
-        text.append(" ┄ levels", style=LEVEL_STYLE)
-    text.append(f" · c: {other_mode}", style="dim")
-    return text
+class ChartData(NamedTuple):
+    """What the detail chart shows: a title with the legend, the series (the main one first),
+    overlays (levels), the main series' times (epoch seconds) and what to say when empty."""
+
+    title: Text
+    lines: list[Line]
+    overlays: list[Any]
+    times: list[float] | None
+    empty: str = "no data yet"
+
+
+def level_overlays(levels: Sequence[tuple[float, str]]) -> list[HLine]:
+    return [HLine(p, LEVEL_STYLE, label) for p, label in levels]
+
+
+def daily_series(sym: Any) -> tuple[list[float], list[float]]:
+    """(closes, their times): committed daily closes plus the forming session's last price."""
+    bars = list(getattr(sym, "daily", ()))
+    closes = [bar.close for bar in bars]
+    times = [bar.close_time for bar in bars]
+    if getattr(sym, "session", None) is not None and known(sym.last):
+        closes.append(sym.last)
+        times.append(getattr(sym, "last_time", None) or (times[-1] + 86400 if times else 0.0))
+    return closes, times
+
+
+def chart_data(sym: Any, levels: Sequence[tuple[float, str]], rules: Any, chart_range: str, *, intraday: bool = True) -> ChartData:
+    """The chart of ``sym`` for ``chart_range`` (one of ``RANGES``): "1D" is the session's
+    minutes on a 09:30-16:00 axis, the others the last so many daily closes with the moving
+    averages (computed over every kept close, so they start at the range's left edge)."""
+    overlays: list[Any] = level_overlays(levels)
+    if chart_range == "1D":
+        session = getattr(sym, "session", None)
+        title = Text(f"{sym.symbol} 1D session {session.isoformat() if session else ''}".rstrip(), style="bold")
+        if not intraday:
+            return ChartData(title, [Line([], "bold", "last")], overlays, None, NO_INTRADAY)
+        values = intraday_closes(sym)
+        start = _session_open(sym.intraday[0].start) if values else 0.0
+        times = [start + 60 * i for i in range(len(values))]
+        return ChartData(title, [Line(values, "bold", "last")], overlays, times)
+    closes, times = daily_series(sym)
+    lines = [
+        Line(closes, "bold", "close"),
+        Line(sma_series(closes, rules.ma_fast), SMA_FAST_STYLE, f"SMA{rules.ma_fast}", dash=2),
+        Line(sma_series(closes, rules.ma_slow), SMA_SLOW_STYLE, f"SMA{rules.ma_slow}", dash=4),
+    ]
+    keep = RANGE_SESSIONS.get(chart_range)
+    if keep is not None:
+        lines = [line._replace(values=line.values[-keep:]) for line in lines]
+        times = times[-keep:]
+    title = Text(f"{sym.symbol} {chart_range} daily", style="bold")
+    for line in lines:
+        title.append(f" {line.legend} {line.name}", style=line.style)
+    return ChartData(title, lines, overlays, times)
+
+
+def chart_title(data: ChartData) -> Text:
+    """The title line with the key hint (cut first when the pane is narrow)."""
+    return data.title + Text(" · 1-7: range", style="dim")
 
 
 def _row(label: str, value: str, extra: Text | str = "", style: str = "") -> Text:
@@ -167,9 +199,9 @@ class DetailPane(Horizontal):
             yield BrailleChart(id="chart")
         yield LinesView(id="readout")
 
-    def show_chart(self, title: Text, lines: Sequence[Line], hlines: Sequence[HLine], *, tail: bool, decimals: int = 0) -> None:
-        self.query_one("#chart-title", LinesView).set_lines([title])
-        self.query_one("#chart", BrailleChart).set_data(lines, hlines, decimals=decimals, tail=tail)
+    def show_chart(self, data: ChartData, *, decimals: int = 0) -> None:
+        self.query_one("#chart-title", LinesView).set_lines([chart_title(data)])
+        self.query_one("#chart", BrailleChart).set_data(data.lines, data.overlays, times=data.times, decimals=decimals, empty=data.empty)
 
     def show_readout(self, readout: Sequence[Text]) -> None:
         self.query_one("#readout", LinesView).set_lines(readout)

@@ -1,0 +1,91 @@
+"""The detail chart: ranges that do not depend on the width, a time axis, labelled levels that
+leave the value axis alone, series told apart without colour, and daily replays' session chart."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+from monitor.bars import DailyBar
+from monitor.config import Config
+from monitor.market_hours import REGULAR_OPEN, ny_epoch
+from monitor.tui.app import build_demo_app
+from monitor.tui.widgets.chart import HLine, Line, render_chart, time_axis
+from monitor.tui.widgets.detail import NO_INTRADAY, DetailPane, chart_data
+from monitor.tui.widgets.lines import LinesView
+
+from .conftest import frozen_clock
+
+RULES = Config().rules
+
+
+def _daily_symbol(sessions: int) -> SimpleNamespace:
+    start = date(2021, 1, 4)
+    bars = [DailyBar(start + timedelta(days=i), 100.0, 101.0, 99.0, 100.0 + i, None) for i in range(sessions)]
+    return SimpleNamespace(symbol="X", daily=bars, session=None, last=math.nan, intraday=())
+
+
+def test_each_range_shows_its_own_number_of_sessions_whatever_the_width():
+    sym = _daily_symbol(1300)
+    for name, count in (("5D", 5), ("1M", 21), ("6M", 126), ("1Y", 252), ("5Y", 1260), ("max", 1300)):
+        data = chart_data(sym, [], RULES, name)
+        assert all(len(line.values) == count for line in data.lines), name
+        assert len(data.times) == count and data.lines[0].values[-1] == 100.0 + 1299
+    # Five sessions still span the whole plot: the last dot column and the first are drawn.
+    data = chart_data(sym, [], RULES, "5D")
+    for width in (40, 120):
+        plot = render_chart(data.lines[:1], [], width, 6, times=data.times)[:-1]
+        assert any(row.plain[0] != " " for row in plot) and any(row.plain[width - 10] != " " for row in plot)
+
+
+def test_time_axis_labels_months_on_a_year_and_hours_on_a_session():
+    days = [ny_epoch(date(2025, 1, 2) + timedelta(days=i), REGULAR_OPEN) for i in range(0, 365)]
+    axis = time_axis(days, 60).plain
+    assert "Mar" in axis and "Jun" in axis and "Sep" in axis
+    session = [ny_epoch(date(2025, 3, 3), REGULAR_OPEN) + 60 * i for i in range(390)]
+    axis = time_axis(session, 60).plain
+    assert "10:00" in axis and "15:00" in axis
+    labels = axis.split()
+    assert labels == sorted(labels)  # left to right, none overlapping another
+
+
+def test_level_label_sits_on_its_line_and_the_value_axis_keeps_top_and_bottom():
+    values = [100.0 + i for i in range(50)]  # 100 .. 149
+    rows = render_chart([Line(values, "bold")], [HLine(149.0, "magenta", "resistance")], 40, 8)
+    assert rows[0].plain.startswith("149 resistance")
+    assert rows[0].plain.rstrip().endswith("149")  # the top value is still on the axis
+    assert rows[-1].plain.rstrip().endswith("100")  # and the bottom one
+
+
+def test_price_and_averages_differ_without_colour():
+    flat = [10.0] * 40
+    rows = render_chart([Line(flat, "", "a"), Line([5.0] * 40, "", "b", dash=2), Line([0.0] * 40, "", "c", dash=4)], [], 30, 3)
+    solid, dotted, sparse = (row.plain[:21].rstrip() for row in rows)
+    assert set(solid) == {"⠉"}  # both dot columns of every cell
+    assert set(dotted) == {"⠄"}  # the left dot column only
+    assert sparse == "⡀ " * 10 + "⡀"  # every other cell
+    assert len({Line([], "", dash=d).legend for d in (1, 2, 4)}) == 3  # the title's legend tells them apart
+
+
+async def _played(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    app.settle()
+    await pilot.pause()
+
+
+async def test_keys_change_the_range_and_a_daily_replay_has_no_session_chart():
+    app = build_demo_app(Config(), speed=None, clock=frozen_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _played(app, pilot)
+        title = app.query_one(DetailPane).query_one("#chart-title", LinesView)
+        chart = app.query_one(DetailPane).query_one("#chart", LinesView)
+        assert title.plain_lines[0].startswith("^RUT 1Y daily")
+        await pilot.press("4")
+        assert title.plain_lines[0].startswith("^RUT 6M daily")
+        assert "Dec" in chart.plain_lines[-1]  # the time axis under the plot
+        await pilot.press("c")
+        assert title.plain_lines[0].startswith("^RUT 1D session")
+        assert " ".join(chart.plain_lines).split() [:4] == NO_INTRADAY.split()[:4]
+        await pilot.press("c")  # back to the daily range last shown
+        assert title.plain_lines[0].startswith("^RUT 6M daily")
