@@ -18,17 +18,19 @@ missed or repeated print never miscounts it.
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from monitor.market_hours import session_close
 from monitor.model import NEW_YORK
+from monitor.ringbuffer import RingBuffer
 
 NAN = float("nan")
 DAILY_BARS_KEPT = 1300  # five years: the chart's 5Y range (SMA200 and the 52-week window need 252)
 MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 PENDING_KEPT = 4096  # ticks held before they are folded into minute bars anyway
+PENDING_BARS_KEPT = 64  # committed daily bars held before they are written to the ring anyway
 
 
 class DailyBar(NamedTuple):
@@ -58,6 +60,75 @@ class MinuteBar(NamedTuple):
 
 
 _make = tuple.__new__  # NamedTuple construction without the Python-level __new__ (per tick)
+Bar = TypeVar("Bar", "DailyBar", "MinuteBar")
+
+
+class BarRing(Generic[Bar]):
+    """A bounded history of bars, oldest first, stored as rows of a ``RingBuffer``: reads like a
+    bounded deque of bars (``len``, iteration, ``ring[i]``, ``ring[-1] = bar`` for the bar still
+    forming) and gives each field as a zero-copy column (``column("close")``) for charts."""
+
+    __slots__ = ("ring", "_encode", "_decode")
+
+    def __init__(self, capacity: int, fields: tuple[str, ...], encode: Callable[[Bar], tuple], decode: Callable[[tuple], Bar]) -> None:
+        self.ring = RingBuffer(capacity, fields)
+        self._encode = encode
+        self._decode = decode
+
+    @property
+    def maxlen(self) -> int:
+        return self.ring.capacity
+
+    def __len__(self) -> int:
+        return len(self.ring)
+
+    def __bool__(self) -> bool:
+        return len(self.ring) > 0
+
+    def append(self, bar: Bar) -> None:
+        self.ring.append(*self._encode(bar))
+
+    def __getitem__(self, i: int) -> Bar:
+        return self._decode(self.ring.row(i))
+
+    def __setitem__(self, i: int, bar: Bar) -> None:
+        """Only the newest bar can be replaced (it is still forming)."""
+        if i != -1 and i != len(self.ring) - 1:
+            raise IndexError("only the newest bar can be replaced")
+        self.ring.replace_last(*self._encode(bar))
+
+    def __iter__(self) -> Iterator[Bar]:
+        return map(self._decode, self.ring.rows())
+
+    def column(self, name: str) -> memoryview:
+        return self.ring.column(name)
+
+    def clear(self) -> None:
+        self.ring.clear()
+
+
+def _encode_daily(bar: "DailyBar") -> tuple:
+    volume = bar.volume
+    return (bar.day.toordinal(), bar.open, bar.high, bar.low, bar.close, NAN if volume is None else volume)
+
+
+def _decode_daily(row: tuple) -> "DailyBar":
+    day, o, h, l, c, v = row
+    return _make(DailyBar, (date.fromordinal(int(day)), o, h, l, c, None if v != v else v))
+
+
+def daily_ring(capacity: int = 0) -> BarRing["DailyBar"]:
+    """Committed daily bars; ``column("day")`` holds date ordinals, a missing volume is NaN."""
+    return BarRing(capacity or DAILY_BARS_KEPT, ("day", *DailyBar._fields[1:]), _encode_daily, _decode_daily)
+
+
+def _decode_minute(row: tuple) -> "MinuteBar":
+    return _make(MinuteBar, row)
+
+
+def minute_ring(capacity: int = 0) -> BarRing["MinuteBar"]:
+    return BarRing(capacity or MINUTE_BARS_KEPT, MinuteBar._fields, tuple, _decode_minute)
+
 _EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
 _DAY = 86400.0
 
@@ -136,15 +207,18 @@ class SessionBars:
     one, NaN if none), ``daily`` (committed ``DailyBar``s, oldest first, bounded), ``intraday``
     (``MinuteBar``s of the latest session, bounded), ``late_ticks``.
 
-    Minute bars are folded from the session's ticks when ``intraday`` is read (or every
-    ``PENDING_KEPT`` ticks): a tick only appends its time and price, and a replay that nobody
-    watches never builds them.
+    Both histories are ``BarRing``s (fixed-capacity ring buffers, zero-copy columns for charts),
+    written lazily: minute bars are folded from the session's ticks when ``intraday`` is read (or
+    every ``PENDING_KEPT`` ticks), committed daily bars are written to their ring when ``daily``
+    is read (or every ``PENDING_BARS_KEPT`` bars). A tick only appends its time and price and a
+    commit one tuple to a list, so a headless replay that nobody watches pays almost nothing for
+    the histories it never reads.
     """
 
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
-        "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "daily",
-        "_intraday", "_pending_t", "_pending_p", "late_ticks",
+        "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "_daily",
+        "_pending_daily", "_last_close", "_intraday", "_pending_t", "_pending_p", "late_ticks",
     )
 
     def __init__(self, symbol: str) -> None:
@@ -159,8 +233,10 @@ class SessionBars:
         self.prev_close = NAN  # close of the committed session before the latest one
         self.last_time: float | None = None
         self.last_received: float | None = None
-        self.daily: deque[DailyBar] = deque(maxlen=DAILY_BARS_KEPT)
-        self._intraday: deque[MinuteBar] = deque(maxlen=MINUTE_BARS_KEPT)
+        self._daily = daily_ring()
+        self._pending_daily: list[DailyBar] = []  # committed bars not written to the ring yet
+        self._last_close = NAN  # close of the newest committed bar
+        self._intraday = minute_ring()
         self._pending_t: list[float] = []  # ticks of the session not folded into minute bars yet
         self._pending_p: list[float] = []
         self.late_ticks = 0
@@ -172,7 +248,7 @@ class SessionBars:
         self.day_open = self.day_high = self.day_low = self.last = price
         self.day_volume = volume
         self.last_time = t
-        self.prev_close = self.daily[-1].close if self.daily else NAN
+        self.prev_close = self._last_close
         self._intraday.clear()
         self._pending_t = [t]
         self._pending_p = [price]
@@ -194,7 +270,20 @@ class SessionBars:
             self._fold_minutes()
 
     @property
-    def intraday(self) -> deque[MinuteBar]:
+    def daily(self) -> BarRing[DailyBar]:
+        """The committed daily bars, oldest first (at most ``DAILY_BARS_KEPT``)."""
+        if self._pending_daily:
+            self._write_daily()
+        return self._daily
+
+    def _write_daily(self) -> None:
+        ring = self._daily
+        for bar in self._pending_daily[-ring.maxlen :]:
+            ring.append(bar)
+        self._pending_daily = []
+
+    @property
+    def intraday(self) -> BarRing[MinuteBar]:
         """The 1-minute bars of the latest session, oldest first (at most ``MINUTE_BARS_KEPT``)."""
         if self._pending_t:
             self._fold_minutes()
@@ -218,7 +307,11 @@ class SessionBars:
     def commit(self) -> DailyBar:
         """Close the forming bar and add it to ``daily``."""
         bar = _make(DailyBar, (self.session, self.day_open, self.day_high, self.day_low, self.last, self.day_volume))
-        self.daily.append(bar)
+        pending = self._pending_daily
+        pending.append(bar)
+        if len(pending) >= PENDING_BARS_KEPT:
+            self._write_daily()
+        self._last_close = self.last
         self.session = None
         self.session_end = self.session_start  # an empty range: any later tick is looked up
         return bar

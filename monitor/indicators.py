@@ -91,7 +91,11 @@ class SMA(_Incremental):
 
     def __init__(self, n: int) -> None:
         super().__init__(n)
-        self._hist: list[float] = []  # committed values; the last n-1 are the window
+        # Committed values; the last n-1 are the window. A list trimmed every ANCHOR_EVERY bars
+        # rather than a RingBuffer: appending to a list is the cheapest O(1) write there is, the
+        # re-anchor sums the window with math.fsum anyway (a slice of a list), and the per-tick
+        # path never touches the window (benchmarks/bench_ring.py measures both).
+        self._hist: list[float] = []
         self._base = 0.0  # sum of the last n-1 committed values
 
     def _compute(self, x: float) -> None:

@@ -1,26 +1,40 @@
-"""A fixed-capacity ring buffer of float64 values (bounded history for charts and exports).
+"""Fixed-capacity ring buffers: the core's bounded histories (daily and minute bars).
 
-Storage is one numpy array of ``capacity`` slots written in place: ``append`` and
-``replace_last`` are O(1) and memory never grows. ``values()`` returns an oldest-to-newest copy,
-so callers can never see a half-rotated view. Reads of single values (``last``, ``[i]``) return
-plain Python floats.
+A ``RingBuffer`` holds the newest ``capacity`` rows of a fixed set of float64 fields. Each field
+is one ``array('d')`` of ``2 * capacity`` slots and every write goes to slot ``i`` and to its
+mirror ``i + capacity``, so the held rows, oldest to newest, are always one contiguous run of
+slots: ``column(name)`` returns a read-only ``memoryview`` of that run (zero-copy; numpy reads it
+with ``numpy.frombuffer``), and ``append`` / ``replace_last`` are O(1). Memory is fixed at
+creation and never grows.
+
+``array`` rather than numpy: the headless replay never imports numpy (it would cost more start-up
+time than the whole replay of a year), and single-item writes to an ``array`` are several times
+cheaper than to a numpy array. ``BarRing`` (in ``monitor.bars``) stores bars as rows of one.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from array import array
+from collections.abc import Iterator, Sequence
+
+NAN = float("nan")
 
 
 class RingBuffer:
-    """The newest ``capacity`` values appended; older ones are overwritten."""
+    """The newest ``capacity`` rows of ``fields`` (float64 each); older rows are overwritten."""
 
-    __slots__ = ("_data", "_capacity", "_next", "_size")
+    __slots__ = ("fields", "_columns", "_index", "_width", "_capacity", "_next", "_size")
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, fields: Sequence[str] = ("value",)) -> None:
         capacity = int(capacity)
         if capacity < 1:
             raise ValueError(f"RingBuffer capacity must be >= 1, got {capacity}")
-        self._data = np.full(capacity, np.nan, dtype=np.float64)
+        if not fields:
+            raise ValueError("RingBuffer needs at least one field")
+        self.fields = tuple(fields)
+        self._columns = tuple(array("d", bytes(16 * capacity)) for _ in self.fields)
+        self._index = {name: i for i, name in enumerate(self.fields)}
+        self._width = len(self.fields)
         self._capacity = capacity
         self._next = 0  # slot the next append writes
         self._size = 0
@@ -36,45 +50,81 @@ class RingBuffer:
     def __len__(self) -> int:
         return self._size
 
-    def append(self, x: float) -> None:
-        """Add a value as the newest; drops the oldest when full."""
+    def append(self, *row: float) -> None:
+        """Add a row (one value per field) as the newest; drops the oldest when full."""
+        if len(row) != self._width:
+            raise ValueError(f"a row has {self._width} values, got {len(row)}")
         i = self._next
-        self._data[i] = x
+        mirror = i + self._capacity
+        for column, x in zip(self._columns, row):
+            column[i] = x
+            column[mirror] = x
         i += 1
         self._next = 0 if i == self._capacity else i
         if self._size < self._capacity:
             self._size += 1
 
-    def replace_last(self, x: float) -> None:
-        """Overwrite the newest value (the bar still forming)."""
+    def replace_last(self, *row: float) -> None:
+        """Overwrite the newest row (the bar still forming)."""
         if not self._size:
             raise IndexError("replace_last on an empty RingBuffer")
-        self._data[self._next - 1] = x  # index -1 wraps to the last slot
+        if len(row) != self._width:
+            raise ValueError(f"a row has {self._width} values, got {len(row)}")
+        i = self._next - 1 if self._next else self._capacity - 1
+        mirror = i + self._capacity
+        for column, x in zip(self._columns, row):
+            column[i] = x
+            column[mirror] = x
 
-    @property
-    def last(self) -> float:
-        """The newest value (NaN when empty)."""
-        if not self._size:
-            return float("nan")
-        return float(self._data[self._next - 1])
-
-    def __getitem__(self, i: int) -> float:
-        """``buf[0]`` is the oldest value held, ``buf[-1]`` the newest."""
+    def _slot(self, i: int) -> int:
         if i < 0:
             i += self._size
         if not 0 <= i < self._size:
             raise IndexError("RingBuffer index out of range")
-        return float(self._data[(self._next - self._size + i) % self._capacity])
+        return self._next - self._size + self._capacity + i  # within the mirrored run
 
-    def values(self) -> np.ndarray:
-        """A copy of the held values, oldest to newest."""
-        if self._size < self._capacity:
-            return self._data[self._next - self._size : self._next].copy()
-        return np.concatenate((self._data[self._next :], self._data[: self._next]))
+    def row(self, i: int) -> tuple[float, ...]:
+        """Row ``i`` (0 the oldest held, -1 the newest) as a tuple of floats."""
+        slot = self._slot(i)
+        return tuple(column[slot] for column in self._columns)
+
+    def get(self, i: int, name: str) -> float:
+        """Field ``name`` of row ``i``."""
+        return self._columns[self._index[name]][self._slot(i)]
+
+    def __getitem__(self, i: int) -> float:
+        """The first field of row ``i`` (for one-field buffers: ``buf[-1]`` is the newest value)."""
+        return self._columns[0][self._slot(i)]
+
+    @property
+    def last(self) -> float:
+        """The first field of the newest row (NaN when empty)."""
+        return self._columns[0][self._next - 1 + self._capacity] if self._size else NAN
+
+    def column(self, name: str | None = None) -> memoryview:
+        """One field of the held rows, oldest to newest: a read-only view, no copy. It shows
+        the buffer as it is when read; take ``list(...)`` of it to keep values past a write."""
+        column = self._columns[0 if name is None else self._index[name]]
+        end = self._next + self._capacity
+        return memoryview(column)[end - self._size : end].toreadonly()
+
+    def values(self) -> list[float]:
+        """A copy of the first field's held values, oldest to newest."""
+        return self.column().tolist()
+
+    def rows(self) -> Iterator[tuple[float, ...]]:
+        """The held rows, oldest to newest."""
+        end = self._next + self._capacity
+        return zip(*(column[end - self._size : end] for column in self._columns))
 
     def clear(self) -> None:
         self._next = 0
         self._size = 0
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of storage: fixed at creation."""
+        return sum(column.itemsize * len(column) for column in self._columns)
+
     def __repr__(self) -> str:
-        return f"RingBuffer(capacity={self._capacity}, len={self._size})"
+        return f"RingBuffer(capacity={self._capacity}, fields={self.fields}, len={self._size})"

@@ -1,14 +1,16 @@
-"""RingBuffer: bounded, O(1) append / replace_last, oldest-to-newest copies."""
+"""RingBuffer and BarRing: bounded, O(1) append / replace_last, zero-copy oldest-to-newest views."""
 
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from monitor.bars import DailyBar, MinuteBar, daily_ring, minute_ring
 from monitor.ringbuffer import RingBuffer
 
 
@@ -16,7 +18,7 @@ def test_empty():
     buf = RingBuffer(4)
     assert len(buf) == 0 and buf.capacity == 4 and not buf.full
     assert math.isnan(buf.last)
-    assert buf.values().shape == (0,)
+    assert buf.values() == [] and len(buf.column()) == 0
     with pytest.raises(IndexError):
         buf.replace_last(1.0)
     with pytest.raises(IndexError):
@@ -27,11 +29,11 @@ def test_fill_and_wrap_around():
     buf = RingBuffer(3)
     for x in (1.0, 2.0):
         buf.append(x)
-    assert list(buf.values()) == [1.0, 2.0] and not buf.full
+    assert buf.values() == [1.0, 2.0] and not buf.full
     for x in (3.0, 4.0, 5.0):
         buf.append(x)
     assert buf.full and len(buf) == 3
-    assert list(buf.values()) == [3.0, 4.0, 5.0]
+    assert buf.values() == [3.0, 4.0, 5.0]
     assert (buf[0], buf[-1], buf.last) == (3.0, 5.0, 5.0)
     assert type(buf.last) is float and type(buf[1]) is float
 
@@ -43,18 +45,34 @@ def test_replace_last_at_every_position_of_the_cycle():
         buf.replace_last(10.0 + i)
         assert buf.last == 10.0 + i
         assert buf.values()[-1] == 10.0 + i
-    assert list(buf.values()) == [14.0, 15.0, 16.0]
+    assert buf.values() == [14.0, 15.0, 16.0]
 
 
-def test_values_is_a_copy_and_memory_is_constant():
-    buf = RingBuffer(5)
-    data = buf._data
+def test_column_is_a_read_only_view_without_copy_and_memory_is_constant():
+    buf = RingBuffer(5, ("a", "b"))
+    size = buf.nbytes
     for i in range(1000):
-        buf.append(float(i))
-    out = buf.values()
-    out[:] = -1.0
-    assert list(buf.values()) == [995.0, 996.0, 997.0, 998.0, 999.0]
-    assert buf._data is data and data.nbytes == 5 * 8
+        buf.append(float(i), -float(i))
+    view = buf.column("a")
+    assert view.readonly and view.tolist() == [995.0, 996.0, 997.0, 998.0, 999.0]
+    with pytest.raises(TypeError):
+        view[0] = 1.0
+    # No copy: numpy reads the very same memory, and a later write shows through the view.
+    arr = np.frombuffer(view, dtype=np.float64)
+    buf.replace_last(42.0, 0.0)
+    assert arr[-1] == 42.0 and buf.column("b").tolist()[-1] == 0.0
+    assert buf.nbytes == size == 2 * 2 * 5 * 8  # two fields, mirrored slots
+
+
+def test_rows_fields_and_get():
+    buf = RingBuffer(2, ("x", "y"))
+    for i in range(3):
+        buf.append(i, 10 * i)
+    assert list(buf.rows()) == [(1.0, 10.0), (2.0, 20.0)]
+    assert buf.row(0) == (1.0, 10.0) and buf.row(-1) == (2.0, 20.0)
+    assert buf.get(-1, "y") == 20.0 and buf.get(0, "x") == 1.0
+    with pytest.raises(ValueError):
+        buf.append(1.0)  # a row has one value per field
 
 
 def test_clear_and_bad_capacity():
@@ -63,9 +81,11 @@ def test_clear_and_bad_capacity():
     buf.clear()
     assert len(buf) == 0
     buf.append(2.0)
-    assert list(buf.values()) == [2.0]
+    assert buf.values() == [2.0]
     with pytest.raises(ValueError):
         RingBuffer(0)
+    with pytest.raises(ValueError):
+        RingBuffer(2, ())
 
 
 @given(
@@ -73,15 +93,40 @@ def test_clear_and_bad_capacity():
     ops=st.lists(st.tuples(st.booleans(), st.floats(-1e6, 1e6)), max_size=60),
 )
 def test_matches_a_plain_list(capacity, ops):
-    buf, ref = RingBuffer(capacity), []
+    buf, ref = RingBuffer(capacity, ("v", "twice")), []
     for replace, x in ops:
         if replace and ref:
             ref[-1] = x
-            buf.replace_last(x)
+            buf.replace_last(x, 2 * x)
         else:
             ref.append(x)
-            buf.append(x)
+            buf.append(x, 2 * x)
         ref = ref[-capacity:]
-        assert np.array_equal(buf.values(), np.array(ref, dtype=float))
+        assert buf.values() == ref and buf.column("twice").tolist() == [2 * x for x in ref]
         assert len(buf) == len(ref) and buf.full == (len(ref) == capacity)
         assert buf.last == ref[-1] and buf[0] == ref[0]
+
+
+def test_daily_ring_round_trips_bars_and_keeps_the_newest():
+    ring = daily_ring(3)
+    bars = [DailyBar(date(2026, 1, d), 1.0 + d, 2.0 + d, 0.5 + d, 1.5 + d, None if d % 2 else 100.0 * d) for d in range(5, 10)]
+    for bar in bars:
+        ring.append(bar)
+    assert list(ring) == bars[-3:] and ring[-1] == bars[-1] and ring[0] == bars[2]
+    assert ring[-1].volume is None and ring[-2].volume == 800.0
+    assert ring.maxlen == 3 and len(ring) == 3 and ring
+    assert ring.column("close").tolist() == [bar.close for bar in bars[-3:]]
+    assert ring.column("day").tolist() == [bar.day.toordinal() for bar in bars[-3:]]
+    ring[-1] = bars[0]
+    assert ring[-1] == bars[0]
+    with pytest.raises(IndexError):
+        ring[0] = bars[0]  # only the forming (newest) bar is ever replaced
+
+
+def test_minute_ring():
+    ring = minute_ring(2)
+    assert not ring
+    for i in range(3):
+        ring.append(MinuteBar(60.0 * i, 1.0, 2.0, 0.5, 1.5 + i))
+    assert [bar.start for bar in ring] == [60.0, 120.0]
+    assert ring.column("close").tolist() == [2.5, 3.5]

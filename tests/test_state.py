@@ -28,7 +28,7 @@ def test_a_fresh_symbol_state_is_empty():
     assert math.isnan(s.last) and s.last_time is None and s.session is None
     assert math.isnan(s.prev_close) and math.isnan(s.change_pct)
     assert math.isnan(s.prev_high_n) and math.isnan(s.prev_low_n)
-    assert len(s.daily) == 0 and s.daily.maxlen >= 400
+    assert len(s.daily) == 0 and s.daily.maxlen >= 400  # a ring of bars: bounded
     assert [lv.price for lv in s.levels] == [2500.0, 2600.0]
 
 
