@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--indicators-csv", metavar="PATH", help="write one row per committed daily bar per symbol")
     replay.add_argument("--notify", action="store_true", help="deliver alerts to the configured sinks too")
 
+    add_study_parser(sub)
+
     config = sub.add_parser("config", help="create, check and show the config file")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     init = config_sub.add_parser("init", help="write a commented default config")
@@ -52,6 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_study_parser(sub) -> None:
+    study = sub.add_parser(
+        "study",
+        help="what each alert has been worth: returns after it vs every session",
+        description="Replay history through the live engine and measure the symbol's return h sessions "
+        "after each alert against the baseline of every session. Without files: the cached history of "
+        "the configured symbols, or the shipped demo data.",
+    )
+    study.add_argument("files", nargs="*", metavar="SYMBOL=PATH", help="a CSV file, optionally prefixed with its symbol")
+    study.add_argument("--config", dest="sub_config", metavar="PATH", help="config file")
+    study.add_argument("--horizons", metavar="H,H,...", help="sessions after the alert (default 5,21,63,126,252)")
+    study.add_argument("--from", dest="start", metavar="DATE", help="only alerts and baseline sessions on or after DATE")
+    study.add_argument("--to", dest="end", metavar="DATE", help="only alerts and baseline sessions on or before DATE")
+    study.add_argument("--wide", action="store_true", help="one wide line per row with every statistic")
+    study.add_argument("--annualised", action="store_true", help="also the mean returns compounded to a year")
+    form = study.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="one JSON object per row")
+    form.add_argument("--csv", action="store_true", help="flat CSV: one line per row and horizon")
+
+
 def _version() -> str:
     from monitor import __version__
 
@@ -63,6 +85,10 @@ def dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from monitor.replay import run_replay_command
 
         return run_replay_command(args)
+    if args.command == "study":
+        from monitor.study import run_study_command
+
+        return run_study_command(args)
     if args.command == "config":
         from monitor.config_cli import run_config_command
 

@@ -555,6 +555,17 @@ def load_all(files: Sequence[str]) -> list[Series]:
     return series
 
 
+DEMO_FILES = (("^RUT", "rut.csv"), ("^GSPC", "spx.csv"), ("^NDX", "ndx.csv"))
+
+
+def demo_series() -> list[Series]:
+    """The shipped demo data (package data monitor/data/*.csv) as replay series."""
+    from importlib import resources
+
+    folder = resources.files("monitor") / "data"
+    return [load_series(str(folder / name), symbol) for symbol, name in DEMO_FILES]
+
+
 def run_replay_command(args: argparse.Namespace) -> int:
     from monitor.paths import load_effective_config
 
@@ -584,17 +595,24 @@ def run_headless_replay(
     notify: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    on_alert: Callable[[Alert], None] | None = None,
+    on_bar: Callable[[str, DailyBar], None] | None = None,
 ) -> int:
     """Replay ``series``: one JSON alert per line on ``out`` in time order, a summary on ``err``.
+
+    ``on_alert`` takes each alert instead of ``out`` (the same alerts in the same order);
+    ``on_bar`` is told every committed daily bar (``monitor.study`` reads both).
 
     When the reader of ``out`` goes away (``| head -1``) the replay stops with ``BrokenPipeError``
     (the CLI exits 0 quietly), except that an indicators CSV is still written to the end."""
     out = out or sys.stdout
     err = err or sys.stderr
-    if out is None:
+    if out is None and on_alert is None:
         raise UserError("stdout is closed: the alerts have nowhere to go (redirect it, e.g. >/dev/null)")
     started = time.perf_counter()
     state = MarketState(config, "replay")
+    if on_bar is not None:
+        state.bar_listeners.append(on_bar)
     csv_out = IndicatorsCsv(indicators_csv, state, [s.path for s in series]) if indicators_csv else None
     deliver, close_notify = _notifier(config, err) if notify else (None, lambda: None)
     reader_gone = False
@@ -613,7 +631,7 @@ def run_headless_replay(
         if deliver is not None:
             deliver(alert)
 
-    pending = TimeOrderedOutput(write)
+    pending = TimeOrderedOutput(write if on_alert is None else on_alert)
     settle = _settler(state, series, pending)
     try:
         with _gc_paused():
@@ -633,7 +651,7 @@ def run_headless_replay(
         if csv_out is not None:
             csv_out.close()
         close_notify()
-    if not reader_gone:
+    if not reader_gone and on_alert is None:
         try:
             out.flush()
         except BrokenPipeError:

@@ -18,7 +18,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
-from importlib import resources
 from typing import Any
 
 from textual import work
@@ -36,6 +35,7 @@ from monitor.feeds.base import Feed
 from monitor.feeds.live import in_daemon_thread, is_stale
 from monitor.market_hours import MarketClock
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.replay import DEMO_FILES, demo_series
 from monitor.sinks import Delivery
 from monitor.state import MarketState
 from monitor.tui.widgets.alert_log import AlertLog
@@ -46,7 +46,6 @@ from monitor.tui.widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs
 from monitor.tui.widgets.status_bar import StatusBar, StatusInputs
 from monitor.tui.widgets.watchlist import Watchlist
 
-DEMO_FILES = (("^RUT", "rut.csv"), ("^GSPC", "spx.csv"), ("^NDX", "ndx.csv"))
 DEMO_HISTORY_SHARE = 0.8  # sessions applied at start as history; the rest is played
 DEMO_SPEED = 9600.0  # data seconds per second: a daily bar's 4 ticks 0.375 s apart, 1.5 s a session
 HISTORY_SHOWN = 50
@@ -642,14 +641,6 @@ def make_app(
         chart_range=chart_range or (DAILY_RANGE if replay else "1D"),
         intraday=intraday,
     )
-
-
-def demo_series() -> list:
-    """The shipped demo data (package data monitor/data/*.csv) as replay series."""
-    from monitor.replay import load_series
-
-    folder = resources.files("monitor") / "data"
-    return [load_series(str(folder / name), symbol) for symbol, name in DEMO_FILES]
 
 
 def split_history(series: list, share: float = DEMO_HISTORY_SHARE) -> tuple[list, list]:

@@ -1,0 +1,82 @@
+"""Study speed: `market-monitor study` against the plain `replay --headless` of the same files.
+
+Goal (the study issue, item 6): the study of the three full daily histories in
+../shared/data/daily (every alert rule, 5 horizons) takes at most 1.5x the time of the headless
+replay of the same files, both as whole processes (interpreter start, imports, CSV parsing, the
+replay itself; then the statistics and the table, or the JSON alert lines). Both run in this one
+benchmark, interleaved; the best of ``--runs`` is compared.
+
+The processes run as an installed program does: with cached bytecode (an untimed first run of
+each writes it and the calendar cache).
+
+    python benchmarks/bench_study.py [--runs 5] [--data ../shared/data/daily]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FILES = (("^RUT", "rut_daily.csv"), ("^GSPC", "spx_daily.csv"), ("^NDX", "ndx_daily.csv"))
+GOAL = 1.5
+
+
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
+    """Wall and CPU seconds of one process, and its stdout."""
+    cpu = child_cpu()
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+    return time.perf_counter() - started, child_cpu() - cpu, done.stdout
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "daily")
+    options = parser.parse_args()
+
+    files = [f"{symbol}={options.data / name}" for symbol, name in FILES]
+    base = [sys.executable, "-m", "monitor"]
+    commands = {
+        "market-monitor replay --headless (process)": base + ["replay", "--headless", *files],
+        "market-monitor study, 5 horizons (process)": base + ["study", *files, "--horizons", "5,21,63,126,252"],
+    }
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, MARKET_MONITOR_HOME=home)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        outputs = {name: timed(command, env)[2] for name, command in commands.items()}  # untimed
+        results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(options.runs):  # interleaved, so both see the same machine load
+            for name, command in commands.items():
+                wall, cpu, _ = timed(command, env)
+                results[name].append((wall, cpu))
+
+    replay_name, study_name = commands
+    alerts = outputs[replay_name].count(b"\n")
+    rows = sum(1 for line in outputs[study_name].decode().splitlines() if line[:1].isalpha() and " mean " in line)
+    print(f"{', '.join(s for s, _ in FILES)} full daily histories: {alerts:,} alerts, {rows} study rows, best of {options.runs}")
+    print(f"{'':46} {'wall s':>8} {'cpu s':>8}")
+    best = {}
+    for name, runs in results.items():
+        best[name] = (min(r[0] for r in runs), min(r[1] for r in runs))
+        print(f"{name:46} {best[name][0]:8.3f} {best[name][1]:8.3f}")
+    wall = best[study_name][0] / best[replay_name][0]
+    cpu = best[study_name][1] / best[replay_name][1]
+    print(f"ratio study/replay: wall {wall:.2f}, cpu {cpu:.2f} (goal <= {GOAL:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
