@@ -300,6 +300,20 @@ def _symbol(value: Any) -> str:
     return text
 
 
+_YAHOO_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=&-]{0,19}$")
+
+
+def watch_symbol(text: str) -> str:
+    """A symbol typed in the app, upper-cased (Yahoo's tickers are): "^rut" -> "^RUT", "es=f"
+    -> "ES=F". Raises ValueError saying why it cannot be a Yahoo ticker."""
+    symbol = text.strip().upper()
+    if not symbol:
+        raise ValueError("type a Yahoo ticker such as ^RUT, AAPL or ES=F")
+    if not _YAHOO_TICKER.match(symbol):
+        raise ValueError(f"{text.strip()!r} cannot be a Yahoo ticker (letters, digits and ^ . = - only, such as ^RUT, BRK-B, ES=F)")
+    return symbol
+
+
 def _symbols(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ValueError(f"expected a non-empty list of symbols, got {value!r}")

@@ -142,3 +142,12 @@ def test_policies_parse(tmp_path):
     policy = config.levels[0].policy
     assert (policy.frequency, policy.cooldown, str(policy.expires), policy.muted) == ("once", 900.0, "2026-12-31", True)
     assert config.policy_for("ma_cross").cooldown == 90.0
+
+
+def test_a_symbol_typed_in_the_app_is_upper_cased_and_must_look_like_a_yahoo_ticker():
+    from monitor.config import watch_symbol
+
+    assert [watch_symbol(t) for t in (" ^rut ", "es=f", "brk-b", "0700.hk", "m&m.ns")] == ["^RUT", "ES=F", "BRK-B", "0700.HK", "M&M.NS"]
+    for text, said in (("", "type a Yahoo ticker"), ("bad sym", "cannot be a Yahoo ticker"), ("^^x", "cannot be"), ("a" * 21, "cannot be")):
+        with pytest.raises(ValueError, match=said):
+            watch_symbol(text)

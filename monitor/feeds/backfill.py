@@ -12,6 +12,7 @@ the runner applies them to ``MarketState`` with the alerts discarded.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -40,11 +41,13 @@ Row = tuple  # (bar time, open, high, low, close, volume or None), as in monitor
 @dataclass
 class BackfillResult:
     """What a backfill produced: replay ``Series`` (daily, then intraday), symbol infos and
-    the problems met (one line each, for the status line)."""
+    the problems met (one line each, for the status line). ``unreachable`` says why Yahoo
+    could not be asked at all (network down), else "". """
 
     series: list = field(default_factory=list)
     infos: list[SymbolInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unreachable: str = ""
 
     def batches(self, before: dict[str, float] | None = None):
         """Tick batches in time order; a symbol's ticks at or after ``before[symbol]`` (its
@@ -134,6 +137,26 @@ class Backfill:
         self.offline = offline  # cache only (tests, and a quick restart path)
         self._unreachable = ""  # set by the first request that fails for want of a network
 
+    def with_symbols(self, symbols: Sequence[str]) -> "Backfill":
+        """The same backfill (cache, session, clock) for other symbols: a symbol added in the app."""
+        other = copy.copy(self)
+        other.symbols = list(dict.fromkeys(symbols))
+        return other
+
+    def check(self, symbol: str) -> tuple[BackfillResult, str]:
+        """Blocking: load a new symbol's history, which also asks Yahoo whether it knows the
+        symbol. Returns the result and why it cannot be watched ("" when bars came, or when
+        Yahoo could not be asked: the network is down or the backfill reads the cache only)."""
+        result = self.with_symbols([symbol]).load()
+        if any(series.symbol == symbol for series in result.series) or result.unreachable or self.offline:
+            return result, ""
+        mine = " ".join(p for p in result.problems if p.startswith(f"{symbol}:"))
+        if "RateLimit" in mine or "Too Many Requests" in mine:
+            return result, f"{symbol} not checked: Yahoo is rate-limiting requests, try again in a minute"
+        # Yahoo answered but without bars: an empty chart, or an error for the symbol (yfinance
+        # words it in many ways: no timezone, possibly delisted, not found).
+        return result, f"unknown symbol: Yahoo has no data for {symbol}"
+
     # ------------------------------------------------------------------ the whole job
 
     def load(self) -> BackfillResult:
@@ -158,6 +181,7 @@ class Backfill:
             if info is not None:
                 result.infos.append(info)
         result.series.extend(intraday)
+        result.unreachable = self._unreachable
         for problem in result.problems:  # the caller shows them (status line / app)
             log.info("%s", problem)
         return result

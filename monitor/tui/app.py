@@ -28,7 +28,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from monitor.config import Config
+from monitor.config import Config, watch_symbol
 from monitor.errors import UserError
 from monitor.feeds.backfill import HistoryFirst
 from monitor.feeds.base import Feed
@@ -44,6 +44,7 @@ from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDi
 from monitor.tui.widgets.help import HelpScreen
 from monitor.tui.widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs, short_decimals, watch_cells
 from monitor.tui.widgets.status_bar import StatusBar, StatusInputs
+from monitor.tui.widgets.symbol_dialog import SymbolDialog
 from monitor.tui.widgets.watchlist import Watchlist
 
 DEMO_HISTORY_SHARE = 0.8  # sessions applied at start as history; the rest is played
@@ -53,6 +54,7 @@ FLASH_TIMES = (0.0, 0.35, 0.7, 1.4)  # row flash: on, off, on, off
 TTY_CHECK_SECONDS = 2.0
 HANGUP_GRACE = 3.0  # seconds the shutdown may take after the terminal went away
 CHART_INTERVAL = 1.0  # seconds between chart redraws while prices move
+REMOVE_CONFIRM_SECONDS = 5.0  # the second Del must come this soon
 BACKFILL_TIMEOUT = 30.0  # live ticks are held at most this long for the history
 MAX_HELD_BATCHES = 100_000
 KEEP_DELIVERED = 1000
@@ -74,6 +76,11 @@ class MonitorApp(App[int]):
         Binding("w", "focus_watchlist", "Watchlist", id="watchlist", show=False),
         Binding("space", "pause", "Pause", id="pause", show=False),
         *(Binding(str(i), f"chart_range('{name}')", f"Chart {name}", show=False) for i, name in enumerate(RANGES, start=1)),
+        Binding("n", "add_symbol", "Add symbol", id="add_symbol", show=False),
+        Binding("delete", "remove_symbol", "Remove symbol", id="remove_symbol", show=False, key_display="Del"),
+        Binding("shift+up", "move_up", "Move up", id="move_up", show=False, key_display="shift+↑"),
+        Binding("shift+down", "move_down", "Move down", id="move_down", show=False, key_display="shift+↓"),
+        Binding("s", "sort", "Sort", id="sort", show=False),
     ]
 
     def __init__(
@@ -131,6 +138,7 @@ class MonitorApp(App[int]):
         self._market_second, self._market_is_open = -1, False
         self._chart_drawn = 0.0  # monotonic time of the last chart redraw
         self._chart_pending = False  # prices moved since the chart was drawn
+        self._remove_armed: tuple[str, float] | None = None  # (symbol, when): Del pressed once
 
     # --- layout --------------------------------------------------------------------------------
 
@@ -292,11 +300,17 @@ class MonitorApp(App[int]):
                     self._flash_timers.append(timer)
         del self._flash_timers[:-64]  # older flashes have long finished
 
-    def _flash(self, symbol: str, on: bool) -> None:
-        """One step of a row flash. A flash timer can fire while the app shuts down, after the
-        main screen's widgets are gone: then there is nothing left to flash."""
+    def _main_watchlist(self) -> Watchlist | None:
+        """The watchlist, or None once the app shuts down: a timer (flash, repaint, the
+        second's tick) can fire after the main screen's widgets are gone."""
         screens = self.screen_stack
-        for watchlist in screens[0].query(Watchlist) if screens else ():
+        found = screens[0].query(Watchlist) if screens else ()
+        return next(iter(found), None)
+
+    def _flash(self, symbol: str, on: bool) -> None:
+        """One step of a row flash (nothing left to flash once the app shuts down)."""
+        watchlist = self._main_watchlist()
+        if watchlist is not None:
             watchlist.flash(symbol, on)
 
     def settle(self) -> None:
@@ -320,8 +334,10 @@ class MonitorApp(App[int]):
             self._detail_dirty = True
         if not dirty and not self._status_dirty and not self._pending_alerts and not self._detail_dirty:
             return
+        watchlist = self._main_watchlist()
+        if watchlist is None:
+            return
         self.flushes += 1
-        watchlist = self.watchlist
         selected = watchlist.selected_symbol
         with self.batch_update():
             for symbol in list(dirty):
@@ -402,7 +418,11 @@ class MonitorApp(App[int]):
         )
 
     def _tick_second(self) -> None:
-        """Once a second: countdowns and ages move; live bars whose session closed commit."""
+        """Once a second: countdowns and ages move; live bars whose session closed commit; a
+        sorted watchlist follows the new values."""
+        watchlist = self._main_watchlist()
+        if watchlist is not None:
+            watchlist.resort()
         if not self.replay:
             self._status_dirty = True
             self.handle_alerts(self.state.commit_due(self.clock()))
@@ -410,8 +430,129 @@ class MonitorApp(App[int]):
 
     def on_data_table_row_highlighted(self, event) -> None:
         if event.data_table is self.watchlist:
+            self._remove_armed = None
             self._detail_dirty = True
             self.flush()
+
+    # --- the watchlist's symbols ---------------------------------------------------------------
+
+    def action_add_symbol(self) -> None:
+        """Add a symbol to the watchlist: checked with Yahoo, its history loaded, saved."""
+        self.push_screen(SymbolDialog(self.add_symbol, self.badge))
+
+    async def add_symbol(self, text: str) -> str:
+        """Put the symbol typed as ``text`` on the watchlist. Yahoo is asked through the
+        backfill (which loads its history at the same time): a symbol without data is refused.
+        Returns "" once it is watched, else why not (the dialog shows it)."""
+        try:
+            symbol = watch_symbol(text)
+        except ValueError as exc:
+            return str(exc)
+        if symbol in self.watchlist.order:
+            return f"{symbol} is already on the watchlist"
+        if self.replay:
+            return "a replay shows the replayed files only: add symbols in a live run"
+        result, unchecked = None, "not checked: history is off"
+        if self.backfill is not None:
+            try:
+                result, problem = await asyncio.wait_for(in_daemon_thread(lambda: self.backfill.check(symbol)), BACKFILL_TIMEOUT)
+            except asyncio.TimeoutError:
+                return f"Yahoo did not answer for {symbol} within {BACKFILL_TIMEOUT:g} s: try again"
+            if problem:
+                return problem
+            unchecked = "" if result.series else f"not checked: {result.unreachable or 'history from the cache only'}"
+        if result is not None:
+            self._take_history(result)
+        await self.watch_symbols([*self.watchlist.order, symbol], selected=symbol, said=f"added {symbol}")
+        if unchecked:
+            self.notify(f"{symbol}: {unchecked}; it shows 'waiting' until Yahoo sends a price", title="Watchlist", severity="warning", timeout=8)
+        return ""
+
+    def _take_history(self, result) -> None:
+        """A new symbol's backfill into the state (its subscription comes after, so no live
+        tick of it is there yet); its old bar-close alerts are discarded like any history's."""
+        for info in result.infos:
+            learn = getattr(self.feed, "learn", None)
+            if learn is not None:
+                learn(info)
+            self.learn(info)
+        new = {series.symbol for series in result.series}
+        for batch in result.batches():
+            self.state.apply(batch)
+        self.handle_alerts([alert for alert in self.state.commit_due(self.clock()) if alert.symbol not in new])
+
+    async def watch_symbols(self, symbols: Sequence[str], *, selected: str | None = None, said: str = "") -> None:
+        """Watch ``symbols`` in this order from now on: state, rows, the feed's subscriptions
+        and the config file (live runs only: a replay's watchlist is its files)."""
+        for symbol in set(self.watchlist.order) - set(symbols):
+            self.state.symbols.pop(symbol, None)
+        config = replace(self.config, symbols=tuple(symbols))
+        self.config = config
+        self.state.reconfigure(config)
+        self.watchlist.set_order(list(symbols), selected)
+        self.state.dirty.update(symbols)
+        self._detail_dirty = True
+        self.flush()
+        await self.feed.set_symbols(list(symbols))
+        if self.replay:
+            self.notify(f"{said} (a replay's watchlist is not saved)" if said else "not saved in a replay", title="Watchlist", timeout=3)
+            return
+        from monitor import config_store
+        from monitor.paths import config_path
+
+        path = config.path or config_path()[0]
+        try:
+            config_store.save_symbols(path, symbols)
+        except (UserError, OSError) as exc:
+            self.notify(f"{said}, but not saved: {exc}" if said else f"not saved: {exc}", title="Watchlist", severity="error", timeout=10)
+        else:
+            self.notify(f"{said}; saved to {path}" if said else f"saved to {path}", title="Watchlist", timeout=3)
+
+    async def action_remove_symbol(self) -> None:
+        """Remove the selected symbol from the watchlist (press Del twice; saved)."""
+        symbol = self.watchlist.selected_symbol
+        if symbol is None:
+            return
+        order = self.watchlist.order
+        if len(order) == 1:
+            self.notify("the watchlist keeps one symbol at least", title="Watchlist", timeout=3)
+            return
+        armed, self._remove_armed = self._remove_armed, None
+        if armed is None or armed[0] != symbol or self.clock() - armed[1] > REMOVE_CONFIRM_SECONDS:
+            self._remove_armed = (symbol, self.clock())
+            self.notify(f"press Del again to remove {symbol}", title="Watchlist", timeout=REMOVE_CONFIRM_SECONDS)
+            return
+        levels = len(self.config.levels_for(symbol))
+        said = f"removed {symbol}" + (f" (its {levels} level(s) stay in the config)" if levels else "")
+        await self.watch_symbols([s for s in order if s != symbol], said=said)
+
+    async def action_move_up(self) -> None:
+        """Move the selected symbol up the watchlist (your order, saved)."""
+        await self.move_symbol(-1)
+
+    async def action_move_down(self) -> None:
+        """Move the selected symbol down the watchlist (your order, saved)."""
+        await self.move_symbol(1)
+
+    async def move_symbol(self, offset: int) -> None:
+        watchlist = self.watchlist
+        symbol = watchlist.selected_symbol
+        if symbol is None:
+            return
+        if watchlist.sort is not None:  # moving a row means the user's own order again
+            watchlist.sort_by(None)
+        order = list(watchlist.order)
+        at = order.index(symbol)
+        to = max(0, min(len(order) - 1, at + offset))
+        if to != at:
+            order.insert(to, order.pop(at))
+            await self.watch_symbols(order, selected=symbol, said=f"moved {symbol}")
+
+    def action_sort(self) -> None:
+        """Sort the watchlist by the next column (then back to your order); or click a header."""
+        watchlist = self.watchlist
+        watchlist.next_sort()
+        self.notify(watchlist.sort_label(), title="Watchlist", timeout=2)
 
     # --- actions -----------------------------------------------------------------------------
 

@@ -114,3 +114,16 @@ def test_secondary_prices_keep_the_decimals_that_matter():
     row = RowInputs("X", "", 45.1, 0.1, 0.2, 44.1, 45.3, NAN, NAN, NAN, NAN, 0, NAN, NAN, 0, ((45.25, "pivot"),), ("live", ""))
     cells = watch_cells(row)
     assert cells["range"].plain == "44.10–45.30" and cells["level"].plain.startswith("45.25 ")
+
+
+def test_cells_sort_by_their_first_number_then_text_and_unknown_is_none():
+    from monitor.tui.widgets.rows import sort_value
+
+    assert sort_value("+1.25%") == (0, 1.25)
+    assert sort_value("-0.50%") == (0, -0.5)
+    assert sort_value("2,500 -0.3%") == (0, 2500.0)
+    assert sort_value("stale 5m") == (0, 5.0)
+    assert sort_value("▲▲ golden") == (1, "▲▲ golden")
+    assert sort_value("^RUT") == (1, "^rut")
+    assert sort_value("–") is None and sort_value("") is None
+    assert sorted(["+2.00%", "-1.00%", "+0.50%"], key=sort_value) == ["-1.00%", "+0.50%", "+2.00%"]

@@ -7,6 +7,7 @@ formatting is tested without an app and the widgets only place cells on screen.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -116,6 +117,21 @@ def columns_for_width(width: int, columns: Sequence[Column] = COLUMNS) -> list[C
             chosen.add(column.key)
             used += need
     return [column for column in columns if column.key in chosen]
+
+
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+
+
+def sort_value(text: str) -> tuple[int, float | str] | None:
+    """How a cell sorts: by its first number ("+1.25%", "2,500 -0.3%", "stale 5m"), else by its
+    text; None for an empty or unknown ("–") cell, which sorts last either way."""
+    text = text.strip()
+    if not text or text == DASH:
+        return None
+    number = _NUMBER.search(text)
+    if number:
+        return (0, float(number.group(0).replace(",", "")))
+    return (1, text.casefold())
 
 
 class RowInputs(NamedTuple):
