@@ -171,9 +171,10 @@ class MonitorApp(App[int]):
         self.watchlist.focus()
         self.set_interval(1.0 / self.config.ui.max_fps, self.flush, name="flush")
         self.set_interval(1.0, self._tick_second, name="clock")
-        if not self.is_headless and _on_a_tty():  # not under `textual serve` (pipes, no tty)
-            self.set_interval(TTY_CHECK_SECONDS, self._check_terminal, name="tty")
-            self._watch_hangup()
+        if not self.is_headless:
+            self._watch_signals()
+            if _on_a_tty():  # not under `textual serve` (pipes, no tty): see _run
+                self.set_interval(TTY_CHECK_SECONDS, self._check_terminal, name="tty")
         self.consume_feed()
         if self.backfill is not None:
             self.load_history()
@@ -697,24 +698,42 @@ class MonitorApp(App[int]):
         if not _on_a_tty():
             self.terminal_gone()
 
-    def _watch_hangup(self) -> None:
-        try:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.terminal_gone)
-        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
-            pass
+    def _watch_signals(self) -> None:
+        """SIGTERM: leave as ``q`` does (the terminal restored); SIGHUP: the same while the
+        terminal still answers, else ``terminal_gone``. Plain ``signal`` handlers, not the event
+        loop's: they run even while the loop is stuck on a write nobody reads."""
+        handlers = {"SIGTERM": lambda *_: self.leave(), "SIGHUP": lambda *_: self.hang_up()}
+        for name, handler in handlers.items():
+            try:
+                signal.signal(getattr(signal, name), handler)
+            except (AttributeError, ValueError, OSError):  # Windows, or not the main thread
+                pass
 
-    def terminal_gone(self) -> None:
-        """The terminal hung up: leave now. Output goes to /dev/null so Textual's shutdown does
-        not fail writing to a dead tty; if it still blocks, the process ends after a grace period
-        (history and config writes are already on disk by then)."""
+    def hang_up(self) -> None:
+        if _on_a_tty():
+            self.leave()
+        else:
+            self.terminal_gone()
+
+    def leave(self) -> None:
+        """Exit with 0 from any thread or a signal handler; if the shutdown blocks (a pipe
+        nobody reads), the process ends after a grace period (history and config writes are
+        already on disk by then)."""
+        threading.Thread(target=_exit_after, args=(HANGUP_GRACE,), name="leave-exit", daemon=True).start()
+        loop = getattr(self, "_loop", None)  # Textual's own loop, set while the app runs
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.exit, 0)
+
+    def terminal_gone(self, reason: str = "") -> None:
+        """The terminal (or the `textual serve` client) went away: leave now. Output goes to
+        /dev/null so Textual's shutdown does not fail writing to a dead tty or pipe."""
         try:
             null = os.open(os.devnull, os.O_WRONLY)
             for fd in (1, 2):
                 os.dup2(null, fd)
         except OSError:
             pass
-        threading.Thread(target=_exit_after, args=(HANGUP_GRACE,), name="hangup-exit", daemon=True).start()
-        self.exit(0)
+        self.leave()
 
     async def action_quit(self) -> None:
         """Quit the monitor."""
@@ -846,4 +865,13 @@ def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) ->
 
 
 def _run(app: MonitorApp) -> int:
-    return int(app.run() or 0)
+    """Run the app; under `textual serve` (stdout a pipe) a ``ClientWatch`` ends it when the
+    browser's server stops listening, from the very start (start-up may block on the pipe)."""
+    from monitor.tui.client_watch import ClientWatch, is_pipe
+
+    watch = ClientWatch(app.terminal_gone).start() if is_pipe(1) else None
+    try:
+        return int(app.run() or 0)
+    finally:
+        if watch is not None:
+            watch.stop()
