@@ -1,10 +1,13 @@
 """The alert rules and their messages. ``monitor.state.MarketState`` calls them at the right moments:
 
 - per tick: ``check_levels`` (``level_cross``) and ``check_extremes`` (``new_high``/``new_low``);
-- when a daily bar is committed: ``bar_close_alerts`` (``ma_cross``, ``rsi_overbought``,
-  ``rsi_oversold``, ``rsi_macd_divergence``), comparing the committed bar's indicator values with
-  those at the previous committed bar (a rule stays silent while either is undefined);
-- after each batch of ticks: ``DivergenceWatch.check`` (``relative_divergence``).
+- when a daily bar is committed: the same two for levels and extremes set to ``confirm = "close"``
+  (``check_level_closes``, ``check_extremes(closed=True)``), and ``bar_close_alerts``
+  (``ma_cross``, ``rsi_overbought``, ``rsi_oversold``, ``rsi_macd_divergence``), comparing the
+  committed bar's indicator values with those at the previous committed bar (a rule stays silent
+  while either is undefined; the RSI rules also re-arm, see ``RsiArming``);
+- after each batch of ticks whose prices were seen together: ``DivergenceWatch.check``
+  (``relative_divergence``).
 
 The exact semantics are documented in the README under "When alerts fire".
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from monitor.config import Divergence, Level, Rules
@@ -45,15 +49,17 @@ class LevelState:
     """One configured level of one symbol and its side: +1 above, -1 below, 0 not armed yet.
 
     The side changes, and an alert fires, only when the price leaves the hysteresis band
-    ``price * (1 -/+ hysteresis_pct/100)`` on the other side."""
+    ``price * (1 -/+ hysteresis_pct/100)`` on the other side: on any tick, or with ``on_close``
+    (``confirm = "close"``) only on a session's close."""
 
-    __slots__ = ("level", "price", "label", "below", "above", "side")
+    __slots__ = ("level", "price", "label", "below", "above", "side", "on_close")
 
-    def __init__(self, level: Level, hysteresis_pct: float, side: int = 0) -> None:
+    def __init__(self, level: Level, hysteresis_pct: float, side: int = 0, on_close: bool = False) -> None:
         band = hysteresis_pct / 100.0
         self.level = level
         self.price = level.price
         self.label = level.label
+        self.on_close = on_close
         # Edges to 12 significant digits: 2500 * 1.001 is 2502.4999999999995 in binary, and a
         # price of exactly 2502.50 is on the edge, not beyond it.
         self.below = float(f"{level.price * (1.0 - band):.12g}")
@@ -66,10 +72,14 @@ class LevelState:
 
 
 def check_levels(levels: list[LevelState], symbol: str, t: float, price: float, out: list[Alert]) -> None:
-    """``level_cross`` for one tick of ``symbol``: appends the alerts that fire to ``out``."""
+    """``level_cross`` for one tick of ``symbol``: appends the alerts that fire to ``out``. A level
+    that waits for the close is only armed by a tick."""
     for lv in levels:
         side = lv.side
-        if side > 0:
+        if lv.on_close:
+            if not side:
+                lv.arm(price)
+        elif side > 0:
             if price < lv.below:
                 lv.side = -1
                 out.append(_level_alert(lv, symbol, t, price, "down"))
@@ -81,36 +91,110 @@ def check_levels(levels: list[LevelState], symbol: str, t: float, price: float, 
             lv.arm(price)
 
 
-def _level_alert(lv: LevelState, symbol: str, t: float, price: float, direction: str) -> Alert:
-    where = "above" if direction == "up" else "below"
-    label = f" {lv.label}" if lv.label else ""
-    message = f"{symbol} broke {where} {fmt_level(lv.price)}{label} at {fmt_price(price)}"
-    return Alert(t, symbol, "level_cross", direction, price, message, {"level": lv.price, "label": lv.label})
+def check_level_closes(levels: list[LevelState], symbol: str, bar: "DailyBar", out: list[Alert]) -> None:
+    """``level_cross`` of the levels that wait for the close, at ``bar``'s close (its time and price)."""
+    close = bar.close
+    for lv in levels:
+        if not lv.on_close:
+            continue
+        side = lv.side
+        if side > 0 and close < lv.below:
+            lv.side = -1
+            out.append(_level_alert(lv, symbol, bar.close_time, close, "down", bar))
+        elif side < 0 and close > lv.above:
+            lv.side = 1
+            out.append(_level_alert(lv, symbol, bar.close_time, close, "up", bar))
+        elif not side:
+            lv.arm(close)
+
+
+def _level_alert(lv: LevelState, symbol: str, t: float, price: float, direction: str, bar: "DailyBar | None" = None) -> Alert:
+    """"^RUT fell below 2,500 (support) at 2,497.12"; confirmed by ``bar``'s close: "^RUT closed
+    below 2,500 (support) at 2,497.12 on 2026-01-05"."""
+    up = direction == "up"
+    name = f" ({lv.label})" if lv.label else ""
+    extra = {"level": lv.price, "label": lv.label}
+    if bar is None:
+        verb, when = ("rose above" if up else "fell below"), ""
+    else:
+        verb, when = ("closed above" if up else "closed below"), f" on {bar.day.isoformat()}"
+        extra["confirm"] = "close"
+    message = f"{symbol} {verb} {fmt_level(lv.price)}{name} at {fmt_price(price)}{when}"
+    return Alert(t, symbol, "level_cross", direction, price, message, extra)
 
 
 # --------------------------------------------------------------------------------------------
 # new_high / new_low
 
 
-def check_extremes(s: "SymbolState", t: float, price: float, window: int, out: list[Alert]) -> None:
-    """``new_high``/``new_low`` for one tick: above the highest high (below the lowest low) of the
-    previous ``window`` committed bars, at most once per symbol per session. ``s.prev_high_n`` is
-    NaN until ``window`` bars are committed, which keeps the rule silent."""
+class Breakouts(NamedTuple):
+    """The ``new_high``/``new_low`` settings: ``[rules] high_low_window`` and ``breakout_gap``, and
+    whether each rule waits for the close (``confirm = "close"``)."""
+
+    window: int = 252
+    gap: int = 5
+    high_on_close: bool = False
+    low_on_close: bool = False
+
+
+def check_extremes(s: "SymbolState", t: float, price: float, rules: Breakouts, out: list[Alert], closed: bool = False) -> None:
+    """``new_high``/``new_low`` for one price of ``s``'s forming session: above the highest high
+    (below the lowest low) of the previous ``window`` committed bars, at most once per symbol per
+    session, and only if the bar that set that extreme is at least ``gap`` sessions back.
+    ``closed``: the price is the session's close (for the rules that wait for it). ``s.prev_high_n``
+    is NaN until ``window`` bars are committed, which keeps the rule silent.
+
+    The decision is made once per session (the reference does not move within one): a breakout
+    of a too recent extreme marks the session as done too."""
     session = s.session
-    if price > s.prev_high_n and s.high_alerted != session:
-        s.high_alerted = session
-        message = (
-            f"{s.symbol} made a new {window}-session high at {fmt_price(price)}, "
-            f"above the previous high of {fmt_price(s.prev_high_n)}"
-        )
-        out.append(Alert(t, s.symbol, "new_high", "up", price, message, {"previous_high": s.prev_high_n, "window": window}))
-    elif price < s.prev_low_n and s.low_alerted != session:
-        s.low_alerted = session
-        message = (
-            f"{s.symbol} made a new {window}-session low at {fmt_price(price)}, "
-            f"below the previous low of {fmt_price(s.prev_low_n)}"
-        )
-        out.append(Alert(t, s.symbol, "new_low", "down", price, message, {"previous_low": s.prev_low_n, "window": window}))
+    if price > s.prev_high_n:
+        if s.high_alerted != session and rules.high_on_close is closed:
+            s.high_alerted = session
+            _breakout(s, t, price, s.prev_high_n, rules, "up", closed, out)
+    elif price < s.prev_low_n:
+        if s.low_alerted != session and rules.low_on_close is closed:
+            s.low_alerted = session
+            _breakout(s, t, price, s.prev_low_n, rules, "down", closed, out)
+
+
+def _breakout(
+    s: "SymbolState", t: float, price: float, previous: float, rules: Breakouts, direction: str, closed: bool, out: list[Alert]
+) -> None:
+    up = direction == "up"
+    back, day = extreme_origin(s.daily, rules.window, previous, 2 if up else 3)
+    if back < rules.gap:
+        return
+    window = rules.window
+    span = "52-week" if window == 252 else f"{window}-session"
+    what, beyond = ("high", "above") if up else ("low", "below")
+    of = f" of {day.isoformat()}" if day is not None else ""
+    if closed:
+        message = f"{s.symbol} closed at a new {span} {what} of {fmt_price(price)}, {beyond} the {fmt_price(previous)}{of}"
+    else:
+        message = f"{s.symbol} made a new {span} {what} at {fmt_price(price)}, {beyond} the {fmt_price(previous)}{of}"
+    extra = {
+        f"previous_{what}": previous,
+        "previous_date": day.isoformat() if day is not None else None,
+        "sessions_back": back,
+        "window": window,
+    }
+    if closed:
+        extra["confirm"] = "close"
+    out.append(Alert(t, s.symbol, f"new_{what}", direction, price, message, extra))
+
+
+def extreme_origin(daily: Sequence["DailyBar"], window: int, value: float, field: int) -> tuple[int, date | None]:
+    """(sessions back, date) of the bar that set ``value``, the extreme of field ``field`` (2 high,
+    3 low) over the last ``window`` committed bars: the earliest of them that reached it (a later
+    bar only equalled it). The last committed bar is 1 session back. When the bar is no longer
+    kept (a window longer than the kept history), (window, None)."""
+    n = min(window, len(daily))
+    back = n
+    for bar in islice(daily, len(daily) - n, None):
+        if bar[field] == value:
+            return back, bar[0]
+        back -= 1
+    return window, None
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,10 +215,24 @@ def _at_close(bar: "DailyBar") -> str:
     return f"at the {bar.day.isoformat()} close of {fmt_price(bar.close)}"
 
 
-def bar_close_alerts(symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot, rules: Rules, out: list[Alert]) -> None:
+class RsiArming:
+    """Which RSI rules of one symbol may fire. Each starts armed; firing disarms it; a close with
+    RSI back ``rsi_rearm`` points inside (below overbought - rsi_rearm for the overbought side,
+    above oversold + rsi_rearm for the oversold side) re-arms both rules of that side."""
+
+    __slots__ = ("overbought", "oversold", "divergence_down", "divergence_up")
+
+    def __init__(self) -> None:
+        self.overbought = self.oversold = self.divergence_down = self.divergence_up = True
+
+
+def bar_close_alerts(
+    symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot, rules: Rules, armed: RsiArming, out: list[Alert]
+) -> None:
     """The bar-close rules for ``symbol``'s committed ``bar``: ``now`` holds its indicator values,
-    ``prev`` those of the previous committed bar; appends what fires to ``out``. Alert time is
-    the session close (looked up only when something fires), price the close.
+    ``prev`` those of the previous committed bar, ``armed`` the symbol's RSI rule state; appends
+    what fires to ``out``. Alert time is the session close (looked up only when something fires),
+    price the close.
 
     Every comparison involving an undefined (NaN) value is false, which keeps each rule silent
     until both bars have the values it compares."""
@@ -156,37 +254,49 @@ def bar_close_alerts(symbol: str, bar: "DailyBar", prev: Snapshot, now: Snapshot
         out.append(Alert(bar.close_time, symbol, "ma_cross", direction, close, message, extra))
 
     rsi, rsi_prev = now.rsi, prev.rsi
-    high, low = rules.rsi_overbought, rules.rsi_oversold
-    if rsi >= high > rsi_prev:
-        n = rules.rsi_period
-        message = f"{symbol} RSI({n}) rose to {rsi:.1f}, at or above the overbought {high:g}, {_at_close(bar)}"
-        out.append(Alert(bar.close_time, symbol, "rsi_overbought", "up", close, message, {"rsi": rsi, "threshold": high, "period": n}))
-    elif rsi <= low < rsi_prev:
-        n = rules.rsi_period
-        message = f"{symbol} RSI({n}) fell to {rsi:.1f}, at or below the oversold {low:g}, {_at_close(bar)}"
-        out.append(Alert(bar.close_time, symbol, "rsi_oversold", "down", close, message, {"rsi": rsi, "threshold": low, "period": n}))
+    high, low, rearm = rules.rsi_overbought, rules.rsi_oversold, rules.rsi_rearm
+    if rsi < high - rearm:
+        armed.overbought = armed.divergence_down = True
+    if rsi > low + rearm:
+        armed.oversold = armed.divergence_up = True
 
     # rsi_macd_divergence: the rising edge of "overbought while MACD > signal" (down) or of
-    # "oversold while MACD < signal" (up). The previous bar must have all three values.
+    # "oversold while MACD < signal" (up), while armed. The previous bar must have all three values.
     macd, signal = now.macd, now.signal
+    moment = None
     if rsi >= high and macd > signal:
-        direction = "down"
-        if prev.rsi >= high and prev.macd > prev.signal:
-            direction = None
+        if armed.divergence_down and not (prev.rsi >= high and prev.macd > prev.signal):
+            moment = "down"
     elif rsi <= low and macd < signal:
-        direction = "up"
-        if prev.rsi <= low and prev.macd < prev.signal:
-            direction = None
-    else:
-        direction = None
-    if direction and rsi_prev == rsi_prev and prev.macd == prev.macd and prev.signal == prev.signal:
-        if direction == "down":
-            state = f"overbought (RSI {rsi:.1f}) while MACD {macd:,.2f} is above its signal {signal:,.2f}, a bearish"
+        if armed.divergence_up and not (prev.rsi <= low and prev.macd < prev.signal):
+            moment = "up"
+    if moment and rsi_prev == rsi_prev and prev.macd == prev.macd and prev.signal == prev.signal:
+        if moment == "down":
+            armed.divergence_down = False
+            state = "overbought while MACD stays above its signal"
         else:
-            state = f"oversold (RSI {rsi:.1f}) while MACD {macd:,.2f} is below its signal {signal:,.2f}, a bullish"
-        message = f"{symbol} is {state} divergence {_at_close(bar)}"
+            armed.divergence_up = False
+            state = "oversold while MACD stays below its signal"
+        message = f"{symbol} RSI {rsi:.1f} is {state}: stretched, momentum intact"
         extra = {"rsi": rsi, "macd": macd, "signal": signal}
-        out.append(Alert(bar.close_time, symbol, "rsi_macd_divergence", direction, close, message, extra))
+        out.append(Alert(bar.close_time, symbol, "rsi_macd_divergence", moment, close, message, extra))
+    else:
+        moment = None
+
+    # rsi_overbought / rsi_oversold: RSI reaches the threshold from inside, while armed; a
+    # divergence alert of the same side at this close supersedes it (disarming it all the same).
+    if rsi >= high > rsi_prev and armed.overbought:
+        armed.overbought = False
+        if moment != "down":
+            n = rules.rsi_period
+            message = f"{symbol} RSI({n}) rose to {rsi:.1f}, at or above the overbought {high:g}, {_at_close(bar)}"
+            out.append(Alert(bar.close_time, symbol, "rsi_overbought", "up", close, message, {"rsi": rsi, "threshold": high, "period": n}))
+    elif rsi <= low < rsi_prev and armed.oversold:
+        armed.oversold = False
+        if moment != "up":
+            n = rules.rsi_period
+            message = f"{symbol} RSI({n}) fell to {rsi:.1f}, at or below the oversold {low:g}, {_at_close(bar)}"
+            out.append(Alert(bar.close_time, symbol, "rsi_oversold", "down", close, message, {"rsi": rsi, "threshold": low, "period": n}))
 
 
 # --------------------------------------------------------------------------------------------

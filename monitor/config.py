@@ -29,6 +29,8 @@ RULES = (
     "relative_divergence",
 )
 FREQUENCIES = ("once", "once_per_session", "every_time")
+CONFIRMS = ("tick", "close")  # when a crossing alerts: at the tick, or only if the session closes beyond
+CONFIRM_RULES = ("level_cross", "new_high", "new_low")  # the rules that fire on ticks
 SOURCES = ("yahoo-stream", "yahoo-poll")
 DESKTOP_FORMATS = ("osc9", "osc777", "both")
 DEFAULT_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
@@ -37,12 +39,15 @@ MIN_POLL_INTERVAL = 5.0
 
 @dataclass(frozen=True)
 class AlertPolicy:
-    """How often an alert may be delivered. ``None`` everywhere means the rule's own semantics."""
+    """How often an alert may be delivered. ``None`` everywhere means the rule's own semantics.
+    ``confirm`` is the one setting the engine reads (not the gate): "close" makes a
+    ``CONFIRM_RULES`` crossing wait for the session close."""
 
     frequency: str | None = None  # "once" | "once_per_session" | "every_time"
     cooldown: float | None = None  # seconds between two deliveries
     expires: date | None = None  # no delivery after this date (New York)
     muted: bool = False
+    confirm: str | None = None  # "tick" | "close"; None: the rule's, else "tick"
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class Level:
 
 @dataclass(frozen=True)
 class Rules:
-    hysteresis_pct: float = 0.1
+    hysteresis_pct: float = 0.25
     rsi_period: int = 14
     rsi_overbought: float = 70.0
     rsi_oversold: float = 30.0
@@ -63,6 +68,8 @@ class Rules:
     ma_fast: int = 50
     ma_slow: int = 200
     high_low_window: int = 252
+    rsi_rearm: float = 5.0  # RSI points back inside before an RSI rule may fire again
+    breakout_gap: int = 5  # sessions since the old extreme was set before new_high/new_low fire
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,11 @@ class Config:
 
     def policy_for(self, rule: str) -> AlertPolicy:
         return self.alerts.get(rule, AlertPolicy())
+
+    def confirm_for(self, rule: str, level: Level | None = None) -> str:
+        """"close" or "tick": a level's own ``confirm``, else its rule's, else "tick"."""
+        own = level.policy.confirm if level is not None else None
+        return own or self.policy_for(rule).confirm or "tick"
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,6 +373,7 @@ def _policy(reader: _Reader) -> AlertPolicy:
         cooldown=reader.get("cooldown", None, _duration, "a duration such as '15m'"),
         expires=reader.get("expires", None, _date, "a date such as 2026-12-31"),
         muted=reader.get("muted", False, _bool, "true or false"),
+        confirm=reader.get("confirm", None, _choice(CONFIRMS), "tick or close"),
     )
 
 
@@ -437,9 +450,13 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
         "ma_fast": (_positive_int, "a whole number"),
         "ma_slow": (_positive_int, "a whole number"),
         "high_low_window": (_positive_int, "a whole number"),
+        "rsi_rearm": (_percent, "RSI points from 0 to 100"),
+        "breakout_gap": (_positive_int, "a whole number of sessions"),
     })
     if rules.rsi_oversold >= rules.rsi_overbought:
         problems.add("rules.rsi_oversold", f"must be below rsi_overbought ({rules.rsi_overbought:g})")
+    if rules.rsi_rearm >= min(rules.rsi_overbought, 100 - rules.rsi_oversold):
+        problems.add("rules.rsi_rearm", "must be below rsi_overbought and 100 - rsi_oversold (RSI could never re-arm)")
     if rules.ma_fast >= rules.ma_slow:
         problems.add("rules.ma_fast", f"must be below ma_slow ({rules.ma_slow})")
 
@@ -479,6 +496,8 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
         reader = _Reader(problems, raw, f"alerts.{rule}.")
         alerts[rule] = _policy(reader)
         reader.finish()
+        if alerts[rule].confirm is not None and rule not in CONFIRM_RULES:
+            problems.add(f"alerts.{rule}.confirm", f"only {', '.join(CONFIRM_RULES)} fire on ticks and can wait for the close")
 
     top.finish()
     return Config(

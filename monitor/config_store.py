@@ -42,7 +42,8 @@ symbols = ["^RUT", "^GSPC", "^NDX"]
 
 # Price levels: an alert fires when the price crosses a level (with the hysteresis band below).
 # Per level, optional: frequency = "once" | "once_per_session" | "every_time",
-# cooldown = "15m", expires = 2026-12-31, muted = true.
+# cooldown = "15m", expires = 2026-12-31, muted = true,
+# confirm = "close" (alert only if the session closes beyond the band; default "tick").
 [[levels]]
 symbol = "^RUT"
 price = 2500
@@ -54,7 +55,7 @@ price = 2600
 label = "resistance"
 
 [rules]
-hysteresis_pct = 0.1      # a level re-arms only after the price moves this % past it
+hysteresis_pct = 0.25     # a level re-arms only after the price moves this % past it
 rsi_period = 14
 rsi_overbought = 70
 rsi_oversold = 30
@@ -62,6 +63,8 @@ macd = [12, 26, 9]        # fast, slow, signal
 ma_fast = 50              # golden / death cross: SMA fast vs SMA slow of daily closes
 ma_slow = 200
 high_low_window = 252     # new high / new low over this many daily bars (52 weeks)
+breakout_gap = 5          # ... only if the old extreme was set at least this many sessions back
+rsi_rearm = 5             # an RSI alert fires again only after RSI came back this many points
 
 [divergence]
 # Fires when the lead moves against every peer by at least min_spread_pct (session change).
@@ -88,7 +91,8 @@ max_fps = 4               # screen repaints per second at most
 
 # How often each rule may notify you (default: the rule's own behaviour).
 # frequency = "once" | "once_per_session" | "every_time"; cooldown = "15m"; expires = 2026-12-31;
-# muted = true. A [[levels]] entry's own settings override [alerts.level_cross].
+# muted = true; for level_cross, new_high and new_low also confirm = "close".
+# A [[levels]] entry's own settings override [alerts.level_cross].
 # [alerts.level_cross]
 # cooldown = "15m"
 # [alerts.rsi_overbought]
@@ -191,6 +195,7 @@ def _set_policy_fields(table: Any, policy: AlertPolicy) -> None:
         "cooldown": format_duration(policy.cooldown) if policy.cooldown is not None else None,
         "expires": policy.expires,
         "muted": True if policy.muted else None,
+        "confirm": policy.confirm,
     }
     for name, value in values.items():
         if value is None:

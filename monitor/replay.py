@@ -6,7 +6,9 @@ four ticks: a daily bar at 09:30 (open), 11:00 and 14:00 (the two extremes: low 
 close >= open, else high then low) and 16:00 (close) New York time on its date; an intraday bar
 at the same four points spread evenly inside the bar. The close tick carries the volume as live
 ticks do: the session's volume so far. The ticks of all files are merged in time order, and
-ticks sharing a timestamp form one batch for ``MarketState.apply``.
+ticks sharing a timestamp form one batch for ``MarketState.apply``. A daily bar's 11:00 and 14:00
+ticks are its own extremes, not prices seen together across symbols: their batches are
+``BarExtremes``, which rules comparing symbols skip.
 
 A PATH given without ``SYMBOL=`` takes its symbol from the file name's stem, uppercased
 (``rut_daily.csv`` -> ``RUT_DAILY``); write ``^RUT=rut_daily.csv`` to get ``^RUT``'s levels and
@@ -38,7 +40,7 @@ from monitor.config import Config
 from monitor.errors import UserError
 from monitor.feeds.base import Feed, FeedEvent
 from monitor.model import Alert, FeedState, FeedStatus, Tick
-from monitor.state import MarketState
+from monitor.state import BarExtremes, MarketState
 
 DAILY_HEADER = ("date", "open", "high", "low", "close")
 INTRADAY_HEADER = ("timestamp", "open", "high", "low", "close")
@@ -249,19 +251,23 @@ def _bar_step(rows: list[tuple]) -> float:
 
 def replay_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
     """All files' ticks merged in time order; ticks sharing a timestamp form one batch (in the
-    order the files were given)."""
+    order the files were given). A batch holding a daily bar's 11:00 or 14:00 tick is a
+    ``BarExtremes``."""
     if all(series.kind == "daily" for series in series_list):
         yield from _daily_batches(series_list)
         return
     per_series = [_series_ticks(series) for series in series_list if series.rows]
+    extreme_times = {
+        row[0] + offset for series in series_list if series.kind == "daily" for row in series.rows for offset in DAILY_OFFSETS[1:3]
+    }
     if len(per_series) == 1:
         for tick in per_series[0]:
-            yield [tick]
+            yield BarExtremes((tick,)) if tick.time in extreme_times else [tick]
         return
     ticks = [tick for ticks in per_series for tick in ticks]
     ticks.sort(key=_time_of)  # stable: equal times keep the files' order
-    for _, batch in groupby(ticks, key=_time_of):
-        yield list(batch)
+    for t, batch in groupby(ticks, key=_time_of):
+        yield BarExtremes(batch) if t in extreme_times else list(batch)
 
 
 def _daily_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
@@ -286,13 +292,13 @@ def _daily_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
             symbol, (_, o, h, l, c, volume) = group[0]
             _, first, second, _ = bar_tick_prices(o, h, l, c)
             yield [make(Tick, (symbol, bar_time + d0, o, None, None))]
-            yield [make(Tick, (symbol, t1, first, None, None))]
-            yield [make(Tick, (symbol, t2, second, None, None))]
+            yield BarExtremes((make(Tick, (symbol, t1, first, None, None)),))
+            yield BarExtremes((make(Tick, (symbol, t2, second, None, None)),))
             yield [make(Tick, (symbol, bar_time + d3, c, volume, None))]
         else:
             yield [make(Tick, (symbol, bar_time + d0, row[1], None, None)) for symbol, row in group]
-            yield [make(Tick, (symbol, t1, row[3] if row[4] >= row[1] else row[2], None, None)) for symbol, row in group]
-            yield [make(Tick, (symbol, t2, row[2] if row[4] >= row[1] else row[3], None, None)) for symbol, row in group]
+            yield BarExtremes([make(Tick, (symbol, t1, row[3] if row[4] >= row[1] else row[2], None, None)) for symbol, row in group])
+            yield BarExtremes([make(Tick, (symbol, t2, row[2] if row[4] >= row[1] else row[3], None, None)) for symbol, row in group])
             yield [make(Tick, (symbol, bar_time + d3, row[4], row[5], None)) for symbol, row in group]
 
 

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from monitor.alerts import DivergenceWatch, LevelState, Snapshot, bar_close_alerts, check_extremes, check_levels
+from monitor.alerts import (
+    Breakouts,
+    DivergenceWatch,
+    LevelState,
+    RsiArming,
+    Snapshot,
+    bar_close_alerts,
+    check_extremes,
+    check_level_closes,
+    check_levels,
+)
 from monitor.bars import DailyBar, SessionBars, SessionDays
-from monitor.config import Config, Rules
+from monitor.config import Config, Level, Rules
 from monitor.indicators import IndicatorSet
 from monitor.market_hours import session_close
 from monitor.model import Alert, Tick
@@ -32,15 +42,39 @@ def _indicator_params(rules: Rules) -> tuple:
     return (rules.rsi_period, rules.macd, rules.ma_fast, rules.ma_slow, rules.high_low_window)
 
 
+class BarExtremes(list):
+    """A batch of daily bars' 11:00 and 14:00 replay ticks (``monitor.replay``): each symbol's
+    own low or high, not prices seen at the same moment. They drive each symbol's own rules, but
+    rules comparing symbols (``relative_divergence``) skip such a batch."""
+
+    __slots__ = ()
+
+
+def _breakouts(config: Config) -> Breakouts:
+    rules = config.rules
+    return Breakouts(
+        rules.high_low_window,
+        rules.breakout_gap,
+        config.confirm_for("new_high") == "close",
+        config.confirm_for("new_low") == "close",
+    )
+
+
+def _level_state(config: Config, level: Level, side: int = 0) -> LevelState:
+    on_close = config.confirm_for("level_cross", level) == "close"
+    return LevelState(level, config.rules.hysteresis_pct, side, on_close)
+
+
 class SymbolState(SessionBars):
     """One symbol: the session bars (see ``SessionBars``) plus indicators and alert memory.
 
     ``prev_close`` is the close of the session before the latest one (NaN if none); ``change``
     and ``change_pct`` are against it. ``prev_high_n``/``prev_low_n`` are the highest high and
     lowest low of the last ``high_low_window`` committed bars (NaN until that many exist): the
-    ``new_high``/``new_low`` reference. ``levels`` are the ``LevelState``s of this symbol."""
+    ``new_high``/``new_low`` reference. ``levels`` are the ``LevelState``s of this symbol,
+    ``rsi_armed`` which RSI rules may fire."""
 
-    __slots__ = ("ind", "prev_high_n", "prev_low_n", "snapshot", "high_alerted", "low_alerted", "levels")
+    __slots__ = ("ind", "prev_high_n", "prev_low_n", "snapshot", "high_alerted", "low_alerted", "levels", "rsi_armed")
 
     def __init__(self, symbol: str, config: Config) -> None:
         super().__init__(symbol)
@@ -50,7 +84,8 @@ class SymbolState(SessionBars):
         self.snapshot = _EMPTY  # indicator values at the last committed bar
         self.high_alerted = None  # session of the last new_high alert
         self.low_alerted = None
-        self.levels: list[LevelState] = [LevelState(lv, config.rules.hysteresis_pct) for lv in config.levels_for(symbol)]
+        self.levels: list[LevelState] = [_level_state(config, lv) for lv in config.levels_for(symbol)]
+        self.rsi_armed = RsiArming()
 
     @property
     def change(self) -> float:
@@ -88,7 +123,7 @@ class MarketState:
         self.commit_grace = COMMIT_GRACE
         self._days = SessionDays()
         self._divergence = DivergenceWatch(config.divergence)
-        self._window = config.rules.high_low_window
+        self._breakouts = _breakouts(config)
         for symbol in config.symbols:
             self._add(symbol)
 
@@ -100,11 +135,11 @@ class MarketState:
 
     def apply(self, ticks: Sequence[Tick], stale: bool = False) -> list[Alert]:
         """Apply one batch (ticks that share a timestamp or arrived together); returns the alerts
-        in time order."""
+        in time order. A ``BarExtremes`` batch is not evaluated across symbols."""
         out: list[Alert] = []
         symbols = self.symbols
         dirty = self.dirty
-        window = self._window
+        breakouts = self._breakouts
         for symbol, t, price, volume, received in ticks:
             s = symbols.get(symbol)
             if s is None:
@@ -118,11 +153,12 @@ class MarketState:
             if s.levels:
                 check_levels(s.levels, symbol, t, price, out)
             if price > s.prev_high_n or price < s.prev_low_n:
-                check_extremes(s, t, price, window, out)
+                check_extremes(s, t, price, breakouts, out)
             dirty.add(symbol)
-        alert = self._divergence.check(symbols, ticks)
-        if alert is not None:
-            out.append(alert)
+        if ticks.__class__ is not BarExtremes:
+            alert = self._divergence.check(symbols, ticks)
+            if alert is not None:
+                out.append(alert)
         if out:
             self._stamp(out, stale)
         return out
@@ -145,19 +181,26 @@ class MarketState:
         return True
 
     def _commit(self, s: SymbolState, out: list[Alert]) -> None:
-        """Commit ``s``'s forming bar: listeners, then the bar-close rules against the previous bar
-        (their alerts appended to ``out``)."""
+        """Commit ``s``'s forming bar: the extremes and levels that wait for the close, listeners,
+        then the bar-close rules against the previous bar (their alerts appended to ``out``)."""
+        breakouts = self._breakouts
+        if breakouts.high_on_close or breakouts.low_on_close:
+            close = s.last
+            if close > s.prev_high_n or close < s.prev_low_n:
+                check_extremes(s, s.close_time, close, breakouts, out, closed=True)
         bar = s.commit()
         ind = s.ind
         before = s.snapshot
         s.snapshot = now = _snapshot_of(ind)
-        if ind.count >= self._window:
+        if ind.count >= breakouts.window:
             s.prev_high_n = ind.high_n
             s.prev_low_n = ind.low_n
         for listener in self.bar_listeners:
             listener(s.symbol, bar)
         self.dirty.add(s.symbol)
-        bar_close_alerts(s.symbol, bar, before, now, self.config.rules, out)
+        if s.levels:
+            check_level_closes(s.levels, s.symbol, bar, out)
+        bar_close_alerts(s.symbol, bar, before, now, self.config.rules, s.rsi_armed, out)
 
     def _stamp(self, alerts: list[Alert], stale: bool) -> None:
         for alert in alerts:
@@ -210,19 +253,18 @@ class MarketState:
         else by the next tick (never firing on arming)."""
         old = self.config
         self.config = config
-        self._window = config.rules.high_low_window
+        self._breakouts = _breakouts(config)
         rebuild = _indicator_params(old.rules) != _indicator_params(config.rules)
         for symbol in config.symbols:
             if symbol not in self.symbols:
                 self._add(symbol)
-        hysteresis = config.rules.hysteresis_pct
         for s in self.symbols.values():
             if rebuild:
                 s.rebuild_indicators(config.rules)
             sides = {lv.price: lv.side for lv in s.levels}
             levels = []
             for level in config.levels_for(s.symbol):
-                state = LevelState(level, hysteresis, sides.get(level.price, 0))
+                state = _level_state(config, level, sides.get(level.price, 0))
                 if not state.side and s.last == s.last:
                     state.arm(s.last)
                 levels.append(state)

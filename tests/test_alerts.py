@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from monitor.alerts import DivergenceWatch, Snapshot, bar_close_alerts, fmt_level, fmt_price
+from monitor.alerts import DivergenceWatch, RsiArming, Snapshot, bar_close_alerts, fmt_level, fmt_price
 from monitor.bars import DailyBar
 from monitor.config import Config, Divergence, Level, Rules
 from monitor.model import NEW_YORK, Alert, Tick
@@ -75,7 +75,7 @@ def test_a_gap_through_two_levels_fires_both():
 def test_level_message_and_json_shape():
     st = rut_state()
     (alert,) = feed(st, [2510.0, 2497.12])
-    assert alert.message == "^RUT broke below 2,500 support at 2,497.12"
+    assert alert.message == "^RUT fell below 2,500 (support) at 2,497.12"
     data = json.loads(alert.to_json())
     assert data == {
         "time": "2026-01-05T09:31:00-05:00",
@@ -83,7 +83,7 @@ def test_level_message_and_json_shape():
         "rule": "level_cross",
         "direction": "down",
         "price": 2497.12,
-        "message": "^RUT broke below 2,500 support at 2,497.12",
+        "message": "^RUT fell below 2,500 (support) at 2,497.12",
         "level": 2500.0,
         "label": "support",
         "source": "replay",
@@ -113,8 +113,9 @@ def sessions(st: MarketState, bars, symbol: str = "X", start: str = "2026-01-05"
     return out
 
 
-def extremes_state(window: int = 3) -> MarketState:
-    return MarketState(Config(symbols=("X",), levels=(), rules=Rules(high_low_window=window)))
+def extremes_state(window: int = 3, gap: int = 1) -> MarketState:
+    """``gap`` 1: any earlier session's extreme counts (the breakout gap has tests of its own)."""
+    return MarketState(Config(symbols=("X",), levels=(), rules=Rules(high_low_window=window, breakout_gap=gap)))
 
 
 def test_new_high_is_silent_until_the_window_has_committed_bars():
@@ -135,8 +136,8 @@ def test_new_high_fires_once_per_session_above_the_previous_window():
     out = st.apply([Tick("X", ny("2026-01-09", "10:00"), 12.6)])
     out += st.apply([Tick("X", ny("2026-01-09", "10:01"), 13.0)])  # higher again, same session
     assert [(a.rule, a.direction, a.price) for a in out] == [("new_high", "up", 12.6)]
-    assert out[0].extra == {"previous_high": 12.5, "window": 3}
-    assert out[0].message == "X made a new 3-session high at 12.60, above the previous high of 12.50"
+    assert out[0].extra == {"previous_high": 12.5, "previous_date": "2026-01-08", "sessions_back": 1, "window": 3}
+    assert out[0].message == "X made a new 3-session high at 12.60, above the 12.50 of 2026-01-08"
 
 
 def test_new_high_reference_is_the_window_only():
@@ -172,8 +173,9 @@ BAR = DailyBar(date(2026, 1, 5), 100.0, 105.0, 99.0, 104.0, None)
 
 
 def fired(prev: Snapshot, now: Snapshot) -> list[tuple[str, str]]:
+    """The rules that fire for a symbol whose RSI rules are all armed."""
     out: list[Alert] = []
-    bar_close_alerts("X", BAR, prev, now, RULES, out)
+    bar_close_alerts("X", BAR, prev, now, RULES, RsiArming(), out)
     return [(a.rule, a.direction) for a in out]
 
 
@@ -215,13 +217,15 @@ def test_rsi_threshold_edges(prev, now, expected):
 @pytest.mark.parametrize(
     "prev, now, expected",
     [
-        ((65.0, 1.0, 0.5), (75.0, 1.0, 0.5), [("rsi_overbought", "up"), ("rsi_macd_divergence", "down")]),
+        ((65.0, 1.0, 0.5), (75.0, 1.0, 0.5), [("rsi_macd_divergence", "down")]),  # supersedes rsi_overbought
+        ((65.0, 1.0, 0.5), (75.0, 0.4, 0.5), [("rsi_overbought", "up")]),  # MACD below: no divergence
         ((75.0, 0.4, 0.5), (76.0, 1.0, 0.5), [("rsi_macd_divergence", "down")]),  # MACD turned above
         ((75.0, 1.0, 0.5), (76.0, 1.1, 0.5), []),  # condition already true at the previous close
         ((75.0, 0.5, 0.5), (76.0, 0.5, 0.5), []),  # MACD == signal is not above
         ((NAN, NAN, NAN), (75.0, 1.0, 0.5), []),  # warm-up: silent
         ((75.0, NAN, NAN), (76.0, 1.0, 0.5), []),
-        ((35.0, -1.0, -0.5), (25.0, -1.0, -0.5), [("rsi_oversold", "down"), ("rsi_macd_divergence", "up")]),
+        ((35.0, -1.0, -0.5), (25.0, -1.0, -0.5), [("rsi_macd_divergence", "up")]),  # supersedes rsi_oversold
+        ((35.0, -1.0, -0.5), (25.0, -0.4, -0.5), [("rsi_oversold", "down")]),
         ((25.0, -0.4, -0.5), (24.0, -1.0, -0.5), [("rsi_macd_divergence", "up")]),
         ((25.0, -1.0, -0.5), (24.0, -1.0, -0.5), []),
         ((50.0, 1.0, 0.5), (60.0, 2.0, 0.5), []),  # neither overbought nor oversold
@@ -234,18 +238,20 @@ def test_rsi_macd_divergence_is_a_rising_edge(prev, now, expected):
 
 def test_bar_close_alerts_carry_the_session_close_time_and_the_close():
     alerts: list[Alert] = []
-    bar_close_alerts("^GSPC", BAR, Snapshot(1.0, 2.0, 69.0, 0.4, 0.5), Snapshot(3.0, 2.0, 71.0, 1.0, 0.5), RULES, alerts)
-    assert [a.rule for a in alerts] == ["ma_cross", "rsi_overbought", "rsi_macd_divergence"]
+    bar_close_alerts("^GSPC", BAR, Snapshot(1.0, 2.0, 69.0, 0.4, 0.5), Snapshot(3.0, 2.0, 71.0, 1.0, 0.5), RULES, RsiArming(), alerts)
+    bar_close_alerts("^GSPC", BAR, Snapshot(rsi=69.0), Snapshot(rsi=71.0), RULES, RsiArming(), alerts)
+    assert [a.rule for a in alerts] == ["ma_cross", "rsi_macd_divergence", "rsi_overbought"]
     for alert in alerts:
         assert alert.time == ny("2026-01-05", "16:00")
         assert alert.price == 104.0
         assert alert.symbol == "^GSPC"
-    ma, rsi, div = (a.to_dict() for a in alerts)
+    ma, div, rsi = (a.to_dict() for a in alerts)
     assert ma["message"] == "^GSPC golden cross: SMA50 3.00 crossed above SMA200 2.00 at the 2026-01-05 close of 104.00"
     assert {k: ma[k] for k in ("fast", "slow", "fast_period", "slow_period")} == {"fast": 3.0, "slow": 2.0, "fast_period": 50, "slow_period": 200}
     assert rsi["message"] == "^GSPC RSI(14) rose to 71.0, at or above the overbought 70, at the 2026-01-05 close of 104.00"
     assert {k: rsi[k] for k in ("rsi", "threshold", "period")} == {"rsi": 71.0, "threshold": 70.0, "period": 14}
     assert {k: div[k] for k in ("rsi", "macd", "signal")} == {"rsi": 71.0, "macd": 1.0, "signal": 0.5}
+    assert div["message"] == "^GSPC RSI 71.0 is overbought while MACD stays above its signal: stretched, momentum intact"
     assert div["time"] == "2026-01-05T16:00:00-05:00"
 
 

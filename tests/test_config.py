@@ -44,6 +44,14 @@ def test_default_config_text_loads_to_exactly_the_defaults(tmp_path):
         ('[divergence]\nmin_spread_pct = -1\n', "c.toml:2: divergence.min_spread_pct: expected a number of 0 or more, got -1"),
         ('[alerts.ma_cross]\ncooldown = 0\n', "c.toml:2: alerts.ma_cross.cooldown: expected a number above 0, got 0"),
         ('[alerts.ma_cross]\ncooldown = "0m"\n', "c.toml:2: alerts.ma_cross.cooldown: expected a duration above 0, got '0m'"),
+        ('[rules]\nrsi_rearm = -1\n', "c.toml:2: rules.rsi_rearm: expected a number from 0 to 100, got -1"),
+        ('[rules]\nrsi_rearm = 70\n', "c.toml:2: rules.rsi_rearm: must be below rsi_overbought and 100 - rsi_oversold"),
+        ('[rules]\nrsi_oversold = 40\nrsi_rearm = 60\n', "c.toml:3: rules.rsi_rearm: must be below rsi_overbought and 100 - rsi_oversold"),
+        ('[rules]\nbreakout_gap = 0\n', "c.toml:2: rules.breakout_gap: expected a whole number of 1 or more, got 0"),
+        ('[rules]\nbreakout_gap = 2.5\n', "c.toml:2: rules.breakout_gap: expected a whole number of sessions, got 2.5"),
+        ('[[levels]]\nsymbol = "^RUT"\nprice = 2500\nconfirm = "bar"\n', "c.toml:4: levels[1].confirm: expected one of tick, close, got 'bar'"),
+        ('[alerts.level_cross]\nconfirm = 1\n', "c.toml:2: alerts.level_cross.confirm: expected tick or close, got 1"),
+        ('[alerts.ma_cross]\nconfirm = "close"\n', "c.toml:2: alerts.ma_cross.confirm: only level_cross, new_high, new_low fire on ticks"),
     ],
 )
 def test_each_problem_names_file_line_and_key(text, expected):

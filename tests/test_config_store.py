@@ -171,3 +171,19 @@ def test_a_symlinked_config_stays_a_symlink(tmp_path):
     save_symbols(link, ["^NDX"])
     assert link.is_symlink() and load_config(link).symbols == ("^NDX",)
     assert "# my monitor" in real.read_text()
+
+
+def test_confirm_settings_round_trip_through_config_show(tmp_path):
+    """``confirm`` of a level and of a rule survive ``config show`` and the app's dialogs
+    (which validate through the same TOML)."""
+    close = AlertPolicy(confirm="close")
+    config = Config(
+        levels=(Level("^RUT", 2500.0, "support", close), Level("^RUT", 2600.0, "resistance", AlertPolicy(confirm="tick"))),
+        alerts={"new_high": close},
+    )
+    path = tmp_path / "shown.toml"
+    path.write_text(config_store.config_to_toml(config))
+    loaded = load_config(path)
+    assert [lv.policy.confirm for lv in loaded.levels] == ["close", "tick"]
+    assert loaded.confirm_for("new_high") == "close" and loaded.confirm_for("new_low") == "tick"
+    assert loaded.confirm_for("level_cross", loaded.levels[0]) == "close"

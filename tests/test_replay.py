@@ -237,7 +237,7 @@ def test_replay_headless_prints_alert_json_lines_in_time_order(data_dir, tmp_pat
     assert all(a["source"] == "replay" and a["stale"] is False for a in alerts)
     # the last session's ^RUT crossings of the 2,600 resistance (real data, Feb 2026)
     rut = [a for a in alerts if a["rule"] == "level_cross"]
-    assert rut[-1]["message"] == "^RUT broke above 2,600 resistance at 2,611.29"
+    assert rut[-1]["message"] == "^RUT rose above 2,600 (resistance) at 2,611.29"
     assert rut[-1]["time"] == "2026-02-06T09:30:00-05:00"
     assert err.startswith("replay: 4,800 ticks of 3 symbol(s)")
 
