@@ -65,6 +65,7 @@ class BellSink:
     """The terminal bell (BEL), at most once every ``interval`` seconds (``clock`` monotonic)."""
 
     name = "bell"
+    once_per_moment = True  # one ring for a symbol's alerts of one batch (``Delivery.handle``)
 
     def __init__(self, write: Write, *, interval: float = BELL_INTERVAL, clock: Callable[[], float] = time.monotonic) -> None:
         self.write = write
@@ -280,10 +281,13 @@ class Dispatcher:
     def sinks(self) -> list[Sink]:
         return [worker.sink for worker in self._workers]
 
-    def submit(self, alert: Alert) -> None:
+    def submit(self, alert: Alert, repeat: bool = False) -> None:
+        """``repeat``: not the first alert of its moment; sinks that notify once per moment skip it."""
         if self._closed:
             return
         for worker in self._workers:
+            if repeat and getattr(worker.sink, "once_per_moment", False):
+                continue
             try:
                 worker.queue.put_nowait(alert)
             except queue.Full:
@@ -402,12 +406,15 @@ class Delivery:
         self.dispatcher = Dispatcher(build_sinks(config.notify, terminal_write) if sinks is None else sinks, on_error)
 
     def handle(self, alerts: Iterable[Alert]) -> list[Alert]:
-        """Deliver the alerts the policy lets through; returns those."""
+        """Deliver the alerts the policy lets through; returns those. The alerts are one moment
+        (one batch): each is recorded and sent on its own, but a symbol's alerts ring the bell once."""
         delivered = [alert for alert in alerts if self.gate.allow(alert)]
+        symbols: set[str] = set()
         for alert in delivered:
             if self.history is not None:
                 self._record(alert)
-            self.dispatcher.submit(alert)
+            self.dispatcher.submit(alert, repeat=alert.symbol in symbols)
+            symbols.add(alert.symbol)
         return delivered
 
     def _record(self, alert: Alert) -> None:

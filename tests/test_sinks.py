@@ -445,3 +445,31 @@ def test_a_storm_of_dropped_alerts_is_reported_once_a_minute_with_a_count():
     assert dispatcher.close(timeout=10)
     assert errors[2:] == [("command", "too many alerts waiting: 1 more dropped")]  # the rest, at close
     assert len(stuck.got) == 2
+
+
+def test_one_bell_per_symbol_per_moment_but_every_alert_to_the_other_sinks():
+    """Delivery.handle gets one batch (a moment): a symbol's alerts ring once, each alert still
+    reaches the other sinks (and the history) on its own."""
+    from monitor.config import Config
+    from monitor.sinks import Delivery
+
+    class Seen:
+        def __init__(self, once_per_moment: bool) -> None:
+            self.name = "bell-like" if once_per_moment else "recorder"
+            self.once_per_moment = once_per_moment
+            self.seen: list[str] = []
+
+        def deliver(self, alert):
+            self.seen.append(alert.message)
+
+    def alert(symbol: str, message: str) -> Alert:
+        return Alert(1772463600.0, symbol, "level_cross", "down", 1.0, message)
+
+    assert BellSink.once_per_moment
+    bell, other = Seen(True), Seen(False)
+    delivery = Delivery(Config(), sinks=[bell, other])
+    delivery.handle([alert("^RUT", "a"), alert("^RUT", "b"), alert("^GSPC", "c")])
+    delivery.handle([alert("^RUT", "d")])  # the next moment rings again
+    assert delivery.close(timeout=5)
+    assert bell.seen == ["a", "c", "d"]
+    assert other.seen == ["a", "b", "c", "d"]

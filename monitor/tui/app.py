@@ -114,7 +114,7 @@ class MonitorApp(App[int]):
             history=None if self.replay else history,
             on_error=self._sink_error,
             clock=clock,
-            sinks=self._replay_sinks(config) if self.replay else None,
+            sinks=[] if self.replay else None,  # replays and the demo notify nobody, bell included
         )
         self.market_clock = MarketClock(clock)
         self.backfill = backfill
@@ -131,7 +131,7 @@ class MonitorApp(App[int]):
         self.last_tick: float | None = None
         self.flushes = 0  # repaints the flush timer asked for
         self.delivered: deque[Alert] = deque(maxlen=KEEP_DELIVERED)  # newest last
-        self._pending_alerts: list[Alert] = []
+        self._pending_moments: list[list[Alert]] = []  # delivered, not yet toasted: one list per batch and symbol
         self._status_dirty = True
         self._detail_dirty = True
         self._flash_timers: list = []
@@ -278,23 +278,30 @@ class MonitorApp(App[int]):
     # --- alerts ------------------------------------------------------------------------------
 
     def handle_alerts(self, alerts: Iterable[Alert]) -> None:
-        """Policy, history and sinks (bell included) through ``Delivery``; the log shows the
-        delivered alerts at once, toasts and row flashes come with the next repaint."""
+        """One batch's alerts: policy, history and sinks (bell included) through ``Delivery``; the
+        log shows the delivered alerts at once, toasts and row flashes come with the next
+        repaint, one per symbol of the batch (a moment)."""
+        moments: dict[str, list[Alert]] = {}
         for alert in self.delivery.handle(alerts):
             self.delivered.append(alert)
             self.alert_log.add(alert)
-            self._pending_alerts.append(alert)
+            moments.setdefault(alert.symbol, []).append(alert)
+        self._pending_moments += moments.values()
 
     def _announce(self) -> None:
-        alerts, self._pending_alerts = self._pending_alerts, []
-        if not alerts:
+        """The newest moment in one toast (each of its alerts a line), the others counted; one
+        flash per symbol."""
+        moments, self._pending_moments = self._pending_moments, []
+        if not moments:
             return
         if not isinstance(self.screen, ModalScreen):  # no toasts over a dialog: the log has them
-            newest = alerts[-1]
-            more = f" (+{len(alerts) - 1} more in the log)" if len(alerts) > 1 else ""
+            newest = moments[-1]
+            others = sum(map(len, moments)) - len(newest)
+            more = f" (+{others} more in the log)" if others else ""
+            rules = ", ".join(dict.fromkeys(alert.rule for alert in newest))
             self.clear_notifications()  # one toast at a time: at 80x24 a stack hides the screen
-            self.notify(newest.message + more, title=f"{newest.symbol} · {newest.rule}", timeout=6)
-        for symbol in sorted({alert.symbol for alert in alerts}):
+            self.notify("\n".join(alert.message for alert in newest) + more, title=f"{newest[0].symbol} · {rules}", timeout=6)
+        for symbol in sorted({moment[0].symbol for moment in moments}):
             if symbol in self.watchlist.symbols:
                 for i, at in enumerate(FLASH_TIMES):
                     timer = self.set_timer(at or 0.001, lambda s=symbol, on=not i % 2: self._flash(s, on))
@@ -333,7 +340,7 @@ class MonitorApp(App[int]):
         if self._chart_pending and time.monotonic() - self._chart_drawn >= CHART_INTERVAL:
             self._chart_pending = False
             self._detail_dirty = True
-        if not dirty and not self._status_dirty and not self._pending_alerts and not self._detail_dirty:
+        if not dirty and not self._status_dirty and not self._pending_moments and not self._detail_dirty:
             return
         watchlist = self._main_watchlist()
         if watchlist is None:
@@ -686,12 +693,6 @@ class MonitorApp(App[int]):
             self.call_from_thread(self.notify, message, title=f"{name} failed", severity="error")
         except RuntimeError:
             pass
-
-    def _replay_sinks(self, config: Config) -> list:
-        """Replays and the demo ring the bell only; other sinks need ``replay --notify``."""
-        from monitor.sinks import BellSink
-
-        return [BellSink(self.write_terminal)] if config.notify.bell else []
 
     def _check_terminal(self) -> None:
         """Exit when the terminal went away (a dropped SSH session leaves no tty)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from monitor.tui.app import build_demo_app, make_app
+from monitor.tui.app import FLASH_TIMES, build_demo_app, make_app
 from monitor.config import Config, load_config
 from monitor.history import AlertHistory
 from monitor.feeds.backfill import BackfillResult
@@ -351,3 +351,37 @@ async def test_space_pauses_and_resumes_the_replay():
             await pilot.pause(0.01)
         app.flush()
         assert app.last_tick > held and "replay playing" in status(app)
+
+
+async def test_one_batch_of_a_symbols_alerts_is_one_toast_one_bell_one_flash(config):
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed.tick("^RUT", 2450.0)  # below both levels
+        await drain(pilot, app)
+        flashes = app.watchlist.flashes
+        assert app._flash_timers == []
+        feed.tick("^RUT", 2650.0)  # one tick through both: two alerts, one moment
+        await drain(pilot, app)
+        assert [a.extra["level"] for a in app.delivered] == [2500.0, 2600.0]
+        (toast,) = toasts(app)
+        assert toast == ("^RUT · level_cross", "^RUT rose above 2,500 (support) at 2,650.00\n"
+                                               "^RUT rose above 2,600 (resistance) at 2,650.00")
+        for _ in range(100):  # the bell sink runs on its own thread
+            if "\a" in app.terminal_output:
+                break
+            await pilot.pause(0.01)
+        await pilot.pause(0.1)
+        assert app.terminal_output.count("\a") == 1
+        assert app.watchlist.flashes - flashes == 1  # the first step of the flash
+        assert len(app._flash_timers) == len(FLASH_TIMES)  # one flash sequence, not one per alert
+
+
+async def test_the_demo_rings_no_bell():
+    app = build_demo_app(Config(), speed=None, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        assert app.delivered, "the demo fires alerts"
+        assert "\a" not in app.terminal_output
+        assert app.delivery.dispatcher.sinks == []
