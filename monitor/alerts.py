@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from monitor.config import Divergence, Level, Rules
 from monitor.model import Alert, Tick
 
 if TYPE_CHECKING:  # pragma: no cover
-    from monitor.bars import DailyBar
+    from monitor.bars import BarRing, DailyBar
     from monitor.state import SymbolState
 
 NAN = float("nan")
@@ -161,7 +160,7 @@ def _breakout(
     s: "SymbolState", t: float, price: float, previous: float, rules: Breakouts, direction: str, closed: bool, out: list[Alert]
 ) -> None:
     up = direction == "up"
-    back, day = extreme_origin(s.daily, rules.window, previous, 2 if up else 3)
+    back, day = extreme_origin(s.daily, rules.window, previous, "high" if up else "low")
     if back < rules.gap:
         return
     window = rules.window
@@ -183,18 +182,19 @@ def _breakout(
     out.append(Alert(t, s.symbol, f"new_{what}", direction, price, message, extra))
 
 
-def extreme_origin(daily: Sequence["DailyBar"], window: int, value: float, field: int) -> tuple[int, date | None]:
-    """(sessions back, date) of the bar that set ``value``, the extreme of field ``field`` (2 high,
-    3 low) over the last ``window`` committed bars: the earliest of them that reached it (a later
-    bar only equalled it). The last committed bar is 1 session back. When the bar is no longer
-    kept (a window longer than the kept history), (window, None)."""
-    n = min(window, len(daily))
-    back = n
-    for bar in islice(daily, len(daily) - n, None):
-        if bar[field] == value:
-            return back, bar[0]
-        back -= 1
-    return window, None
+def extreme_origin(daily: "BarRing[DailyBar]", window: int, value: float, field: str) -> tuple[int, date | None]:
+    """(sessions back, date) of the bar that set ``value``, the extreme of column ``field``
+    ("high" or "low") over the last ``window`` committed bars: the earliest of them that reached
+    it (a later bar only equalled it). The last committed bar is 1 session back. When the bar is
+    no longer kept (a window longer than the kept history), (window, None)."""
+    column = daily.column(field)
+    n = min(window, len(column))
+    start = len(column) - n
+    try:
+        i = column[start:].tolist().index(value)
+    except ValueError:
+        return window, None
+    return n - i, date.fromordinal(int(daily.column("day")[start + i]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -372,3 +372,14 @@ def test_reconfigure_applies_confirm_and_keeps_the_side():
     assert ticks(state, [2400.0], day="2026-01-05") == []  # waits for the close
     (alert,) = [a for a in state.finish() if a.rule == "level_cross"]
     assert alert.extra["confirm"] == "close"
+
+
+def test_extreme_origin_beyond_the_kept_bars_counts_as_the_whole_window():
+    from monitor.alerts import extreme_origin
+    from monitor.bars import daily_ring
+
+    ring = daily_ring(capacity=3)
+    for i, high in enumerate([30.0, 10.0, 12.0, 11.0]):  # the 30 has left the ring
+        ring.append(DailyBar(date(2026, 1, 5 + i), 1.0, high, 1.0, 1.0, None))
+    assert extreme_origin(ring, 4, 12.0, "high") == (2, date(2026, 1, 7))
+    assert extreme_origin(ring, 4, 30.0, "high") == (4, None)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from monitor.cli import main
-from monitor.config import Config
+from monitor.config import Config, Rules
 from monitor.errors import UserError
 from monitor.replay import load_all
 from monitor.study import (
@@ -205,8 +205,8 @@ def test_table_fits_80_columns_and_flags_few_alerts_and_overlaps(capsys):
     ma_up = lines.index(next(line for line in lines if line.startswith("ma_cross up")))
     assert lines[ma_up + 2].startswith("  few alerts")  # one golden cross per index in two years
     assert "+5 " in lines[ma_up] + " "  # few: whole percents, no false precision
-    new_high = next(line for line in lines if line.startswith("new_high up"))
-    assert "~" in new_high and "." in new_high
+    divergence = next(line for line in lines if line.startswith("relative_divergence down"))
+    assert "~" in divergence and "." in divergence
     assert any(line.startswith("few alerts: fewer than 10") for line in lines)
     assert any(line.startswith("~: at least half") for line in lines)
     assert "Nothing is annualised" in out
@@ -222,7 +222,8 @@ def test_wide_table_has_every_statistic_on_one_line(capsys):
 
 
 def test_few_threshold_and_overlap_count():
-    replayed = replay_for_study(Config(), load_all(FILES[:1]))
+    # breakout_gap 1: every new 52-week high alerts, enough of them not to be "few"
+    replayed = replay_for_study(Config(rules=Rules(breakout_gap=1)), load_all(FILES[:1]))
     result = study(replayed, (5,))
     rows = {(r.rule, r.direction, r.subject.get("level")): r for r in result.rows}
     assert rows[("new_high", "up", None)].count >= FEW_ALERTS and not rows[("new_high", "up", None)].few
@@ -321,5 +322,5 @@ def test_no_files_studies_the_cached_history_of_the_configured_symbols(tmp_path,
 def test_run_study_reports_progress():
     seen: list[str] = []
     result = run_study(Config(), load_all(FILES[:1]), horizons=(5,), progress=seen.append)
-    assert seen[0].startswith("replaying ^RUT") and seen[1].startswith("measuring 66 alerts")
+    assert seen[0].startswith("replaying ^RUT") and seen[1].startswith("measuring 32 alerts")
     assert result.source == "data: ^RUT from rut.csv"
