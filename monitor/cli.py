@@ -80,11 +80,19 @@ def _version() -> str:
     return __version__
 
 
+def _replay_in_app(args: argparse.Namespace, config, series) -> int:
+    try:
+        from monitor.tui.app import run_app_on_replay
+    except ImportError as exc:
+        raise UserError(f"the app cannot start here ({exc}); use 'market-monitor replay --headless' for JSON alerts") from None
+    return run_app_on_replay(args, config, series)
+
+
 def dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "replay":
         from monitor.replay import run_replay_command
 
-        return run_replay_command(args)
+        return run_replay_command(args, _replay_in_app)
     if args.command == "study":
         from monitor.study import run_study_command
 

@@ -572,7 +572,9 @@ def demo_series() -> list[Series]:
     return [load_series(str(folder / name), symbol) for symbol, name in DEMO_FILES]
 
 
-def run_replay_command(args: argparse.Namespace) -> int:
+def run_replay_command(args: argparse.Namespace, open_app: Callable[[argparse.Namespace, Config, list[Series]], int]) -> int:
+    """``market-monitor replay``: headless (JSON alerts on stdout) or in the app, which the front
+    end passes as ``open_app`` (the core never imports the Textual front end)."""
     from monitor.paths import load_effective_config
 
     speed = parse_speed(args.speed)
@@ -582,11 +584,7 @@ def run_replay_command(args: argparse.Namespace) -> int:
     if not (getattr(args, "sub_headless", False) or getattr(args, "headless", False)):
         if args.indicators_csv:
             raise UserError("--indicators-csv is written by a headless replay; add --headless")
-        try:
-            from monitor.tui.app import run_app_on_replay
-        except ImportError as exc:
-            raise UserError(f"the app cannot start here ({exc}); use 'market-monitor replay --headless' for JSON alerts") from None
-        return run_app_on_replay(args, config, series)
+        return open_app(args, config, series)
     return run_headless_replay(
         config, series, speed=speed, indicators_csv=args.indicators_csv, notify=args.notify
     )
