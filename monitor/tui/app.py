@@ -26,19 +26,21 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer
+from textual.widgets._toast import ToastRack
 from textual.worker import Worker, WorkerState
 
-from monitor.config import Config, watch_symbol
+from monitor.config import RULES, Config, watch_symbol
 from monitor.errors import UserError
 from monitor.feeds.backfill import HistoryFirst
 from monitor.feeds.base import Feed
 from monitor.feeds.live import in_daemon_thread, is_stale
 from monitor.market_hours import MarketClock
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.policy import alert_key
 from monitor.replay import DEMO_FILES, demo_series
 from monitor.sinks import Delivery
 from monitor.state import MarketState
-from monitor.tui.widgets.alert_log import AlertLog
+from monitor.tui.widgets.alert_log import AlertDetails, AlertFilter, AlertLog, rule_parameters
 from monitor.tui.widgets.detail import DAILY_RANGE, RANGES, DetailPane, chart_data, readout_lines
 from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_keys
 from monitor.tui.widgets.help import HelpScreen
@@ -74,6 +76,7 @@ class MonitorApp(App[int]):
         Binding("m", "mute", "Mute", id="mute"),
         Binding("a", "focus_alerts", "Alerts", id="alerts"),
         Binding("w", "focus_watchlist", "Watchlist", id="watchlist", show=False),
+        Binding("r", "mark_read", "Mark read", id="mark_read", show=False),
         Binding("space", "pause", "Pause", id="pause", show=False),
         *(Binding(str(i), f"chart_range('{name}')", f"Chart {name}", show=False) for i, name in enumerate(RANGES, start=1)),
         Binding("n", "add_symbol", "Add symbol", id="add_symbol", show=False),
@@ -132,6 +135,7 @@ class MonitorApp(App[int]):
         self.flushes = 0  # repaints the flush timer asked for
         self.delivered: deque[Alert] = deque(maxlen=KEEP_DELIVERED)  # newest last
         self._pending_moments: list[list[Alert]] = []  # delivered, not yet toasted: one list per batch and symbol
+        self.unread = 0  # alerts delivered since the user last marked them read
         self._status_dirty = True
         self._detail_dirty = True
         self._flash_timers: list = []
@@ -145,11 +149,21 @@ class MonitorApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Watchlist(list(self.state.symbols), id="watchlist")
         yield DetailPane(id="detail")
-        log = AlertLog(id="alerts")
-        log.border_title = "Alerts · newest first"
-        yield log
+        yield AlertLog(id="alerts")
         yield StatusBar(id="status")
         yield Footer()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.place_toasts)
+
+    def place_toasts(self) -> None:
+        """Toasts sit over the chart, just above the alert log (which lists the same alerts)."""
+        screen = self.screen_stack[0] if self.screen_stack else None
+        if screen is None or not screen.query(AlertLog):
+            return
+        bottom = max(0, screen.size.height - self.alert_log.region.y)
+        for rack in screen.query(ToastRack):
+            rack.styles.margin = (0, 0, bottom, 0)
 
     @property
     def watchlist(self) -> Watchlist:
@@ -175,6 +189,7 @@ class MonitorApp(App[int]):
             self._watch_signals()
             if _on_a_tty():  # not under `textual serve` (pipes, no tty): see _run
                 self.set_interval(TTY_CHECK_SECONDS, self._check_terminal, name="tty")
+        self.call_after_refresh(self.place_toasts)
         self.consume_feed()
         if self.backfill is not None:
             self.load_history()
@@ -286,6 +301,8 @@ class MonitorApp(App[int]):
             self.delivered.append(alert)
             self.alert_log.add(alert)
             moments.setdefault(alert.symbol, []).append(alert)
+            self.unread += 1
+            self._status_dirty = True
         self._pending_moments += moments.values()
 
     def _announce(self) -> None:
@@ -321,13 +338,17 @@ class MonitorApp(App[int]):
         if watchlist is not None:
             watchlist.flash(symbol, on)
 
-    def settle(self) -> None:
-        """Stop flashes, clear toasts and repaint: a still picture for snapshot tests."""
+    def stop_flashes(self) -> None:
         for timer in self._flash_timers:
             timer.stop()
         self._flash_timers.clear()
-        for symbol in self.watchlist.symbols:
-            self.watchlist.flash(symbol, False)
+        watchlist = self._main_watchlist()
+        for symbol in watchlist.symbols if watchlist is not None else ():
+            watchlist.flash(symbol, False)
+
+    def settle(self) -> None:
+        """Stop flashes, clear toasts and repaint: a still picture for snapshot tests."""
+        self.stop_flashes()
         self.clear_notifications()
         self._status_dirty = self._detail_dirty = True
         self.flush()
@@ -422,6 +443,7 @@ class MonitorApp(App[int]):
                 replay=replay,
                 paused=bool(getattr(self.feed, "paused", False)),
                 note=self.backfill_note,
+                unread=self.unread,
             )
         )
 
@@ -588,6 +610,26 @@ class MonitorApp(App[int]):
         """Move the focus to the alert log (scroll it with the arrow keys)."""
         self.alert_log.focus()
 
+    def action_mark_read(self) -> None:
+        """Mark every alert read: the unread count goes and row flashes stop."""
+        self.unread = 0
+        self.stop_flashes()
+        self._status_dirty = True
+        self.flush()
+
+    def on_alert_log_opened(self, event: AlertLog.Opened) -> None:
+        """Enter on an alert in the log: its details."""
+        gate = getattr(self.delivery, "gate", None)
+        policy = gate.policy_for(alert_key(event.alert)) if gate is not None else None
+        self.push_screen(AlertDetails(event.alert, rule_parameters(event.alert, self.config, policy), self.badge))
+
+    def on_alert_log_filter_asked(self) -> None:
+        """``f`` in the log: filter it by a symbol or a rule seen in it."""
+        log = self.alert_log
+        symbols = list(dict.fromkeys([*self.state.symbols, *(a.symbol for a in log.alerts)]))
+        rules = [rule for rule in RULES if rule in {a.rule for a in log.alerts}] or list(RULES)
+        self.push_screen(AlertFilter(log.filter, symbols, rules, self.badge), lambda chosen: chosen is not None and log.set_filter(chosen))
+
     def action_focus_watchlist(self) -> None:
         """Move the focus back to the watchlist."""
         self.watchlist.focus()
@@ -654,7 +696,9 @@ class MonitorApp(App[int]):
         rows = [(b.key_display or b.key, self.describe_binding(b)) for b in self.BINDINGS if not b.action.startswith("chart_range")]
         rows += [
             ("1-7", f"Chart range: {' '.join(RANGES)} (1D: the session's minutes; the others daily closes)."),
-            ("↑ ↓", "Select a symbol (watchlist); scroll the alert log when it has the focus."),
+            ("↑ ↓", "Select a symbol (watchlist); move through the alert log when it has the focus."),
+            ("Enter", "In the alert log: the alert's details (values, rule parameters, source)."),
+            ("f", "In the alert log: show only one symbol's or one rule's alerts."),
             ("Tab", "Next panel."),
             ("ctrl+p", "Command palette: every action by name."),
             ("ctrl+q", "Quit."),

@@ -38,6 +38,7 @@ class StatusInputs(NamedTuple):
     replay: bool
     paused: bool = False
     note: str = ""  # e.g. "loading history"
+    unread: int = 0  # alerts not yet marked read (key r)
 
 
 def _countdown(seconds: float) -> str:
@@ -90,6 +91,9 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
             label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "closed")
             text.append(f"NYSE {label}", style="yellow")
             text.append(f", opens in {_countdown(market.next_open - inputs.now)}")
+    if inputs.unread:
+        text.append(" │ ", style="dim")
+        text.append(f"{inputs.unread} unread", style="bold yellow")
     if detail:  # after the market state: a long reason is what gets cut at 80 columns
         text.append(f" ({detail})", style="dim")
     if inputs.note:  # last: the backfill's note matters less than why the feed is down
