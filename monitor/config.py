@@ -102,6 +102,11 @@ class UIConfig:
     max_fps: float = 4.0
 
 
+def _default_futures() -> dict[str, str]:
+    """Index -> its index future on Yahoo, shown before the open (``[futures]``)."""
+    return {"^RUT": "RTY=F", "^GSPC": "ES=F", "^NDX": "NQ=F"}
+
+
 def _default_levels() -> tuple[Level, ...]:
     return (
         Level("^RUT", 2500.0, "support"),
@@ -119,7 +124,16 @@ class Config:
     notify: NotifyConfig = NotifyConfig()
     ui: UIConfig = UIConfig()
     alerts: dict[str, AlertPolicy] = field(default_factory=dict)  # rule name -> policy
+    futures: dict[str, str] = field(default_factory=_default_futures)  # index -> future
     path: Path | None = None
+
+    def watched_futures(self) -> dict[str, str]:
+        """Index -> future for the watched indices that have one."""
+        return {index: future for index, future in self.futures.items() if index in self.symbols and future}
+
+    def feed_symbols(self) -> list[str]:
+        """What the live feed subscribes to: the watchlist, then the futures of its indices."""
+        return list(dict.fromkeys([*self.symbols, *self.watched_futures().values()]))
 
     def levels_for(self, symbol: str) -> list[Level]:
         return [level for level in self.levels if level.symbol == symbol]
@@ -499,6 +513,8 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
         if alerts[rule].confirm is not None and rule not in CONFIRM_RULES:
             problems.add(f"alerts.{rule}.confirm", f"only {', '.join(CONFIRM_RULES)} fire on ticks and can wait for the close")
 
+    futures = _futures(top)
+
     top.finish()
     return Config(
         symbols=symbols,
@@ -509,7 +525,29 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
         notify=notify,
         ui=ui,
         alerts=alerts,
+        futures=futures,
     )
+
+
+def _futures(top: _Reader) -> dict[str, str]:
+    """``[futures]``: index = "future" (its Yahoo ticker, "" for none). The table replaces the
+    default pairs; without it every default index shows its future before the open."""
+    top.used.add("futures")
+    if "futures" not in top.data:
+        return _default_futures()
+    table = _table(top.problems, top.data, "futures")
+    futures: dict[str, str] = {}
+    for index, future in table.items():
+        key = f"futures.{index}"
+        if not _YAHOO_TICKER.match(index):
+            top.problems.add(key, f"expected an index ticker such as \"^RUT\" as the key, got {index!r}")
+        elif not isinstance(future, str) or (future and not _YAHOO_TICKER.match(future)):
+            top.problems.add(key, f"expected a futures ticker such as \"RTY=F\" (or \"\" for none), got {future!r}")
+        elif future == index:
+            top.problems.add(key, "an index cannot be its own future")
+        else:
+            futures[index] = future
+    return futures
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:

@@ -89,6 +89,13 @@ urls = []                 # apprise URLs (pip install 'market-monitor[notify]'),
 [ui]
 max_fps = 4               # screen repaints per second at most
 
+[futures]
+# Before the open (and after the close) the row of a watched index shows its future's change
+# since the index's last close, marked "fut"; alerts stay on the index. "" turns one off.
+"^RUT" = "RTY=F"
+"^GSPC" = "ES=F"
+"^NDX" = "NQ=F"
+
 # How often each rule may notify you (default: the rule's own behaviour).
 # frequency = "once" | "once_per_session" | "every_time"; cooldown = "15m"; expires = 2026-12-31;
 # muted = true; for level_cross, new_high and new_low also confirm = "close".
@@ -338,4 +345,5 @@ def config_to_toml(config: Config, *, hide_secrets: bool = True) -> str:
         table["muted"] = policy.muted
         alerts[rule] = table
     document["alerts"] = alerts
+    document["futures"] = dict(config.futures)
     return tomlkit.dumps(document)

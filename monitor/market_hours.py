@@ -239,6 +239,14 @@ class MarketClock:
             day += timedelta(days=1)
         return day
 
+    def last_closed_session(self, now: float) -> date:
+        """The most recent session whose close has passed at ``now`` (Friday's on a Monday
+        morning, Friday's on the Tuesday morning after a Monday holiday)."""
+        day = datetime.fromtimestamp(now, NEW_YORK).date()
+        while not (self.is_session(day) and session_close(day) <= now):
+            day -= timedelta(days=1)
+        return day
+
     def status(self, now: float | None = None) -> MarketStatus:
         now = self.clock() if now is None else now
         day = datetime.fromtimestamp(now, NEW_YORK).date()

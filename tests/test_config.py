@@ -159,3 +159,27 @@ def test_a_symbol_typed_in_the_app_is_upper_cased_and_must_look_like_a_yahoo_tic
     for text, said in (("", "type a Yahoo ticker"), ("bad sym", "cannot be a Yahoo ticker"), ("^^x", "cannot be"), ("a" * 21, "cannot be")):
         with pytest.raises(ValueError, match=said):
             watch_symbol(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[futures]\n"^RUT" = "rty f"\n', 'c.toml:2: futures.^RUT: expected a futures ticker such as "RTY=F"'),
+        ('[futures]\n"^RUT" = 3\n', 'c.toml:2: futures.^RUT: expected a futures ticker such as "RTY=F"'),
+        ('[futures]\n"^GSPC" = "ES=F"\n"bad key" = "X=F"\n', 'c.toml:3: futures.bad key: expected an index ticker'),
+        ('[futures]\n"^NDX" = "^NDX"\n', "c.toml:2: futures.^NDX: an index cannot be its own future"),
+        ('futures = 1\n', "c.toml:1: futures: expected a table [futures]"),
+    ],
+)
+def test_futures_problems_name_the_line_and_key(text, expected):
+    found = problems(text)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_futures_default_per_index_a_table_replaces_them_and_the_feed_subscribes_to_the_watched_ones():
+    assert Config().watched_futures() == {"^RUT": "RTY=F", "^GSPC": "ES=F", "^NDX": "NQ=F"}
+    assert Config().feed_symbols() == ["^RUT", "^GSPC", "^NDX", "RTY=F", "ES=F", "NQ=F"]
+    config, found = check_config_text('symbols = ["^RUT", "AAPL"]\n[futures]\n"^RUT" = ""\n"^GSPC" = "ES=F"\n', "c.toml")
+    assert found == [] and config.futures == {"^RUT": "", "^GSPC": "ES=F"}
+    assert config.watched_futures() == {}  # ^RUT's is turned off, ^GSPC is not watched
+    assert config.feed_symbols() == ["^RUT", "AAPL"]

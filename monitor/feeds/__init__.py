@@ -10,10 +10,11 @@ import time
 from collections.abc import Callable
 
 
-def build_live_feed(config, args=None, *, clock: Callable[[], float] = time.time, session=None):
+def build_live_feed(config, args=None, *, clock: Callable[[], float] = time.time, session=None, symbols=None):
     """``--source yahoo-poll`` -> a poll feed; otherwise the stream with polling as fallback.
 
-    ``--stream-url`` overrides ``[feed] stream_url``; ``session`` is yfinance's (tests)."""
+    ``--stream-url`` overrides ``[feed] stream_url``; ``session`` is yfinance's (tests);
+    ``symbols`` default to the watchlist (the app adds the futures it shows before the open)."""
     from monitor.errors import UserError
     from monitor.feeds.switching import FallbackFeed
     from monitor.feeds.yahoo_poll import YahooPollFeed
@@ -27,7 +28,7 @@ def build_live_feed(config, args=None, *, clock: Callable[[], float] = time.time
 
         raise UserError(redact(f"--stream-url: expected a ws:// or wss:// URL, got {url!r}"))
     market = MarketClock(clock)
-    symbols = list(config.symbols)
+    symbols = list(config.symbols if symbols is None else symbols)
     poll = YahooPollFeed(symbols, config.feed.poll_interval, session=session, clock=clock, market=market)
     if source == "yahoo-poll":
         return poll

@@ -208,12 +208,7 @@ class Backfill:
 
     def _daily_fresh(self, rows: list[Row], now: float) -> bool:
         """The cache already holds the last session that has closed."""
-        if not rows:
-            return False
-        day = _ny_date(now)
-        while not (self.market.is_session(day) and session_close(day) <= now):
-            day -= timedelta(days=1)
-        return _ny_date(rows[-1][0]) >= day
+        return bool(rows) and _ny_date(rows[-1][0]) >= self.market.last_closed_session(now)
 
     # ------------------------------------------------------------------ 1-minute bars
 

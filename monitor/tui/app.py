@@ -34,6 +34,7 @@ from monitor.errors import UserError
 from monitor.feeds.backfill import HistoryFirst
 from monitor.feeds.base import Feed
 from monitor.feeds.live import in_daemon_thread, is_stale
+from monitor.futures import FuturesBoard
 from monitor.market_hours import MarketClock
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.policy import alert_key
@@ -120,6 +121,7 @@ class MonitorApp(App[int]):
             sinks=[] if self.replay else None,  # replays and the demo notify nobody, bell included
         )
         self.market_clock = MarketClock(clock)
+        self.futures = FuturesBoard({} if self.replay else config.watched_futures(), self.market_clock)
         self.backfill = backfill
         self.history_first = HistoryFirst(MAX_HELD_BATCHES)
         self.history_first.done = backfill is None
@@ -238,16 +240,22 @@ class MonitorApp(App[int]):
         """A live batch waits while the history loads (history first); then it goes in."""
         if self.history_first.hold(ticks):
             return
+        newest = max(tick.time for tick in ticks) if ticks else None
+        if newest is not None and (self.last_tick is None or newest > self.last_tick):
+            self.last_tick = newest
+            self._status_dirty = True
+        ticks, moved = self.futures.take(ticks)  # futures never reach the rules
+        if moved:
+            self.state.dirty.update(moved)
+            self._status_dirty = True
+        if not ticks:
+            return
         stale = False
         if not self.replay:
             market_open = self.market_open(self.clock())
             stale = any(is_stale(tick, self.config.feed.stale_after, market_open) for tick in ticks)
             self.state.source = self.feed.source  # stream or poll, whichever delivered this batch
         alerts = self.state.apply(ticks, stale=stale)
-        newest = max(tick.time for tick in ticks) if ticks else None
-        if newest is not None and (self.last_tick is None or newest > self.last_tick):
-            self.last_tick = newest
-            self._status_dirty = True
         if alerts:
             self.handle_alerts(alerts)
 
@@ -271,11 +279,7 @@ class MonitorApp(App[int]):
             self.backfill_note = "history incomplete" if result.problems else ""
             if result.problems:
                 self.notify("\n".join(result.problems[:3]), title="History incomplete", severity="warning", timeout=10)
-            for info in result.infos:
-                learn = getattr(self.feed, "learn", None)
-                if learn is not None:
-                    learn(info)
-                self.learn(info)
+            self._learn_history(result)
         for batch in self.history_first.finish(self.state, result, self.clock()):
             self.apply_ticks(batch)
         self.state.dirty.update(self.state.symbols)
@@ -404,7 +408,17 @@ class MonitorApp(App[int]):
             market_open=self.market_open(now) if not self.replay else True,
             feed_stale=feed is not None and feed.state in (FeedState.STALE, FeedState.OFFLINE),
         )
-        return row_inputs(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol))
+        row = row_inputs(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol))
+        quote = self._futures_quote(sym.symbol, now)
+        if quote is not None:
+            row = row._replace(change=quote.change, change_pct=quote.change_pct, futures=quote.future)
+        return row
+
+    def _futures_quote(self, symbol: str, now: float):
+        """While the cash market is closed: the future's change since the index's last close."""
+        if self.replay or not self.futures.futures or self.market_open(now):
+            return None
+        return self.futures.quote(symbol, now)
 
     def _levels(self, symbol: str) -> list[tuple[float, str]]:
         return [(level.price, level.label) for level in self.config.levels_for(symbol)]
@@ -444,6 +458,7 @@ class MonitorApp(App[int]):
                 paused=bool(getattr(self.feed, "paused", False)),
                 note=self.backfill_note,
                 unread=self.unread,
+                futures=any(self._futures_quote(symbol, now) for symbol in self.watchlist.order),
             )
         )
 
@@ -491,6 +506,10 @@ class MonitorApp(App[int]):
             if problem:
                 return problem
             unchecked = "" if result.series else f"not checked: {result.unreachable or 'history from the cache only'}"
+            future = self.config.futures.get(symbol)
+            if future and not self.replay:  # its future's closes, for the row before the open
+                self.futures.configure({**self.futures.futures, symbol: future})
+                self._learn_history(await in_daemon_thread(self.backfill.with_symbols([future]).load))
         if result is not None:
             self._take_history(result)
         await self.watch_symbols([*self.watchlist.order, symbol], selected=symbol, said=f"added {symbol}")
@@ -498,14 +517,24 @@ class MonitorApp(App[int]):
             self.notify(f"{symbol}: {unchecked}; it shows 'waiting' until Yahoo sends a price", title="Watchlist", severity="warning", timeout=8)
         return ""
 
-    def _take_history(self, result) -> None:
-        """A new symbol's backfill into the state (its subscription comes after, so no live
-        tick of it is there yet); its old bar-close alerts are discarded like any history's."""
+    def _learn_history(self, result) -> None:
+        """Names and delays of a backfill; its futures' daily bars go to the futures board
+        and out of the result, which then holds what ``MarketState`` may see."""
         for info in result.infos:
             learn = getattr(self.feed, "learn", None)
             if learn is not None:
                 learn(info)
             self.learn(info)
+        futures = self.futures.index_of
+        for series in result.series:
+            if series.symbol in futures and series.kind == "daily":
+                self.futures.learn_daily(series.symbol, series.rows)
+        result.series = [series for series in result.series if series.symbol not in futures]
+
+    def _take_history(self, result) -> None:
+        """A new symbol's backfill into the state (its subscription comes after, so no live
+        tick of it is there yet); its old bar-close alerts are discarded like any history's."""
+        self._learn_history(result)
         new = {series.symbol for series in result.series}
         for batch in result.batches():
             self.state.apply(batch)
@@ -518,12 +547,14 @@ class MonitorApp(App[int]):
             self.state.symbols.pop(symbol, None)
         config = replace(self.config, symbols=tuple(symbols))
         self.config = config
+        if not self.replay:
+            self.futures.configure(config.watched_futures())
         self.state.reconfigure(config)
         self.watchlist.set_order(list(symbols), selected)
         self.state.dirty.update(symbols)
         self._detail_dirty = True
         self.flush()
-        await self.feed.set_symbols(list(symbols))
+        await self.feed.set_symbols(config.feed_symbols())
         if self.replay:
             self.notify(f"{said} (a replay's watchlist is not saved)" if said else "not saved in a replay", title="Watchlist", timeout=3)
             return
@@ -895,8 +926,8 @@ def run_app(args: argparse.Namespace) -> int:
     from monitor.feeds.backfill import backfill_from_env
     from monitor.history import AlertHistory
 
-    feed = build_live_feed(config, args)
-    return _run(make_app(config, feed, history=AlertHistory(), backfill=backfill_from_env(config.symbols)))
+    feed = build_live_feed(config, args, symbols=config.feed_symbols())
+    return _run(make_app(config, feed, history=AlertHistory(), backfill=backfill_from_env(config.feed_symbols())))
 
 
 def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) -> int:

@@ -18,6 +18,7 @@ from monitor.model import NEW_YORK
 
 DASH = "–"
 UP, DOWN = "green", "red"
+FUTURES = "magenta"
 
 # Display names of the default symbols; a feed's SymbolInfo.name overrides them.
 KNOWN_NAMES = {
@@ -157,6 +158,7 @@ class RowInputs(NamedTuple):
     decimals: int = 2
     rsi_overbought: float = 70.0
     rsi_oversold: float = 30.0
+    futures: str = ""  # the future whose change the row shows (cash market closed), e.g. RTY=F
 
 
 def rsi_cell(rsi: float, overbought: float, oversold: float) -> Text:
@@ -264,6 +266,8 @@ def watch_cells(row: RowInputs) -> dict[str, Text]:
     else:
         high52 = Text(DASH, style="dim")
     move = direction_style(row.change)
+    if row.futures:  # the future's change, not the index's: italic, and the Data cell says so
+        move = f"italic {move}".strip()
     return {
         "symbol": Text(row.symbol, style="bold"),
         "name": Text(row.name or KNOWN_NAMES.get(row.symbol, "")),
@@ -276,7 +280,7 @@ def watch_cells(row: RowInputs) -> dict[str, Text]:
         "macd": macd_cell(row.macd, row.macd_signal, row.macd_cross),
         "trend": trend_cell(row.last, row.sma_fast, row.sma_slow, row.ma_cross),
         "level": level_cell(row.last, row.levels, level_decimals(row.levels, row.decimals)),
-        "fresh": Text(row.fresh[0], style=row.fresh[1]),
+        "fresh": Text(f"fut {row.futures}", style=FUTURES) if row.futures else Text(row.fresh[0], style=row.fresh[1]),
     }
 
 

@@ -39,6 +39,7 @@ class StatusInputs(NamedTuple):
     paused: bool = False
     note: str = ""  # e.g. "loading history"
     unread: int = 0  # alerts not yet marked read (key r)
+    futures: bool = False  # rows show their index future's change (cash market closed)
 
 
 def _countdown(seconds: float) -> str:
@@ -88,6 +89,9 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
             text.append("NYSE open", style="green")
             text.append(f", closes in {_countdown(market.next_close - inputs.now)}")
         else:
+            if inputs.futures:  # before the market: what gets cut at 80 columns is the countdown
+                text.append("Chg: futures", style="bold magenta")
+                text.append(" · ", style="dim")
             label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "closed")
             text.append(f"NYSE {label}", style="yellow")
             text.append(f", opens in {_countdown(market.next_open - inputs.now)}")
