@@ -100,6 +100,17 @@ def _compute_table() -> _Table:
     return _Table(early, holidays, last)
 
 
+def _compute_table_apart() -> _Table:
+    """``_compute_table`` in a child process: the pandas that exchange-calendars loads would
+    stay resident for the rest of a live run. In this process if no child can run."""
+    from monitor.isolate import ChildFailed, run_isolated
+
+    try:
+        return run_isolated(_compute_table)
+    except ChildFailed:
+        return _compute_table()
+
+
 def _read_cache(path) -> _Table:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("format") != _CACHE_FORMAT:
@@ -149,7 +160,7 @@ def _load_table(needed: date) -> _Table:
                 return table
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # missing, corrupt, old or too short: rebuild below
-        _table = _compute_table()
+        _table = _compute_table_apart()
         _rebuilt_in_process = True
         _write_cache(path, _table)
         return _table

@@ -6,6 +6,10 @@ start tops the cache up: the daily file re-takes its last few sessions (Yahoo re
 instead of two years. A corrupt cache file is discarded with a warning. Nothing here raises:
 a failed download leaves whatever the cache had.
 
+The downloads run in a short-lived child process (``monitor.isolate``): the monitor
+itself never loads yfinance and pandas, which would stay resident (about 70 MB) for the whole
+live run. With an injected ``session`` or ``fetch`` (tests) the load runs in this process.
+
 The bars become ticks through ``monitor.replay`` (the same four ticks per bar as a replay), and
 the runner applies them to ``MarketState`` with the alerts discarded.
 """
@@ -110,7 +114,8 @@ class HistoryFirst:
 
 class Backfill:
     """Loads and tops up the cached history of ``symbols``. ``session`` is yfinance's seam;
-    ``fetch`` replaces the download itself: ``fetch(symbol, **history_kwargs) -> DataFrame``."""
+    ``fetch`` replaces the download itself: ``fetch(symbol, **history_kwargs) -> DataFrame``.
+    ``isolate``: load in a child process (default: unless a seam is injected)."""
 
     def __init__(
         self,
@@ -122,6 +127,7 @@ class Backfill:
         fetch: Callable[..., object] | None = None,
         fetch_info: Callable[[str], dict] | None = None,
         offline: bool = False,
+        isolate: bool | None = None,
     ) -> None:
         if cache is None:
             from monitor.paths import cache_dir
@@ -135,6 +141,7 @@ class Backfill:
         self._fetch = fetch or self._yf_history
         self._fetch_info = fetch_info or self._yf_info
         self.offline = offline  # cache only (tests, and a quick restart path)
+        self.isolate = (session is None and fetch is None and fetch_info is None) if isolate is None else isolate
         self._unreachable = ""  # set by the first request that fails for want of a network
 
     def with_symbols(self, symbols: Sequence[str]) -> "Backfill":
@@ -161,9 +168,19 @@ class Backfill:
 
     def load(self) -> BackfillResult:
         """Blocking: run it in a worker thread."""
-        from monitor.feeds.live import quiet_yfinance
+        if self.isolate and not self.offline:  # offline needs no yfinance: no child to start
+            from monitor.feeds.live import yfinance_child_setup
+            from monitor.isolate import run_isolated
 
-        quiet_yfinance()
+            return run_isolated(_load_here, self, setup=yfinance_child_setup)
+        return self.load_here()
+
+    def load_here(self) -> BackfillResult:
+        """``load`` in this process."""
+        if not self.offline:
+            from monitor.feeds.live import quiet_yfinance
+
+            quiet_yfinance()
         self._unreachable = ""
         result = BackfillResult()
         intraday = []
@@ -331,6 +348,11 @@ class Backfill:
 
         offsets = DAILY_OFFSETS if kind == "daily" else (0.0, 15.0, 30.0, 45.0)
         return Series(symbol, path, kind, rows, offsets)
+
+
+def _load_here(backfill: Backfill) -> BackfillResult:
+    """The child process's job (a module-level function: it is pickled by name)."""
+    return backfill.load_here()
 
 
 def backfill_from_env(symbols: Sequence[str]) -> Backfill | None:

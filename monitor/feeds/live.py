@@ -172,6 +172,19 @@ def quiet_yfinance() -> YFinanceLog:
     return _yf_handler
 
 
+def yfinance_child_setup() -> None:
+    """In the yfinance child process (``monitor.isolate``): yfinance's timezone cache in the
+    monitor's cache folder, where the parent would have kept it."""
+    try:
+        import yfinance
+
+        from monitor.paths import cache_dir
+
+        yfinance.set_tz_cache_location(str(cache_dir() / "yfinance"))
+    except Exception:  # yfinance then uses its own default folder
+        pass
+
+
 async def in_daemon_thread(fn: Callable[[], object]):
     """Run a blocking call (yfinance) in a daemon thread and await its result.
 

@@ -5,6 +5,10 @@ day's 1-minute bars runs in a worker thread. Yahoo revises recent bars after the
 poll re-takes the last ``bars`` bars and emits a tick for each bar that is new or whose close
 changed since the previous poll; ticks never go back in time. ``yf.download`` swallows rate
 limits and returns an empty frame: an empty frame (or a 429 seen in yfinance's log) backs off.
+
+The download runs in a child process (``monitor.isolate``) that hands back plain rows, so
+the monitor itself never loads yfinance and pandas (about 70 MB); the child lives while polling
+runs. With an injected ``session`` (tests) it runs in this process.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.feeds.live import Backoff, StatusBook, in_daemon_thread, network_problem, quiet_yfinance
+from monitor.feeds.live import Backoff, StatusBook, in_daemon_thread, network_problem
 from monitor.model import FeedState, SymbolInfo, Tick
 
 log = logging.getLogger("monitor.feeds.poll")
@@ -40,9 +44,41 @@ def yf_download(symbols: Sequence[str], session=None):
     )
 
 
+Closes = dict[str, list[tuple[float, float]]]  # symbol -> (bar start epoch, close), oldest first
+
+
+def download_closes(symbols: Sequence[str], session=None) -> tuple[Closes, list[str]]:
+    """One poll's download as plain data: each symbol's 1-minute closes (NaN dropped), and the
+    warnings yfinance logged meanwhile (a 429 hides there). An exception carries those warnings
+    as ``yf_messages``."""
+    from monitor.feeds.live import quiet_yfinance
+
+    yf_log = quiet_yfinance()
+    yf_log.take()
+    try:
+        frame = yf_download(symbols, session)
+    except Exception as exc:
+        exc.yf_messages = yf_log.take()
+        raise
+    return frame_closes(frame, symbols), yf_log.take()
+
+
+def frame_closes(frame, symbols: Sequence[str]) -> Closes:
+    try:
+        closes = frame["Close"]
+    except (KeyError, TypeError):
+        return {}
+    found: Closes = {}
+    for symbol in symbols:
+        if symbol in getattr(closes, "columns", ()):
+            found[symbol] = [(stamp.timestamp(), float(close)) for stamp, close in closes[symbol].dropna().items()]
+    return found
+
+
 class YahooPollFeed(Feed):
     """Quotes from repeated ``yf.download`` calls. ``session`` is yfinance's seam (tests mount a
-    local transport adapter on a ``requests.Session``); ``download`` replaces the call itself."""
+    local transport adapter on a ``requests.Session``); ``download`` replaces the call itself:
+    ``download(symbols) -> (closes, yfinance warnings)`` like ``download_closes``."""
 
     source = "poll"
 
@@ -71,7 +107,12 @@ class YahooPollFeed(Feed):
         self.market = market
         self.backoff = backoff or Backoff(first=2 * interval, cap=max(300.0, 4 * interval))
         self.bars = bars
-        self._download = download or (lambda symbols: yf_download(symbols, self.session))
+        if download is None and session is None:
+            from monitor.feeds.live import yfinance_child_setup
+            from monitor.isolate import ChildCalls
+
+            download = ChildCalls(download_closes, setup=yfinance_child_setup)  # no pandas here
+        self._download = download or (lambda symbols: download_closes(symbols, self.session))
         self.download_timeout = download_timeout  # yfinance's own timeouts are per request
         self._running: asyncio.Future | None = None  # the download thread's result
         self.status = StatusBook(self.source, clock)
@@ -96,21 +137,27 @@ class YahooPollFeed(Feed):
         return self.run()
 
     async def run(self) -> AsyncIterator[FeedEvent]:
-        yf_log = quiet_yfinance()
         self._stop.clear()
+        try:
+            async for event in self._polls():
+                yield event
+        finally:
+            close = getattr(self._download, "close", None)
+            if close is not None:  # the child process: its memory is not needed until next time
+                close()
+
+    async def _polls(self) -> AsyncIterator[FeedEvent]:
         while not self._stop.is_set():
             self._wake.clear()  # a symbol change from here on wakes the next sleep
             symbols = list(self._symbols)
-            yf_log.take()
             self.polls += 1
             try:
-                frame, error = await self._fetch(symbols), None
+                (closes, messages), error = await self._fetch(symbols), None
             except Exception as exc:  # YFRateLimitError, network errors, parse errors, timeout
-                frame, error = None, exc
+                closes, messages, error = None, list(getattr(exc, "yf_messages", [])), exc
             received = self.clock()
-            messages = yf_log.take()
-            ticks = self._ticks(frame, symbols, received) if frame is not None else []
-            has_rows = frame is not None and not getattr(frame, "empty", True)
+            ticks = self._ticks(closes, symbols, received) if closes is not None else []
+            has_rows = bool(closes) and any(closes.values())
             if error is not None or not has_rows:
                 self.failed_polls += 1
                 delay = self.backoff.next()
@@ -151,20 +198,14 @@ class YahooPollFeed(Feed):
             stop.cancel()
             wake.cancel()
 
-    def _ticks(self, frame, symbols: Sequence[str], received: float) -> list[Tick]:
+    def _ticks(self, closes: Closes, symbols: Sequence[str], received: float) -> list[Tick]:
         """New or revised bars of the last ``bars`` rows, as ticks in time order."""
-        try:
-            closes = frame["Close"]
-        except (KeyError, TypeError):
-            return []
         ticks: list[Tick] = []
         for symbol in symbols:
-            if symbol not in getattr(closes, "columns", ()):
+            if symbol not in closes:
                 continue
-            series = closes[symbol].dropna().iloc[-self.bars :]
             last_start, last_close = self._last.get(symbol, (-math.inf, math.nan))
-            for stamp, close in series.items():
-                start, close = stamp.timestamp(), float(close)
+            for start, close in closes[symbol][-self.bars :]:
                 if start < last_start or (start == last_start and close == last_close):
                     continue
                 when = min(start + BAR_SECONDS - 1.0, received)

@@ -39,9 +39,28 @@ class MalformedFrame(ValueError):
 
 
 def _pricing_class():
-    from yfinance.pricing_pb2 import PricingData  # heavy import (yfinance): only when streaming
+    """yfinance's ``PricingData`` protobuf class, loaded from its own file: importing it as
+    ``yfinance.pricing_pb2`` runs yfinance's ``__init__``, which loads pandas (about 70 MB that
+    would stay resident for the whole live run). It needs only protobuf."""
+    import sys
 
-    return PricingData
+    loaded = sys.modules.get("yfinance.pricing_pb2") or sys.modules.get(_PRICING_MODULE)
+    if loaded is None:
+        import importlib.util
+        from pathlib import Path
+
+        package = importlib.util.find_spec("yfinance")  # finds it without importing it
+        if package is None or not package.submodule_search_locations:
+            raise ImportError("yfinance is not installed")
+        path = Path(next(iter(package.submodule_search_locations))) / "pricing_pb2.py"
+        spec = importlib.util.spec_from_file_location(_PRICING_MODULE, path)
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        sys.modules[_PRICING_MODULE] = loaded
+    return loaded.PricingData
+
+
+_PRICING_MODULE = "monitor.feeds._yfinance_pricing_pb2"
 
 
 def decode_frame(frame: str | bytes):

@@ -156,6 +156,17 @@ class ChartAdapter(BaseAdapter):
     def close(self) -> None:
         pass
 
+    def __getstate__(self) -> dict:
+        """Picklable (without its lock), so a fake session can cross into the yfinance child
+        process; requests made there are recorded there."""
+        state = dict(self.__dict__)
+        del state["lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.lock = threading.Lock()
+
     def chart_requests(self, symbol: str | None = None) -> list[ChartRequest]:
         with self.lock:
             return [r for r in self.requests if symbol in (None, r.symbol)]
@@ -181,3 +192,50 @@ def fake_session(handler: Handler) -> tuple[requests.Session, ChartAdapter]:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session, adapter
+
+
+class StandinYahoo:
+    """A picklable chart handler (it can serve the yfinance child process): daily bars of the
+    ``days`` sessions before the day of ``now`` and that day's 1-minute bars up to ``now``; every
+    answer is ``status`` instead when one is set (429: rate limited)."""
+
+    def __init__(self, days: int, now: float, status: int | None = None) -> None:
+        from datetime import timedelta
+
+        from monitor.market_hours import MarketClock
+
+        calendar = MarketClock(lambda: now)
+        day = datetime.fromtimestamp(now, NEW_YORK).date() - timedelta(days=1)
+        self.sessions: list = []  # dates, oldest first
+        while len(self.sessions) < days:
+            if calendar.is_session(day):
+                self.sessions.insert(0, day)
+            day -= timedelta(days=1)
+        self.now = now
+        self.status = status
+
+    def __call__(self, request: ChartRequest):
+        if self.status is not None:
+            return self.status
+        base = 2000.0 if request.symbol == "^RUT" else 6000.0
+        if request.params.get("interval") == "1m":
+            day = datetime.fromtimestamp(self.now, NEW_YORK).date()
+            opens = int(datetime.combine(day, time(9, 30), NEW_YORK).timestamp())
+            stamps = list(range(opens, int(self.now), 60))
+            return chart_json(request.symbol, stamps, [base + 100 + i / 100 for i in range(len(stamps))])
+        stamps = [int(datetime.combine(d, time(9, 30), NEW_YORK).timestamp()) for d in self.sessions]
+        closes = [base + i for i in range(len(stamps))]
+        return chart_json(request.symbol, stamps, closes, granularity="1d")
+
+
+def standin_info(symbol: str) -> dict:
+    """``Ticker.info`` of the stand-in (picklable: a module-level function)."""
+    return {"shortName": f"{symbol} name", "exchangeDataDelayedBy": 0, "priceHint": 2}
+
+
+def standin_failure(text: str):
+    """Fails as a yfinance call can (a module-level function: it can run in the child process):
+    an error of yfinance's rate-limit class carrying the warnings yfinance logged."""
+    error = type("YFRateLimitError", (Exception,), {})(text)
+    error.yf_messages = ["Too Many Requests. Rate limited. Try after a while."]
+    raise error
