@@ -92,20 +92,31 @@ class Replayed:
     sessions: dict[str, Sessions]
 
 
-def replay_for_study(config: Config, series: Sequence) -> Replayed:
-    """Replay ``series`` through ``run_headless_replay``, keeping the alerts and the bars."""
+PROGRESS_EVERY = 1024  # bars between two progress reports
+
+
+def replay_for_study(config: Config, series: Sequence, progress: Callable[[float], None] | None = None) -> Replayed:
+    """Replay ``series`` through ``run_headless_replay``, keeping the alerts and the bars.
+    ``progress`` is told now and then how far the data time has come (0 .. 1)."""
     from monitor.replay import run_headless_replay
 
     alerts: list[Alert] = []
     sessions: dict[str, Sessions] = {}
+    first = min((s.rows[0][0] for s in series if s.rows), default=0.0)
+    span = max((s.rows[-1][0] for s in series if s.rows), default=0.0) - first
+    bars = 0
 
     def on_bar(symbol: str, bar: DailyBar) -> None:
+        nonlocal bars
         s = sessions.get(symbol)
         if s is None:
             s = sessions[symbol] = Sessions()
         s.days.append(bar.day)
         s.closes.append(bar.close)
         s.lows.append(bar.low)
+        bars += 1
+        if progress is not None and not bars % PROGRESS_EVERY and span > 0:
+            progress(min(1.0, (bar.close_time - first) / span))
 
     run_headless_replay(config, series, on_alert=alerts.append, on_bar=on_bar, err=io.StringIO())
     return Replayed(alerts, sessions)
@@ -146,6 +157,7 @@ class StudyRow:
     count: int
     per_year: float | None
     horizons: dict[int, dict[str, Any]]
+    entries: list[int] = field(default_factory=list, repr=False)  # the alerts' session indices
 
     @property
     def few(self) -> bool:
@@ -165,7 +177,17 @@ class Study:
     ranges: dict[str, SymbolRange]
     horizons: tuple[int, ...]
     baselines: dict[str, dict[int, dict[str, Any]]]  # symbol -> horizon -> n, mean_pct, positive_pct
+    sessions: dict[str, Sessions] = field(default_factory=dict, repr=False)
     source: str = ""
+
+    def returns(self, row: StudyRow, h: int) -> list[float]:
+        """The h-session % returns after ``row``'s alerts (those with h later sessions)."""
+        return forward_returns(row.entries, self.sessions[row.symbol], h)
+
+    def baseline_returns(self, symbol: str, h: int) -> list[float]:
+        """The h-session % returns from every session of ``symbol``'s range."""
+        ratios = baseline_ratios(self.sessions[symbol], self.ranges[symbol], h)
+        return [(r - 1.0) * 100.0 for r in ratios]
 
 
 def subject_of(alert: Alert) -> dict[str, Any]:
@@ -188,11 +210,28 @@ def symbol_range(symbol: str, sessions: Sessions, start: date | None, end: date 
     return SymbolRange(symbol, first, last, days[first], days[last])
 
 
-def baseline(sessions: Sessions, span: SymbolRange, h: int) -> dict[str, Any]:
-    """The h-session return from every session of ``span`` that has h later sessions."""
+def baseline_ratios(sessions: Sessions, span: SymbolRange, h: int) -> list[float]:
+    """close[i+h] / close[i] for every session i of ``span`` that has h later sessions."""
     closes = sessions.closes
     stop = min(span.last, len(closes) - 1 - h) + 1  # entries first .. stop-1
-    ratios = list(map(truediv, closes[span.first + h : stop + h], closes[span.first : stop]))
+    return list(map(truediv, closes[span.first + h : stop + h], closes[span.first : stop]))
+
+
+def usable_entries(entries: list[int], sessions: Sessions, h: int) -> list[int]:
+    """The entries (session indices) that have h later sessions."""
+    count = len(sessions.closes)
+    return [i for i in entries if i + h < count]
+
+
+def forward_returns(entries: list[int], sessions: Sessions, h: int) -> list[float]:
+    """% return from the close of each session in ``entries`` to the close h sessions later."""
+    closes = sessions.closes
+    return [(closes[i + h] / closes[i] - 1.0) * 100.0 for i in usable_entries(entries, sessions, h)]
+
+
+def baseline(sessions: Sessions, span: SymbolRange, h: int) -> dict[str, Any]:
+    """The h-session return from every session of ``span`` that has h later sessions."""
+    ratios = baseline_ratios(sessions, span, h)
     n = len(ratios)
     if not n:
         return {"n": 0, "mean_pct": None, "positive_pct": None}
@@ -206,13 +245,13 @@ def baseline(sessions: Sessions, span: SymbolRange, h: int) -> dict[str, Any]:
 def horizon_stats(entries: list[int], sessions: Sessions, h: int, base: dict[str, Any], annualised: bool) -> dict[str, Any]:
     """The numbers of ``HORIZON_FIELDS`` for alerts at session indices ``entries`` (sorted)."""
     closes, lows = sessions.closes, sessions.lows
-    usable = [i for i in entries if i + h < len(closes)]
+    usable = usable_entries(entries, sessions, h)
     n = len(usable)
     stats: dict[str, Any] = dict.fromkeys(HORIZON_FIELDS)
     stats.update(n=n, baseline_mean_pct=base["mean_pct"], baseline_positive_pct=base["positive_pct"])
     stats["overlapping"] = sum(1 for a, b in zip(usable, usable[1:]) if b - a < h)
     if n:
-        returns = [(closes[i + h] / closes[i] - 1.0) * 100.0 for i in usable]
+        returns = forward_returns(usable, sessions, h)
         excursions = [(min(lows[i + 1 : i + h + 1]) / closes[i] - 1.0) * 100.0 for i in usable]
         mean = sum(returns) / n
         stats.update(
@@ -287,9 +326,10 @@ def study(
                 symbol, rule, direction, subjects[key], len(entries),
                 len(entries) / years if years > 0 else None,
                 {h: horizon_stats(entries, replayed.sessions[symbol], h, baselines[symbol][h], annualised) for h in horizons},
+                entries,
             )
         )
-    return Study(rows, ranges, horizons, baselines)
+    return Study(rows, ranges, horizons, baselines, replayed.sessions)
 
 
 def _subject_order(subject: dict[str, Any]) -> tuple:
@@ -468,15 +508,16 @@ def describe_series(series: Sequence) -> str:
     return ", ".join(f"{s.symbol} from {s.path.name}" for s in series)
 
 
-def default_series(config: Config) -> tuple[list, Config, str]:
+def default_series(config: Config, mode: str | None = None) -> tuple[list, Config, str]:
     """No files: the cached daily history of the configured symbols (topped up by the backfill
-    unless ``MARKET_MONITOR_BACKFILL`` says cache or off), else the shipped demo data on the
-    demo's symbols. Returns the series, the config to replay with and a sentence saying which."""
+    unless ``mode``, default ``MARKET_MONITOR_BACKFILL``, says "cache" or "off"), else the shipped
+    demo data on the demo's symbols. Returns the series, the config to replay with and a
+    sentence saying which."""
     import os
 
     from monitor.feeds.backfill import Backfill
 
-    mode = os.environ.get("MARKET_MONITOR_BACKFILL", "on").strip().lower()
+    mode = (mode or os.environ.get("MARKET_MONITOR_BACKFILL", "on")).strip().lower()
     series, problems = [], []
     if mode != "off":
         result = Backfill(config.symbols, offline=mode == "cache").load()
@@ -503,11 +544,18 @@ def run_study(
     source: str = "",
     progress: Callable[[str], None] | None = None,
 ) -> Study:
-    """Replay ``series`` and study the alerts: the whole job, for the CLI and the app's worker."""
-    if progress:
-        progress(f"replaying {describe_series(series)}")
-    replayed = replay_for_study(config, series)
-    if progress:
+    """Replay ``series`` and study the alerts: the whole job, for the CLI and the app's worker.
+    ``progress`` is told what is being done, in words ("replaying ...: 40 %")."""
+    told = None
+    if progress is not None:
+        what = f"replaying {describe_series(series)}"
+        progress(what)
+
+        def told(fraction: float) -> None:
+            progress(f"{what}: {fraction * 100:.0f} %")
+
+    replayed = replay_for_study(config, series, told)
+    if progress is not None:
         progress(f"measuring {len(replayed.alerts):,} alerts")
     result = study(replayed, horizons, start, end, symbols=config.symbols, annualised=annualised)
     result.source = source or f"data: {describe_series(series)}"

@@ -321,6 +321,20 @@ def test_no_files_studies_the_cached_history_of_the_configured_symbols(tmp_path,
 
 def test_run_study_reports_progress():
     seen: list[str] = []
-    result = run_study(Config(), load_all(FILES[:1]), horizons=(5,), progress=seen.append)
-    assert seen[0].startswith("replaying ^RUT") and seen[1].startswith("measuring 32 alerts")
-    assert result.source == "data: ^RUT from rut.csv"
+    result = run_study(Config(), load_all(FILES), horizons=(5,), progress=seen.append)
+    what = "replaying ^RUT from rut.csv, ^GSPC from spx.csv, ^NDX from ndx.csv"
+    assert seen[0] == what
+    assert seen[1].startswith(what + ": ") and seen[1].endswith(" %")  # 1,024 of 1,512 bars
+    assert 60 <= float(seen[1].split(": ")[1][:-2]) <= 75
+    assert seen[2].startswith("measuring ") and len(seen) == 3
+    assert result.source == "data: ^RUT from rut.csv, ^GSPC from spx.csv, ^NDX from ndx.csv"
+
+
+def test_the_returns_behind_a_row_are_its_mean():
+    result = study(replay_for_study(Config(), load_all(FILES)), (21,))
+    row = next(r for r in result.rows if r.rule == "new_high")
+    returns = result.returns(row, 21)
+    assert len(returns) == row.horizons[21]["n"] and np.mean(returns) == pytest.approx(row.horizons[21]["mean_pct"])
+    base = result.baseline_returns(row.symbol, 21)
+    assert np.mean(base) == pytest.approx(result.baselines[row.symbol][21]["mean_pct"])
+    assert len(base) == result.ranges[row.symbol].sessions - 21

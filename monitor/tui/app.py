@@ -79,6 +79,7 @@ class MonitorApp(App[int]):
         Binding("w", "focus_watchlist", "Watchlist", id="watchlist", show=False),
         Binding("r", "mark_read", "Mark read", id="mark_read", show=False),
         Binding("space", "pause", "Pause", id="pause", show=False),
+        Binding("s", "study", "Study", id="study", show=False),
         *(Binding(str(i), f"chart_range('{name}')", f"Chart {name}", show=False) for i, name in enumerate(RANGES, start=1)),
         Binding("n", "add_symbol", "Add symbol", id="add_symbol", show=False),
         Binding("delete", "remove_symbol", "Remove symbol", id="remove_symbol", show=False, key_display="Del"),
@@ -671,6 +672,14 @@ class MonitorApp(App[int]):
             self.feed.paused = not self.feed.paused
             self._status_dirty = True
             self.notify("replay paused" if self.feed.paused else "replay resumed", timeout=2)
+
+    def action_study(self) -> None:
+        """Study the selected symbol: returns after each alert rule against every session."""
+        from monitor.tui.widgets.study import StudyScreen, study_loader
+
+        symbol = self.watchlist.selected_symbol
+        if symbol:
+            self.push_screen(StudyScreen(symbol, study_loader(self)))
 
     def action_thresholds(self) -> None:
         """Edit the levels of the selected symbol and the rule thresholds."""
