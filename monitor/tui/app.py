@@ -79,7 +79,7 @@ class MonitorApp(App[int]):
         Binding("w", "focus_watchlist", "Watchlist", id="watchlist", show=False),
         Binding("r", "mark_read", "Mark read", id="mark_read", show=False),
         Binding("space", "pause", "Pause", id="pause", show=False),
-        Binding("s", "study", "Study", id="study", show=False),
+        Binding("e", "study", "Study", id="study", show=False),
         *(Binding(str(i), f"chart_range('{name}')", f"Chart {name}", show=False) for i, name in enumerate(RANGES, start=1)),
         Binding("n", "add_symbol", "Add symbol", id="add_symbol", show=False),
         Binding("delete", "remove_symbol", "Remove symbol", id="remove_symbol", show=False, key_display="Del"),

@@ -91,13 +91,13 @@ async def test_the_study_runs_in_a_worker_while_the_screen_answers_keys(config):
         assert not isinstance(app.screen, StudyScreen)
 
 
-async def test_the_s_key_and_the_palette_open_the_study_of_the_selected_symbol(config, tmp_path, monkeypatch):
+async def test_the_e_key_and_the_palette_open_the_study_of_the_selected_symbol(config, tmp_path, monkeypatch):
     monkeypatch.setenv("MARKET_MONITOR_CACHE", str(tmp_path))  # live, no cached history: the demo data
     app = make_app(config, QueueFeed(), clock=frozen_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         assert "Study" in {command.title for command in app.get_system_commands(app.screen)}
         await pilot.press("down")
-        await pilot.press("s")
+        await pilot.press("e")
         screen = app.screen
         assert isinstance(screen, StudyScreen) and screen.symbol == "^GSPC"
         await screen.worker.wait()

@@ -1,4 +1,4 @@
-"""The Study screen (key ``s``): what each alert of the selected symbol has been worth.
+"""The Study screen (key ``e``): what each alert of the selected symbol has been worth.
 
 The study (``monitor.study.run_study``, the same as ``market-monitor study``) runs in a thread
 worker: the live screen keeps updating underneath, and its progress is posted here as messages.
