@@ -41,6 +41,7 @@ from monitor.policy import alert_key
 from monitor.replay import DEMO_FILES, demo_series
 from monitor.sinks import Delivery
 from monitor.state import MarketState
+from monitor.tui import partial_updates
 from monitor.tui.widgets.alert_log import AlertDetails, AlertFilter, AlertLog, rule_parameters
 from monitor.tui.widgets.detail import DAILY_RANGE, RANGES, DetailPane, chart_data, readout_lines
 from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_keys
@@ -106,6 +107,7 @@ class MonitorApp(App[int]):
         # background (unreadable); with ANSI colours on it uses its NoColor filter instead: the
         # terminal's own foreground and background, with bold, dim and reverse kept.
         super().__init__(ansi_color=True if os.environ.get("NO_COLOR") is not None else None)
+        partial_updates.install()  # changed lines are sent from the change on, not the widget's edge
         self.config = config
         self.feed = feed
         self.badge = badge

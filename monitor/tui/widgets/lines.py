@@ -1,19 +1,47 @@
 """A widget that shows a list of text lines and repaints only the lines that changed.
 
-Over SSH every repainted cell costs bytes: a readout whose one number changed should send one
-line, not the whole panel. ``set_lines`` compares the new lines with those on screen.
+Over SSH every repainted cell costs bytes: a readout whose one number changed should send that
+number, not the whole panel. ``set_lines`` compares the new lines with those on screen and
+repaints only the cells that differ.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
+
+
+def _cells(strip: Strip) -> list[tuple[str, Style | None]]:
+    """One (character, style) per cell; a wide character's second cell is ("", style)."""
+    cells: list[tuple[str, Style | None]] = []
+    for segment in strip:
+        for char in segment.text:
+            cells.append((char, segment.style))
+            cells.extend([("", segment.style)] * (cell_len(char) - 1))
+    return cells
+
+
+def changed_cells(old: Strip, new: Strip) -> tuple[int, int]:
+    """The cells [start, stop) that differ between two renders of one line (a new price in a
+    readout repaints its digits, not the whole line)."""
+    a, b = _cells(old), _cells(new)
+    size = max(len(a), len(b))
+    a += [("", None)] * (size - len(a))
+    b += [("", None)] * (size - len(b))
+    start = next((i for i in range(size) if a[i] != b[i]), size)
+    stop = next((i + 1 for i in range(size - 1, -1, -1) if a[i] != b[i]), start)
+    while start > 0 and start < size and b[start][0] == "":  # never cut a wide character
+        start -= 1
+    while stop < size and b[stop][0] == "":
+        stop += 1
+    return start, stop
 
 
 def _same(a: Text, b: Text) -> bool:
@@ -58,8 +86,12 @@ class LinesView(Widget):
             for y in range(count):
                 old = self._strips[y] if y < len(self._strips) else None
                 new = strips[y] if y < len(strips) else None
-                if old is None or new is None or list(old) != list(new):
+                if old is None or new is None:
                     self.refresh(Region(0, y, width, 1))
+                    self.lines_refreshed += 1
+                elif list(old) != list(new):
+                    start, stop = changed_cells(old, new)
+                    self.refresh(Region(start, y, stop - start, 1))
                     self.lines_refreshed += 1
             self._strips = strips
             return
