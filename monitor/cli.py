@@ -1,69 +1,63 @@
 """Command line: parse arguments, load the config, hand over to the app, the headless runner,
 replay, or the config and alert-history commands.
 
-Every command module is imported lazily so that the headless paths never import textual.
+Each subcommand is declared by one ``_add_<name>`` function and dispatched through ``COMMANDS``
+(its module imported lazily, so that the headless paths never import textual). Every
+subcommand's parser takes ``--config`` too, so it works before or after the subcommand, and
+reports an unknown argument with its own usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import import_module
 
 from monitor.errors import UserError
 
 PROG = "market-monitor"
+CONFIG_HELP = "config file (default: $MARKET_MONITOR_CONFIG or the user config dir)"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Terminal market monitor for ^RUT, ^GSPC and ^NDX: live quotes, indicators, alerts.",
-    )
-    parser.add_argument("--config", metavar="PATH", help="config file (default: $MARKET_MONITOR_CONFIG or the user config dir)")
-    parser.add_argument("--demo", action="store_true", help="open the monitor on a replay of real history (no network)")
-    parser.add_argument("--headless", action="store_true", help="no screen: print alerts as JSON lines on stdout")
-    parser.add_argument("--source", choices=["yahoo-stream", "yahoo-poll"], help="live data source (default from config: yahoo-stream)")
-    parser.add_argument("--stream-url", metavar="URL", help="streaming server URL (default Yahoo's)")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: an argument it does not know is its error, shown with its own
+    usage (argparse would hand it to the top-level parser, which prints the top-level usage)."""
 
-    replay = sub.add_parser("replay", help="replay CSV history through the live code path")
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+
+def _config_option() -> argparse.ArgumentParser:
+    """``--config`` for a subcommand's parser. SUPPRESS as the default: when it is not given
+    after the subcommand, the value given before it (or None) stays."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
+    return parent
+
+
+def _add_replay(sub, common) -> None:
+    replay = sub.add_parser("replay", parents=[common], help="replay CSV history through the live code path")
     replay.add_argument("files", nargs="+", metavar="SYMBOL=PATH", help="a CSV file, optionally prefixed with its symbol")
-    replay.add_argument("--config", dest="sub_config", metavar="PATH", help="config file")
-    replay.add_argument("--headless", dest="sub_headless", action="store_true", help="print alert JSON lines instead of opening the app")
+    replay.add_argument("--headless", action="store_true", default=argparse.SUPPRESS, help="print alert JSON lines instead of opening the app")
     replay.add_argument("--speed", default=None, metavar="max|N", help="'max' (default headless) or a speed-up factor")
     replay.add_argument("--indicators-csv", metavar="PATH", help="write one row per committed daily bar per symbol")
     replay.add_argument("--notify", action="store_true", help="deliver alerts to the configured sinks too")
 
-    add_study_parser(sub)
 
-    config = sub.add_parser("config", help="create, check and show the config file")
-    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    init = config_sub.add_parser("init", help="write a commented default config")
-    init.add_argument("path", nargs="?", help="where (default: the config path in use)")
-    init.add_argument("--force", action="store_true", help="overwrite an existing file")
-    check = config_sub.add_parser("check", help="validate a config file, one line per problem")
-    check.add_argument("path", nargs="?", help="file to check (default: the config path in use)")
-    config_sub.add_parser("show", help="print the effective config (defaults merged, secrets redacted)")
-    config_sub.add_parser("path", help="print the config path in use")
-
-    alerts = sub.add_parser("alerts", help="list the alert history")
-    alerts.add_argument("--since", metavar="DATE", help="only alerts on or after this date (YYYY-MM-DD)")
-    alerts.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    return parser
-
-
-def add_study_parser(sub) -> None:
+def _add_study(sub, common) -> None:
     study = sub.add_parser(
         "study",
+        parents=[common],
         help="what each alert has been worth: returns after it vs every session",
         description="Replay history through the live engine and measure the symbol's return h sessions "
         "after each alert against the baseline of every session. Without files: the cached history of "
         "the configured symbols, or the shipped demo data.",
     )
     study.add_argument("files", nargs="*", metavar="SYMBOL=PATH", help="a CSV file, optionally prefixed with its symbol")
-    study.add_argument("--config", dest="sub_config", metavar="PATH", help="config file")
     study.add_argument("--horizons", metavar="H,H,...", help="sessions after the alert (default 5,21,63,126,252)")
     study.add_argument("--from", dest="start", metavar="DATE", help="only alerts and baseline sessions on or after DATE")
     study.add_argument("--to", dest="end", metavar="DATE", help="only alerts and baseline sessions on or before DATE")
@@ -74,10 +68,27 @@ def add_study_parser(sub) -> None:
     form.add_argument("--csv", action="store_true", help="flat CSV: one line per row and horizon")
 
 
-def _version() -> str:
-    from monitor import __version__
+def _add_config(sub, common) -> None:
+    config = sub.add_parser("config", parents=[common], help="create, check and show the config file")
+    actions = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    init = actions.add_parser("init", parents=[common], help="write a commented default config")
+    init.add_argument("path", nargs="?", help="where (default: the config path in use)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    check = actions.add_parser("check", parents=[common], help="validate a config file: problems (exit 2), rules that can never fire (exit 1)")
+    check.add_argument("path", nargs="?", help="file to check (default: the config path in use)")
+    actions.add_parser("show", parents=[common], help="print the effective config (defaults merged, secrets redacted)")
+    actions.add_parser("path", parents=[common], help="print the config path in use")
 
-    return __version__
+
+def _add_alerts(sub, common) -> None:
+    alerts = sub.add_parser("alerts", parents=[common], help="list the alert history")
+    alerts.add_argument("--since", metavar="DATE", help="only alerts on or after this date (YYYY-MM-DD)")
+    alerts.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+
+
+def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
+    """A command's runner, imported only when that command runs."""
+    return lambda args: getattr(import_module(module), function)(args)
 
 
 def _replay_in_app(args: argparse.Namespace, config, series) -> int:
@@ -88,23 +99,48 @@ def _replay_in_app(args: argparse.Namespace, config, series) -> int:
     return run_app_on_replay(args, config, series)
 
 
+def _run_replay(args: argparse.Namespace) -> int:
+    from monitor.replay import run_replay_command
+
+    return run_replay_command(args, _replay_in_app)
+
+
+# name -> (declares its arguments, runs it with the parsed arguments and returns the exit code)
+COMMANDS: dict[str, tuple[Callable, Callable[[argparse.Namespace], int]]] = {
+    "replay": (_add_replay, _run_replay),
+    "study": (_add_study, _lazy("monitor.study", "run_study_command")),
+    "config": (_add_config, _lazy("monitor.config_cli", "run_config_command")),
+    "alerts": (_add_alerts, _lazy("monitor.history", "run_alerts_command")),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Terminal market monitor for ^RUT, ^GSPC and ^NDX: live quotes, indicators, alerts.",
+    )
+    parser.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
+    parser.add_argument("--demo", action="store_true", help="open the monitor on a replay of real history (no network)")
+    parser.add_argument("--headless", action="store_true", help="no screen: print alerts as JSON lines on stdout")
+    parser.add_argument("--source", choices=["yahoo-stream", "yahoo-poll"], help="live data source (default from config: yahoo-stream)")
+    parser.add_argument("--stream-url", metavar="URL", help="streaming server URL (default Yahoo's)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
+    common = _config_option()
+    for add, _ in COMMANDS.values():
+        add(sub, common)
+    return parser
+
+
+def _version() -> str:
+    from monitor import __version__
+
+    return __version__
+
+
 def dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.command == "replay":
-        from monitor.replay import run_replay_command
-
-        return run_replay_command(args, _replay_in_app)
-    if args.command == "study":
-        from monitor.study import run_study_command
-
-        return run_study_command(args)
-    if args.command == "config":
-        from monitor.config_cli import run_config_command
-
-        return run_config_command(args)
-    if args.command == "alerts":
-        from monitor.history import run_alerts_command
-
-        return run_alerts_command(args)
+    if args.command in COMMANDS:
+        return COMMANDS[args.command][1](args)
     if args.headless:
         if args.demo:
             raise UserError("--demo opens the app; for a headless replay use 'market-monitor replay --headless'")

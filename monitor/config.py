@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import shlex
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -593,9 +593,10 @@ def _syntax_problem(path: str, message: str, text: str) -> str:
     return f"{path}: TOML syntax error: {message}"
 
 
-def check_config_text(text: str, path: str) -> tuple[Config | None, list[str]]:
+def check_config_text(text: str, path: str, warnings: list[str] | None = None) -> tuple[Config | None, list[str]]:
     """Parse and validate TOML source; returns the config (None on a syntax error) and every
-    problem found, each as one line ``file:line: key: message``."""
+    problem found, each as one line ``file:line: key: message``. Given a ``warnings`` list, a
+    valid config's rules that can never fire are appended to it (see ``config_warnings``)."""
     import tomllib  # imported here: the replay hot path loads config.py without parsing TOML
 
     try:
@@ -604,7 +605,77 @@ def check_config_text(text: str, path: str) -> tuple[Config | None, list[str]]:
         return None, [_syntax_problem(path, str(exc), text)]
     problems = Problems(path, text)
     config = config_from_data(data, problems)
+    if warnings is not None and not problems.items:
+        found = Problems(path, text)
+        config_warnings(config, data, found)
+        warnings.extend(found.items)
     return config, problems.items
+
+
+# --------------------------------------------------------------------------------------------
+# Warnings: valid, but can never fire
+
+
+def ticker_problem(symbol: str) -> str | None:
+    """Why ``symbol`` cannot be a Yahoo Finance ticker, or None when it can. Yahoo tickers are
+    upper case letters and digits with ``.``, ``-``, ``=`` and ``&`` (``BRK-B``, ``ES=F``,
+    ``EURUSD=X``, ``M&M.NS``), an index's ``^`` first (``^RUT``). Whether a well-formed one
+    exists only Yahoo knows."""
+    if _YAHOO_TICKER.match(symbol):
+        return None
+    if _YAHOO_TICKER.match(symbol.upper()):
+        return f"Yahoo tickers are upper case: {symbol.upper()!r}"
+    if "^" in symbol[1:]:
+        return "'^' only starts an index ticker, such as '^RUT'"
+    odd = "".join(dict.fromkeys(c for c in symbol.upper() if not (c.isascii() and (c.isalnum() or c in "^.=&-"))))
+    if odd:
+        return f"Yahoo tickers never contain {odd!r}"
+    if len(symbol) > 20:
+        return "longer than Yahoo's 20 characters"
+    return "a ticker starts with a letter or a digit (after an index's '^')"
+
+
+def _symbol_uses(config: Config, data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, symbol, what uses it) for every symbol the file names outside ``symbols``: each
+    ``[[table]]`` entry with a ``symbol`` (levels, and whatever later lists name a symbol) and
+    the divergence lead and peers. Defaults the file does not write are left out."""
+    uses: list[tuple[str, str, str]] = []
+    for item in fields(config):
+        entries = getattr(config, item.name)
+        if item.name in data and isinstance(entries, tuple):
+            what = f"this {item.name.rstrip('s')}"
+            uses += [(f"{item.name}[{number}].symbol", entry.symbol, what)
+                     for number, entry in enumerate(entries, start=1) if hasattr(entry, "symbol")]
+    written = data.get("divergence", {})
+    if "lead" in written:
+        uses.append(("divergence.lead", config.divergence.lead, "the divergence rule"))
+    if "peers" in written:
+        peers = config.divergence.peers
+        uses += [(f"divergence.peers[{n}]", peer, "the divergence rule") for n, peer in enumerate(peers, start=1)]
+    return uses
+
+
+def _nearest_symbol(symbol: str, symbols: tuple[str, ...]) -> str | None:
+    """The watched symbol ``symbol`` was probably meant to be (a missing '^', another case)."""
+    bare = symbol.upper().lstrip("^")
+    return next((s for s in symbols if s.upper().lstrip("^") == bare), None)
+
+
+def config_warnings(config: Config, data: dict[str, Any], warnings: Problems) -> None:
+    """Record what is valid but can never fire: a symbol that cannot be a Yahoo ticker, and a
+    level, list entry or divergence symbol that is not in ``symbols`` (live data only ever
+    brings the watched symbols)."""
+    if "symbols" in data:
+        for number, symbol in enumerate(config.symbols, start=1):
+            problem = ticker_problem(symbol)
+            if problem:
+                warnings.add(f"symbols[{number}]", f"warning: {symbol!r} can never receive a quote: {problem}")
+    for key, symbol, what in _symbol_uses(config, data):
+        if symbol in config.symbols:
+            continue
+        meant = _nearest_symbol(symbol, config.symbols)
+        hint = f" (did you mean {meant!r}?)" if meant else ""
+        warnings.add(key, f"warning: {symbol!r} is not in symbols, so {what} never fires on live data{hint}")
 
 
 def read_config_text(path: Path) -> str:

@@ -19,7 +19,10 @@ def run_config_command(args: argparse.Namespace) -> int:
     if action == "check":
         path = _target(args)
         if not getattr(args, "path", None) and not path.exists():
-            raise missing_config_error(args.config)
+            if config_path(args.config)[1]:  # named by --config or the environment: a typo
+                raise missing_config_error(args.config)
+            print(f"{path}: no such file; the defaults are in use, and they are valid ('config init' writes them there)")
+            return 0
         return config_check(path)
     if action == "show":
         config = load_effective_config(args.config)
@@ -54,11 +57,15 @@ def config_init(path: Path, *, force: bool = False) -> int:
 
 
 def config_check(path: Path) -> int:
-    """Print every problem (``file:line: key: what``), exit 2 if any; else ``file: ok``."""
-    _, problems = check_config_text(read_config_text(path), str(path))
-    if not problems:
-        print(f"{path}: ok")
-        return 0
-    for problem in problems:
-        print(problem)
-    return 2
+    """Print every problem (``file:line: key: what``) and exit 2; else every warning (a valid
+    rule that can never fire) and exit 1; else ``file: ok``."""
+    warnings: list[str] = []
+    _, problems = check_config_text(read_config_text(path), str(path), warnings)
+    for line in problems or warnings:
+        print(line)
+    if problems:
+        return 2
+    if warnings:
+        return 1
+    print(f"{path}: ok")
+    return 0

@@ -1,7 +1,10 @@
 """Replay CSV history through the live code path: ``market-monitor replay SYMBOL=PATH ...``.
 
 Files are daily (``date,open,high,low,close[,volume]``) or intraday (``timestamp,open,high,low,
-close[,volume]``, ISO 8601 with a UTC offset, each bar stamped at its start). Each bar becomes
+close[,volume]``, ISO 8601 with a UTC offset, each bar stamped at its start). Yahoo Finance's
+own download (``Date,Open,High,Low,Close,Adj Close,Volume``) is read as it is: header names are
+matched in any case and order after the first column, Adj Close is ignored (replay plays the
+prices that traded) and Yahoo's all-``null`` rows (a day without data) are skipped. Each bar becomes
 four ticks: a daily bar at 09:30 (open), 11:00 and 14:00 (the two extremes: low then high when
 close >= open, else high then low) and 16:00 (close) New York time on its date; an intraday bar
 at the same four points spread evenly inside the bar. The close tick carries the volume as live
@@ -42,8 +45,8 @@ from monitor.feeds.base import Feed, FeedEvent
 from monitor.model import Alert, FeedState, FeedStatus, Tick
 from monitor.state import BarExtremes, MarketState
 
-DAILY_HEADER = ("date", "open", "high", "low", "close")
-INTRADAY_HEADER = ("timestamp", "open", "high", "low", "close")
+PRICE_COLUMNS = ("open", "high", "low", "close")
+IGNORED_COLUMNS = ("adj close",)  # Yahoo's export: a dividend-adjusted close, not a traded price
 # Daily bar ticks: 09:30, 11:00, 14:00 and 16:00 as seconds after 09:30 (DST changes at 02:00).
 DAILY_OFFSETS = (0.0, 5400.0, 16200.0, 23400.0)
 OPEN_SECONDS = 9.5 * 3600  # 09:30
@@ -145,23 +148,11 @@ def load_series(path: str | Path, symbol: str | None = None) -> Series:
         line = data.count(b"\n", 0, exc.start) + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the CSV as UTF-8") from None
     lines = text.splitlines()
-    header = tuple(name.strip().lower() for name in lines[0].lstrip("\ufeff").split(",")) if lines else ()
-    if header[:5] == DAILY_HEADER:
-        kind, parse_time = "daily", _open_epoch
-    elif header[:5] == INTRADAY_HEADER:
-        kind, parse_time = "intraday", _timestamp_epoch
-    else:
-        got = repr(lines[0][:80]) if lines else "an empty file"
-        raise UserError(
-            f"{path}:1: header: expected 'date,open,high,low,close[,volume]' or "
-            f"'timestamp,open,high,low,close[,volume]', got {got}"
-        )
-    if header[5:] not in ((), ("volume",)):
-        raise UserError(f"{path}:1: header: unexpected column(s) {','.join(header[5:])!r} after 'close'")
+    kind, parse_time, header, picks = _layout(path, lines)
     body = lines[1:]
-    rows = _fast_rows(body, len(header), parse_time)
+    rows = _fast_rows(body, len(header), parse_time, picks)
     if rows is None:
-        rows = _checked_rows(path, header, body, parse_time)
+        rows = _checked_rows(path, header, body, parse_time, picks)
     if not rows:
         raise UserError(f"{path}: no data rows after the header")
     if kind == "daily":
@@ -172,27 +163,61 @@ def load_series(path: str | Path, symbol: str | None = None) -> Series:
     return Series(symbol, path, kind, rows, offsets)
 
 
-def _fast_rows(body: list[str], columns: int, parse_time: Callable[[str], float]) -> list | None:
+Picks = tuple[int, int, int, int, int | None]  # column numbers of open, high, low, close, volume
+
+
+def _layout(path: Path, lines: list[str]) -> tuple[str, Callable[[str], float], tuple[str, ...], Picks]:
+    """From the header: the kind, the time parser, the column names and where the values are.
+    The first column is ``date`` (daily) or ``timestamp`` (intraday); then open, high, low and
+    close, and optionally volume and Adj Close, in any order and any case."""
+    header = tuple(name.strip().lower() for name in lines[0].lstrip("\ufeff").split(",")) if lines else ()
+    if header[:1] == ("date",):
+        kind, parse_time = "daily", _open_epoch
+    elif header[:1] == ("timestamp",):
+        kind, parse_time = "intraday", _timestamp_epoch
+    else:
+        got = repr(lines[0][:80]) if lines else "an empty file"
+        raise UserError(
+            f"{path}:1: header: expected 'date,open,high,low,close[,volume]', "
+            f"'timestamp,open,high,low,close[,volume]' or Yahoo's 'Date,Open,High,Low,Close,Adj Close,Volume', got {got}"
+        )
+    rest = header[1:]
+    unexpected = [name for name in rest if name not in PRICE_COLUMNS + ("volume",) + IGNORED_COLUMNS]
+    if unexpected:
+        raise UserError(f"{path}:1: header: unexpected column(s) {','.join(unexpected)!r}")
+    twice = sorted({name for name in rest if rest.count(name) > 1})
+    if twice:
+        raise UserError(f"{path}:1: header: column {twice[0]!r} appears twice")
+    missing = [name for name in PRICE_COLUMNS if name not in rest]
+    if missing:
+        raise UserError(f"{path}:1: header: no {', '.join(repr(name) for name in missing)} column")
+    o, h, l, c = (header.index(name) for name in PRICE_COLUMNS)
+    return kind, parse_time, header, (o, h, l, c, header.index("volume") if "volume" in rest else None)
+
+
+def _fast_rows(body: list[str], columns: int, parse_time: Callable[[str], float], picks: Picks) -> list | None:
     """Parse column by column at C speed; None when any row needs ``_checked_rows`` to find and
     report what is wrong with it (a blank line too: the careful path skips those)."""
     if set(map(str.count, body, repeat(","))) != {columns - 1}:
         return None
     fields = ",".join(body).split(",")
+    volume = picks[4]
     try:
         times = _times(fields[0::columns], parse_time)
-        opens, highs, lows, closes = (list(map(float, fields[i::columns])) for i in range(1, 5))
-        volumes = list(map(float, fields[5::columns])) if columns == 6 else [None] * len(body)
+        opens, highs, lows, closes = (list(map(float, fields[i::columns])) for i in picks[:4])
+        volumes = list(map(float, fields[volume::columns])) if volume is not None else [None] * len(body)
     except ValueError:
         return None
-    total = sum(opens) + sum(highs) + sum(lows) + sum(closes) + (sum(volumes) if columns == 6 else 0.0)
+    total = sum(opens) + sum(highs) + sum(lows) + sum(closes) + (sum(volumes) if volume is not None else 0.0)
     if total - total != 0.0 or any(map(lt, highs, lows)) or not all(map(lt, times, times[1:])):
         return None  # a non-finite number, high below low, or times not increasing
     return list(zip(times, opens, highs, lows, closes, volumes))
 
 
-def _checked_rows(path: Path, header: tuple, body: list[str], parse_time: Callable[[str], float]) -> list:
+def _checked_rows(path: Path, header: tuple, body: list[str], parse_time: Callable[[str], float], picks: Picks) -> list:
     """Row by row, raising ``UserError("file:line: column: what")`` at the first bad row."""
     columns = len(header)
+    io, ih, il, ic, iv = picks
     rows: list[tuple[float, float, float, float, float, float | None]] = []
     append = rows.append
     previous = float("-inf")
@@ -202,17 +227,19 @@ def _checked_rows(path: Path, header: tuple, body: list[str], parse_time: Callab
             if not line.strip():
                 continue
             raise UserError(f"{path}:{number}: expected {columns} columns ({','.join(header)}), got {len(parts)}")
+        if all(part.strip() == "null" for part in parts[1:]):
+            continue  # Yahoo's export: a day without data
         try:
             bar_time = parse_time(parts[0])
-            o, h, l, c = float(parts[1]), float(parts[2]), float(parts[3]), float(parts[4])
-            volume = float(parts[5]) if columns == 6 and parts[5].strip() else None
+            o, h, l, c = float(parts[io]), float(parts[ih]), float(parts[il]), float(parts[ic])
+            volume = float(parts[iv]) if iv is not None and parts[iv].strip() else None
         except ValueError:
-            raise _row_error(path, number, header, parts, parse_time) from None
+            raise _row_error(path, number, header, parts, parse_time, picks) from None
         total = o + h + l + c + (volume or 0.0)
         if total - total != 0.0:  # an inf or a nan somewhere
-            raise _row_error(path, number, header, parts, parse_time)
+            raise _row_error(path, number, header, parts, parse_time, picks)
         if h < l:
-            raise UserError(f"{path}:{number}: high: {parts[2].strip()} is below low {parts[3].strip()}")
+            raise UserError(f"{path}:{number}: high: {parts[ih].strip()} is below low {parts[il].strip()}")
         if bar_time <= previous:
             raise UserError(f"{path}:{number}: {header[0]}: {parts[0].strip()} is not after the previous row's")
         previous = bar_time
@@ -220,16 +247,16 @@ def _checked_rows(path: Path, header: tuple, body: list[str], parse_time: Callab
     return rows
 
 
-def _row_error(path: Path, number: int, header: tuple, parts: list[str], parse_time: Callable[[str], float]) -> UserError:
+def _row_error(path: Path, number: int, header: tuple, parts: list[str], parse_time: Callable[[str], float], picks: Picks) -> UserError:
     """The first bad field of a row, as a located one-line error."""
     try:
         parse_time(parts[0])
     except ValueError:
         expected = "a date such as 2026-01-02" if header[0] == "date" else "an ISO 8601 time with offset such as 2026-01-02T09:30:00-05:00"
         return UserError(f"{path}:{number}: {header[0]}: expected {expected}, got {parts[0].strip()!r}")
-    for index in range(1, len(parts)):
+    for index in sorted(i for i in picks if i is not None):
         text = parts[index].strip()
-        if index == 5 and not text:
+        if index == picks[4] and not text:
             continue
         try:
             _number(text)
@@ -578,10 +605,10 @@ def run_replay_command(args: argparse.Namespace, open_app: Callable[[argparse.Na
     from monitor.paths import load_effective_config
 
     speed = parse_speed(args.speed)
-    config = load_effective_config(getattr(args, "sub_config", None) or getattr(args, "config", None))
+    config = load_effective_config(args.config)
     with _gc_paused():
         series = load_all(args.files)
-    if not (getattr(args, "sub_headless", False) or getattr(args, "headless", False)):
+    if not args.headless:
         if args.indicators_csv:
             raise UserError("--indicators-csv is written by a headless replay; add --headless")
         return open_app(args, config, series)

@@ -183,3 +183,73 @@ def test_futures_default_per_index_a_table_replaces_them_and_the_feed_subscribes
     assert found == [] and config.futures == {"^RUT": "", "^GSPC": "ES=F"}
     assert config.watched_futures() == {}  # ^RUT's is turned off, ^GSPC is not watched
     assert config.feed_symbols() == ["^RUT", "AAPL"]
+
+
+# --------------------------------------------------------------------------------------------
+# Warnings: valid, but a rule that can never fire
+
+
+def warnings_of(text: str) -> list[str]:
+    found: list[str] = []
+    config, errors = check_config_text(text, "c.toml", found)
+    assert errors == [] and config is not None
+    return found
+
+
+def test_a_level_or_divergence_symbol_outside_symbols_is_a_warning_at_its_line():
+    text = (
+        'symbols = ["^RUT", "^GSPC"]\n'
+        '[[levels]]\nsymbol = "^RUT"\nprice = 2500\n'
+        '[[levels]]\nsymbol = "RUT"\nprice = 2600\n'
+        '[[levels]]\nsymbol = "AAPL"\nprice = 200\n'
+        '[divergence]\nlead = "^RUT"\npeers = ["^GSPC", "^NDX"]\n'
+    )
+    assert warnings_of(text) == [
+        "c.toml:6: levels[2].symbol: warning: 'RUT' is not in symbols, so this level never fires on live data (did you mean '^RUT'?)",
+        "c.toml:9: levels[3].symbol: warning: 'AAPL' is not in symbols, so this level never fires on live data",
+        "c.toml:13: divergence.peers[2]: warning: '^NDX' is not in symbols, so the divergence rule never fires on live data",
+    ]
+
+
+def test_a_divergence_lead_outside_symbols_is_a_warning():
+    assert warnings_of('symbols = ["^GSPC", "^NDX"]\n[divergence]\nlead = "^rut"\n') == [
+        "c.toml:3: divergence.lead: warning: '^rut' is not in symbols, so the divergence rule never fires on live data",
+    ]
+
+
+def test_defaults_the_file_does_not_write_are_not_warned_about():
+    """Watching only AAPL leaves the default ^RUT levels and divergence idle: not the user's doing."""
+    assert warnings_of('symbols = ["AAPL"]\n') == []
+    assert warnings_of("") == []
+    assert warnings_of('[[levels]]\nsymbol = "^NDX"\nprice = 20000\n') == []  # default symbols
+
+
+@pytest.mark.parametrize(
+    "symbol, why",
+    [
+        ("^rut", "Yahoo tickers are upper case: '^RUT'"),
+        ("A$B", "Yahoo tickers never contain '$'"),
+        ("RUT/X", "Yahoo tickers never contain '/'"),
+        ("ÄB", "Yahoo tickers never contain 'Ä'"),
+        ("X^Y", "'^' only starts an index ticker, such as '^RUT'"),
+        ("^", "a ticker starts with a letter or a digit (after an index's '^')"),
+        ("^.X", "a ticker starts with a letter or a digit (after an index's '^')"),
+        ("-X", "a ticker starts with a letter or a digit (after an index's '^')"),
+        ("A" * 21, "longer than Yahoo's 20 characters"),
+    ],
+)
+def test_a_symbol_that_cannot_be_a_yahoo_ticker_is_a_warning(symbol, why):
+    text = f'symbols = ["^GSPC", "{symbol}"]\n'
+    assert warnings_of(text) == [f"c.toml:1: symbols[2]: warning: {symbol!r} can never receive a quote: {why}"]
+
+
+@pytest.mark.parametrize("symbol", ["^RUT", "AAPL", "BRK-B", "ES=F", "EURUSD=X", "M&M.NS", "RY.TO", "BTC-USD", "^N225"])
+def test_real_yahoo_ticker_shapes_are_not_warned_about(symbol):
+    assert warnings_of(f'symbols = ["{symbol}"]\n') == []
+
+
+def test_warnings_wait_until_the_errors_are_fixed():
+    """Entries are numbered as written only when none was dropped by an error."""
+    found: list[str] = []
+    _, errors = check_config_text('symbols = ["^GSPC"]\n[[levels]]\nsymbol = "X"\nprice = -1\n', "c.toml", found)
+    assert errors and found == []

@@ -63,10 +63,15 @@ def test_check_missing_file_is_one_line_error(tmp_path, capsys):
     assert code == 2 and out == "" and err.count("\n") == 1 and "not found" in err
 
 
-def test_a_missing_config_says_where_its_path_came_from(tmp_path, capsys, monkeypatch):
-    code, _, err = run(capsys, "config", "check")
-    assert code == 2 and err.strip().endswith("config file not found (the defaults are in use; 'market-monitor config init' writes it)")
+def test_check_without_a_file_checks_the_defaults_and_says_so(capsys):
+    """No config at the default path: the defaults are in use, and they are valid (exit 0)."""
+    code, out, err = run(capsys, "config", "check")
+    assert (code, err) == (0, "")
+    assert out == f"{default_config_path()}: no such file; the defaults are in use, and they are valid ('config init' writes them there)\n"
     assert run(capsys, "config", "show")[0] == 0  # the defaults
+
+
+def test_a_missing_config_says_where_its_path_came_from(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MARKET_MONITOR_CONFIG", str(tmp_path / "typo.toml"))
     for argv in (["config", "check"], ["config", "show"]):
         code, out, err = run(capsys, *argv)
@@ -105,3 +110,20 @@ def test_show_with_a_bad_config_is_a_one_line_error(tmp_path, capsys, bad):
     path.write_text(bad)
     code, out, err = run(capsys, "--config", str(path), "config", "show")
     assert code == 2 and out == "" and err.count("\n") == 1 and f"{path}:1:" in err
+
+
+def test_check_exits_1_with_warnings_when_the_config_is_valid_but_a_rule_can_never_fire(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('symbols = ["^RUT", "^GSPC", "^NDX"]\n\n[[levels]]\nsymbol = "RUT"\nprice = 2500\n')
+    code, out, err = run(capsys, "config", "check", str(path))
+    assert (code, err) == (1, "")
+    assert out == f"{path}:4: levels[1].symbol: warning: 'RUT' is not in symbols, so this level never fires on live data (did you mean '^RUT'?)\n"
+    path.write_text('symbols = ["^RUT", "^GSPC", "^NDX"]\n\n[[levels]]\nsymbol = "^RUT"\nprice = 2500\n')
+    assert run(capsys, "config", "check", str(path))[:2] == (0, f"{path}: ok\n")
+
+
+def test_check_with_errors_exits_2_and_leaves_warnings_for_later(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('symbols = ["^rut"]\n[rules]\nrsi_period = 0\n')
+    code, out, _ = run(capsys, "config", "check", str(path))
+    assert code == 2 and out == f"{path}:3: rules.rsi_period: expected a whole number of 1 or more, got 0\n"

@@ -111,12 +111,51 @@ def test_intraday_timestamp_without_offset_is_malformed(tmp_path):
 @pytest.mark.parametrize(
     "text, fragment",
     [("", ":1: header: expected .* got an empty file$"), ("when,o,h,l,c\n", ":1: header: expected .* got 'when,o,h,l,c'$"),
-     ("date,open,high,low,close,volume,extra\n", "unexpected column"),
+     ("date,open,high,low,close,volume,extra\n", ":1: header: unexpected column\\(s\\) 'extra'$"),
+     ("date,open,high,low,volume\n", ":1: header: no 'close' column$"),
+     ("Date,Open,High,Low\n", ":1: header: no 'close' column$"),
+     ("date,open,high,low,close,close\n", ":1: header: column 'close' appears twice$"),
+     ("open,high,low,close,date\n", ":1: header: expected .* or Yahoo's 'Date,Open,High,Low,Close,Adj Close,Volume', got"),
      ("date,open,high,low,close\n", "no data rows")],
 )
 def test_bad_headers_and_empty_files(tmp_path, text, fragment):
     with pytest.raises(UserError, match=fragment):
         load_series(write(tmp_path, "h.csv", text))
+
+
+YAHOO = "Date,Open,High,Low,Close,Adj Close,Volume\n"
+
+
+def test_yahoo_export_is_read_with_adj_close_ignored_and_null_days_skipped(tmp_path):
+    path = write(tmp_path, "^GSPC.csv", YAHOO + "2026-01-05,100,110,95,105,99.5,1000\n"
+                 "2026-01-06,null,null,null,null,null,null\n2026-01-07,105,106,90,92,87.1,2000\n")
+    series = load_series(path, "^GSPC")
+    assert series.kind == "daily"
+    assert series.rows == [
+        (ny("2026-01-05T09:30"), 100.0, 110.0, 95.0, 105.0, 1000.0),
+        (ny("2026-01-07T09:30"), 105.0, 106.0, 90.0, 92.0, 2000.0),
+    ]
+
+
+def test_columns_after_the_time_are_found_by_name_in_any_order(tmp_path):
+    path = write(tmp_path, "x.csv", "date,volume,close,low,high,open\n2026-01-05,1000,105,95,110,100\n")
+    assert load_series(path).rows == [(ny("2026-01-05T09:30"), 100.0, 110.0, 95.0, 105.0, 1000.0)]
+
+
+@pytest.mark.parametrize(
+    "body, line, fragment",
+    [
+        ("2026-01-05,100,110,95,abc,99,1000\n", 2, "close: expected a finite number, got 'abc'"),
+        ("2026-01-05,100,110,95,105,99,x\n", 2, "volume: expected a finite number, got 'x'"),
+        ("2026-01-05,null,110,95,105,99,1000\n", 2, "open: expected a finite number, got 'null'"),  # only whole null days are skipped
+        ("2026-01-05,100,90,95,92,91,1000\n", 2, "high: 90 is below low 95"),
+    ],
+)
+def test_bad_rows_in_a_yahoo_export_name_the_right_column(tmp_path, body, line, fragment):
+    path = write(tmp_path, "y.csv", YAHOO + body)
+    with pytest.raises(UserError) as info:
+        load_series(path)
+    assert str(info.value) == f"{path}:{line}: {fragment}"
 
 
 def test_bom_and_crlf_line_endings_are_read(tmp_path):
