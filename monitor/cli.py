@@ -44,6 +44,7 @@ def _add_replay(sub, common) -> None:
     replay.add_argument("files", nargs="+", metavar="SYMBOL=PATH", help="a CSV file, optionally prefixed with its symbol")
     replay.add_argument("--headless", action="store_true", default=argparse.SUPPRESS, help="print alert JSON lines instead of opening the app")
     replay.add_argument("--speed", default=None, metavar="max|N", help="'max' (default headless) or a speed-up factor")
+    replay.add_argument("--from", dest="from_date", metavar="DATE", help="app: load what is before DATE as history and play from there (default: the last year of a long replay)")
     replay.add_argument("--indicators-csv", metavar="PATH", help="write one row per committed daily bar per symbol")
     replay.add_argument("--notify", action="store_true", help="deliver alerts to the configured sinks too")
 

@@ -42,7 +42,7 @@ from monitor.bars import DailyBar, SessionDays, ny_day_epoch
 from monitor.config import Config
 from monitor.errors import UserError
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.model import Alert, FeedState, FeedStatus, Tick
+from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, Tick
 from monitor.state import BarExtremes, MarketState
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -365,11 +365,17 @@ def _running_volumes(times: Sequence[float], volumes: Sequence[float | None]) ->
     return out
 
 
+MAX_WAIT = 0.25  # paced ReplayFeed: longest single sleep, so speed keys and pause act at once
+MAX_SPEED = 10_000_000.0  # faster than this is "max" (as fast as possible)
+
+
 class ReplayFeed(Feed):
     """Replayed files as a ``Feed`` (source "replay"). ``speed`` None plays as fast as possible
     (yielding to the event loop now and then); a number N plays N data seconds per second, with
-    gaps longer than an hour (nights, weekends) counted as one hour. ``speed`` may be changed
-    while playing; ``paused`` holds the replay."""
+    gaps longer than an hour (nights, weekends) counted as one hour.
+
+    The app's replay keys use ``faster``, ``slower``, ``step_session``, ``play_to_end`` and
+    ``paused``; they act within ``MAX_WAIT`` seconds, even in the middle of a long wait."""
 
     source = "replay"
 
@@ -387,6 +393,32 @@ class ReplayFeed(Feed):
         self._clock = clock
         self._sleep = sleep
         self._closed = False
+        self._step = False  # step_session asked: play the next session, then pause
+        self._step_until: float | None = None  # epoch at which the stepped session is done
+
+    # --- controls ------------------------------------------------------------------------------
+
+    def faster(self) -> None:
+        """Twice the speed; past ``MAX_SPEED``, as fast as possible."""
+        if self.speed is not None:
+            self.speed = None if self.speed * 2 > MAX_SPEED else self.speed * 2
+
+    def slower(self) -> None:
+        """Half the speed (at least 1x, real time); from "max", ``MAX_SPEED``."""
+        self.speed = MAX_SPEED if self.speed is None else max(1.0, self.speed / 2)
+
+    def step_session(self) -> None:
+        """Play the next session at once, then pause (pauses a playing replay first)."""
+        self._step = True
+        self.paused = True
+
+    def play_to_end(self) -> None:
+        """Everything left, as fast as possible."""
+        self.speed = None
+        self._step, self._step_until = False, None
+        self.paused = False
+
+    # --- events --------------------------------------------------------------------------------
 
     async def events(self) -> AsyncIterator[FeedEvent]:
         import asyncio  # here, not at module level: a headless replay never needs it
@@ -395,18 +427,23 @@ class ReplayFeed(Feed):
         yield FeedStatus(FeedState.REPLAY, self.source, time.time(), _describe(self.series))
         previous: float | None = None
         due = self._clock()
+        days = SessionDays()
         for count, batch in enumerate(replay_batches(self.series)):
             t = batch[0].time
-            if self.speed is None:
+            if self._step_until is not None and t >= self._step_until:  # the stepped session is done
+                self._step_until, self.paused = None, True
+            if self.speed is None or self._step_until is not None:
                 if not count % YIELD_EVERY:
                     await asyncio.sleep(0)
             elif previous is not None:
                 due += min(t - previous, MAX_GAP) / self.speed
-                delay = due - self._clock()
-                if delay > 0:
-                    await sleep(delay)
+                due = await self._wait(due, sleep)
             # Checked after the pacing wait too: a pause pressed during it holds this batch.
             while self.paused and not self._closed:
+                if self._step:  # play this batch's session unpaced, pause at the next one
+                    self._step, self.paused = False, False
+                    self._step_until = days.lookup(t)[2]
+                    break
                 await sleep(0.1)
                 due = self._clock()
             if self._closed:
@@ -414,6 +451,20 @@ class ReplayFeed(Feed):
             previous = t
             yield batch
         yield FeedStatus(FeedState.ENDED, self.source, time.time(), "end of replay data")
+
+    async def _wait(self, due: float, sleep: Callable[[float], Awaitable[object]]) -> float:
+        """Sleep until ``due`` in slices of at most ``MAX_WAIT``; a speed change meanwhile
+        rescales what is left of the wait, a pause or a step ends it. Returns the due time."""
+        speed = self.speed
+        while not (self.paused or self._closed or self.speed is None):
+            if self.speed != speed:
+                due = self._clock() + (due - self._clock()) * speed / self.speed
+                speed = self.speed
+            delay = due - self._clock()
+            if delay <= 0:
+                break
+            await sleep(min(delay, MAX_WAIT))
+        return due
 
     async def aclose(self) -> None:
         self._closed = True
@@ -588,6 +639,58 @@ def load_all(files: Sequence[str]) -> list[Series]:
     return series
 
 
+# --------------------------------------------------------------------------------------------
+# Where a replay in the app starts
+
+
+PLAY_LAST_DAYS = 365  # a long replay opens this long before its end; what is before is history
+LONG_REPLAY_DAYS = 400  # files spanning more than this are "long"
+
+
+def replayed_symbols(series_list: Sequence[Series]) -> tuple[str, ...]:
+    """The symbols of the replayed files, in the order given (one per symbol)."""
+    return tuple(dict.fromkeys(series.symbol for series in series_list))
+
+
+def split_at(series_list: Sequence[Series], cut: float) -> tuple[list[Series], list[Series]]:
+    """(history, rest): each file's rows before the epoch ``cut`` and from it on."""
+    from dataclasses import replace
+
+    before = [replace(s, rows=[r for r in s.rows if r[0] < cut]) for s in series_list]
+    after = [replace(s, rows=[r for r in s.rows if r[0] >= cut]) for s in series_list]
+    return before, after
+
+
+def share_cut(series_list: Sequence[Series], share: float) -> float:
+    """The start of the session after the first ``share`` of all the files' sessions."""
+    sessions = sorted({row[0] for s in series_list for row in s.rows})
+    return sessions[min(len(sessions) - 1, int(len(sessions) * share))] if sessions else 0.0
+
+
+def default_cut(series_list: Sequence[Series]) -> float | None:
+    """Where a replay opened in the app starts without ``--from``: a year before the end of a
+    long replay (what is before is history), else None (the whole replay plays)."""
+    first = min((s.rows[0][0] for s in series_list if s.rows), default=None)
+    last = max((s.rows[-1][0] for s in series_list if s.rows), default=None)
+    if first is None or last is None or last - first <= LONG_REPLAY_DAYS * 86400:
+        return None
+    return last - PLAY_LAST_DAYS * 86400
+
+
+def parse_from(text: str, series_list: Sequence[Series]) -> float:
+    """``--from DATE``: the epoch of midnight New York on DATE, which must leave something to play."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"--from: expected a date such as 2025-01-02, got {text!r}") from None
+    cut = ny_day_epoch(day, 0.0)
+    last = max((s.rows[-1][0] for s in series_list if s.rows), default=None)
+    if last is not None and cut > last:
+        end = datetime.fromtimestamp(last, NEW_YORK).date().isoformat()
+        raise UserError(f"--from {day.isoformat()}: the files end on {end}, nothing would be left to play")
+    return cut
+
+
 DEMO_FILES = (("^RUT", "rut.csv"), ("^GSPC", "spx.csv"), ("^NDX", "ndx.csv"))
 
 
@@ -611,7 +714,11 @@ def run_replay_command(args: argparse.Namespace, open_app: Callable[[argparse.Na
     if not args.headless:
         if args.indicators_csv:
             raise UserError("--indicators-csv is written by a headless replay; add --headless")
+        if getattr(args, "from_date", None):
+            parse_from(args.from_date, series)  # a bad date is said before the app opens
         return open_app(args, config, series)
+    if getattr(args, "from_date", None):
+        raise UserError("--from sets where the app starts playing; a headless replay prints every alert (drop --from)")
     return run_headless_replay(
         config, series, speed=speed, indicators_csv=args.indicators_csv, notify=args.notify
     )

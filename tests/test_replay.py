@@ -19,6 +19,8 @@ from monitor.errors import UserError
 from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.replay import (
     INDICATOR_COLUMNS,
+    MAX_SPEED,
+    MAX_WAIT,
     ReplayFeed,
     TimeOrderedOutput,
     load_series,
@@ -517,15 +519,74 @@ async def test_replay_feed_paces_data_time_with_gaps_capped_at_an_hour(tmp_path)
         now[0] += seconds
 
     feed = ReplayFeed([series], speed=3600.0, clock=lambda: now[0], sleep=sleep)
-    events = [event async for event in feed.events()]
+    events, yielded_at = [], []
+    async for event in feed.events():
+        events.append(event)
+        yielded_at.append(now[0])
     assert isinstance(events[0], FeedStatus) and events[0].state is FeedState.REPLAY and feed.source == "replay"
     assert not any(isinstance(e, SymbolInfo) for e in events)  # a file name is no display name
     assert isinstance(events[-1], FeedStatus) and events[-1].state is FeedState.ENDED
     batches = [e for e in events if isinstance(e, list)]
     assert len(batches) == 8
     # 09:30->11:00 is 1.5 h of data (capped at 1 h), 11:00->14:00 3 h (1 h), 14:00->16:00 2 h (1 h),
-    # overnight (1 h), ...: each one second at 3600x
-    assert slept == pytest.approx([1.0] * 7)
+    # overnight (1 h), ...: each one second at 3600x, slept in slices of at most MAX_WAIT (the
+    # speed keys act at once)
+    batch_times = [at for at, e in zip(yielded_at, events) if isinstance(e, list)]
+    assert [b - a for a, b in zip(batch_times, batch_times[1:])] == pytest.approx([1.0] * 7)
+    assert max(slept) <= MAX_WAIT
+
+
+async def _drive(feed, now, slept, on_sleep=None, limit=400):
+    """Run ``feed`` with a fake clock: (clock time, event) for each event; ``on_sleep(n)`` is
+    called at each sleep (the keys a user presses meanwhile); stops after ``limit`` sleeps."""
+    out = []
+
+    async def sleep(seconds):
+        slept.append(seconds)
+        now[0] += seconds
+        if on_sleep:
+            on_sleep(len(slept))
+        if len(slept) >= limit:
+            await feed.aclose()
+
+    feed._sleep, feed._clock = sleep, lambda: now[0]
+    async for event in feed.events():
+        out.append((now[0], event))
+    return [(at, e) for at, e in out if isinstance(e, list)]
+
+
+async def test_replay_feed_speed_keys_act_in_the_middle_of_a_wait(tmp_path):
+    series = load_series(write(tmp_path, "x.csv", DAILY), "X")
+    feed = ReplayFeed([series], speed=3600.0)
+    # Halfway through the first one-second wait: twice as fast, so the other half takes 0.25 s.
+    batches = await _drive(feed, [0.0], [], on_sleep=lambda n: n == 2 and feed.faster())
+    times = [at for at, _ in batches]
+    assert times[1] - times[0] == pytest.approx(0.75) and times[2] - times[1] == pytest.approx(0.5)
+    assert feed.speed == 7200.0
+    feed.slower(), feed.slower()
+    assert feed.speed == 1800.0
+    feed.speed = MAX_SPEED
+    feed.faster()
+    assert feed.speed is None  # past MAX_SPEED: as fast as possible
+    feed.slower()
+    assert feed.speed == MAX_SPEED
+
+
+async def test_replay_feed_steps_one_session_when_paused_and_plays_to_the_end(tmp_path):
+    three = DAILY + "2026-01-07,92,93,91,92.5,1500\n"
+    series = load_series(write(tmp_path, "x.csv", three), "X")
+    feed = ReplayFeed([series], speed=3600.0)
+    feed.paused = True
+    feed.step_session()
+    batches = await _drive(feed, [0.0], [], limit=50)  # pauses after the session, until closed
+    assert [b[0].price for _, b in batches] == [100.0, 95.0, 110.0, 105.0]  # 2026-01-05 only
+    assert feed.paused
+
+    feed = ReplayFeed([series], speed=3600.0)
+    slept: list = []
+    batches = await _drive(feed, [0.0], slept, on_sleep=lambda n: n == 1 and feed.play_to_end())
+    assert len(batches) == 12 and len(slept) == 1  # after the first slice: no more waits
+    assert feed.speed is None and not feed.paused
 
 
 async def test_replay_feed_unpaced_and_closed(tmp_path):

@@ -38,7 +38,7 @@ from monitor.futures import FuturesBoard
 from monitor.market_hours import MarketClock
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.policy import alert_key
-from monitor.replay import DEMO_FILES, demo_series
+from monitor.replay import demo_series
 from monitor.sinks import Delivery
 from monitor.state import MarketState
 from monitor.tui import partial_updates
@@ -81,6 +81,10 @@ class MonitorApp(App[int]):
         Binding("r", "mark_read", "Mark read", id="mark_read", show=False),
         Binding("space", "pause", "Pause", id="pause", show=False),
         Binding("e", "study", "Study", id="study", show=False),
+        Binding("plus,equals_sign", "faster", "Faster", id="faster", show=False, key_display="+"),
+        Binding("minus", "slower", "Slower", id="slower", show=False, key_display="-"),
+        Binding("full_stop", "step_session", "Step a session", id="step", show=False, key_display="."),
+        Binding("greater_than_sign", "play_to_end", "To the end", id="to_end", show=False, key_display=">"),
         *(Binding(str(i), f"chart_range('{name}')", f"Chart {name}", show=False) for i, name in enumerate(RANGES, start=1)),
         Binding("n", "add_symbol", "Add symbol", id="add_symbol", show=False),
         Binding("delete", "remove_symbol", "Remove symbol", id="remove_symbol", show=False, key_display="Del"),
@@ -114,6 +118,9 @@ class MonitorApp(App[int]):
         self.clock = clock
         self.history = history
         self.replay = feed.source == "replay"
+        # A replay's keys (pause, speed, step, to the end) talk to this: a ReplayFeed.
+        self.replay_control: Any = feed if self.replay else None
+        self._resume_after_dialog = False  # a dialog paused the replay: play on when it closes
         self.state = state or MarketState(config, feed.source)
         self.delivery = delivery or Delivery(
             config,
@@ -458,7 +465,8 @@ class MonitorApp(App[int]):
                 last_tick=self.last_tick,
                 now=now,
                 replay=replay,
-                paused=bool(getattr(self.feed, "paused", False)),
+                paused=bool(getattr(self.replay_control, "paused", False)),
+                speed=replay_speed(getattr(self.replay_control, "speed", None)) if replay else "",
                 note=self.backfill_note,
                 unread=self.unread,
                 futures=any(self._futures_quote(symbol, now) for symbol in self.watchlist.order),
@@ -633,8 +641,21 @@ class MonitorApp(App[int]):
         self.flush()
 
     def push_screen(self, screen, *args, **kwargs):
-        self.clear_notifications()  # toasts would cover the dialog
+        """Toasts would cover the dialog; a replay waits while one is open (help, a dialog)."""
+        self.clear_notifications()
+        control = self.replay_control
+        if control is not None and not control.paused and len(self.screen_stack) <= 1:
+            control.paused = self._resume_after_dialog = True
+            self._status_dirty = True
         return super().push_screen(screen, *args, **kwargs)
+
+    def pop_screen(self):
+        done = super().pop_screen()
+        if self._resume_after_dialog and len(self.screen_stack) <= 1:
+            self._resume_after_dialog = False
+            self.replay_control.paused = False
+            self._status_dirty = True
+        return done
 
     def action_help(self) -> None:
         """Show every key and what it does."""
@@ -670,10 +691,41 @@ class MonitorApp(App[int]):
 
     def action_pause(self) -> None:
         """Pause or resume a replay."""
-        if hasattr(self.feed, "paused"):
-            self.feed.paused = not self.feed.paused
-            self._status_dirty = True
-            self.notify("replay paused" if self.feed.paused else "replay resumed", timeout=2)
+        control = self.replay_control
+        if control is not None:
+            control.paused = not control.paused
+            self._resume_after_dialog = False
+            self._replay_changed("replay paused" if control.paused else "replay resumed")
+
+    def action_faster(self) -> None:
+        """Replay twice as fast (the speed is in the status bar)."""
+        if self.replay_control is not None:
+            self.replay_control.faster()
+            self._replay_changed()
+
+    def action_slower(self) -> None:
+        """Replay half as fast."""
+        if self.replay_control is not None:
+            self.replay_control.slower()
+            self._replay_changed()
+
+    def action_step_session(self) -> None:
+        """Replay the next session, then pause."""
+        if self.replay_control is not None:
+            self.replay_control.step_session()
+            self._replay_changed()
+
+    def action_play_to_end(self) -> None:
+        """Replay everything left at once."""
+        if self.replay_control is not None:
+            self.replay_control.play_to_end()
+            self._replay_changed("replaying to the end")
+
+    def _replay_changed(self, note: str = "") -> None:
+        self._status_dirty = True
+        if note:
+            self.notify(note, timeout=2)
+        self.flush()
 
     def action_study(self) -> None:
         """Study the selected symbol: returns after each alert rule against every session."""
@@ -836,6 +888,11 @@ class MonitorApp(App[int]):
 # --- building the app -------------------------------------------------------------------------
 
 
+def replay_speed(speed: float | None) -> str:
+    """A replay's speed for the status bar: ``×9,600`` (data seconds per second) or ``max``."""
+    return "max" if speed is None else f"×{speed:,.0f}"
+
+
 def _on_a_tty() -> bool:
     """stdout is a terminal that still answers (a hung-up pty fails tcgetattr with EIO)."""
     try:
@@ -890,17 +947,6 @@ def make_app(
     )
 
 
-def split_history(series: list, share: float = DEMO_HISTORY_SHARE) -> tuple[list, list]:
-    """(history, rest): the first ``share`` of the sessions and the sessions after them."""
-    sessions = sorted({row[0] for s in series for row in s.rows})
-    if not sessions:
-        return [], series
-    cut = sessions[min(len(sessions) - 1, int(len(sessions) * share))]
-    before = [replace(s, rows=[r for r in s.rows if r[0] < cut]) for s in series]
-    after = [replace(s, rows=[r for r in s.rows if r[0] >= cut]) for s in series]
-    return before, after
-
-
 def prefill(state: MarketState, series: list) -> None:
     """Apply ``series`` to ``state`` at once as history: its alerts are discarded."""
     from monitor.replay import replay_batches
@@ -909,21 +955,42 @@ def prefill(state: MarketState, series: list) -> None:
         state.apply(batch)
 
 
-def demo_config(config: Config) -> Config:
-    """The user's levels and rules on the demo's three symbols."""
-    symbols = tuple(symbol for symbol, _ in DEMO_FILES)
-    return replace(config, symbols=symbols)
+def build_replay_app(
+    config: Config,
+    series: list,
+    *,
+    speed: float | None,
+    cut: float | None = None,
+    demo: bool = False,
+    clock: Callable[[], float] | None = None,
+) -> MonitorApp:
+    """The app on replayed ``series``: the watchlist is the replayed symbols (the config's levels
+    and rules apply where they name them); the rows before the epoch ``cut`` are applied at once
+    as history, the rest is played at ``speed``."""
+    from monitor.replay import ReplayFeed, replayed_symbols, split_at
+
+    config = replace(config, symbols=replayed_symbols(series))
+    history, rest = split_at(series, cut) if cut is not None else ([], series)
+    state = MarketState(config, "replay")
+    prefill(state, history)
+    intraday = any(getattr(s, "kind", "") == "intraday" for s in series)
+    return make_app(
+        config,
+        ReplayFeed(rest, speed),
+        demo=demo,
+        clock=clock,
+        state=state,
+        chart_range="1D" if intraday else DAILY_RANGE,
+        intraday=intraday,
+    )
 
 
 def build_demo_app(config: Config, *, speed: float | None = DEMO_SPEED, clock: Callable[[], float] | None = None) -> MonitorApp:
     """``--demo``: 80 % of the shipped sessions as history, the rest played at ``speed``."""
-    from monitor.replay import ReplayFeed
+    from monitor.replay import share_cut
 
-    config = demo_config(config)
-    history, rest = split_history(demo_series())
-    state = MarketState(config, "replay")
-    prefill(state, history)
-    return make_app(config, ReplayFeed(rest, speed), demo=True, clock=clock, state=state, intraday=False)
+    series = demo_series()
+    return build_replay_app(config, series, speed=speed, cut=share_cut(series, DEMO_HISTORY_SHARE), demo=True, clock=clock)
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -942,13 +1009,14 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) -> int:
-    """``market-monitor replay FILES`` without --headless: the app on the replayed files."""
-    from monitor.replay import ReplayFeed, parse_speed
+    """``market-monitor replay FILES`` without --headless: the app on the replayed files, from
+    ``--from DATE`` (default: the last year of a long replay; what is before is history)."""
+    from monitor.replay import default_cut, parse_from, parse_speed
 
     speed = parse_speed(args.speed) if getattr(args, "speed", None) else DEMO_SPEED
-    intraday = any(getattr(s, "kind", "") == "intraday" for s in series)
-    app = make_app(config, ReplayFeed(series, speed), chart_range="1D" if intraday else DAILY_RANGE, intraday=intraday)
-    return _run(app)
+    from_date = getattr(args, "from_date", None)
+    cut = parse_from(from_date, series) if from_date else default_cut(series)
+    return _run(build_replay_app(config, series, speed=speed, cut=cut))
 
 
 def _run(app: MonitorApp) -> int:

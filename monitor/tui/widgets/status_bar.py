@@ -40,6 +40,7 @@ class StatusInputs(NamedTuple):
     note: str = ""  # e.g. "loading history"
     unread: int = 0  # alerts not yet marked read (key r)
     futures: bool = False  # rows show their index future's change (cash market closed)
+    speed: str = ""  # a replay's speed: "×9,600" or "max"
 
 
 def _countdown(seconds: float) -> str:
@@ -73,7 +74,7 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
         if feed.state is FeedState.ENDED:
             label = "replay ended"
         elif feed.state is FeedState.REPLAY:
-            label = "replay paused" if inputs.paused else "replay playing"
+            label = f"{'replay paused' if inputs.paused else 'replay playing'} {inputs.speed}".rstrip()
         else:
             label = f"{feed.source}: {feed.label}"
         text.append(label, style=STATE_STYLES.get(feed.state, ""))
