@@ -456,14 +456,20 @@ class ReplayFeed(Feed):
         """Sleep until ``due`` in slices of at most ``MAX_WAIT``; a speed change meanwhile
         rescales what is left of the wait, a pause or a step ends it. Returns the due time."""
         speed = self.speed
+        # Counted down by the clock and by the slices asked for: a sleep that returns early
+        # (a stand-in that does not wait) still ends the wait.
+        left = due - self._clock()
         while not (self.paused or self._closed or self.speed is None):
             if self.speed != speed:
+                left *= speed / self.speed
                 due = self._clock() + (due - self._clock()) * speed / self.speed
                 speed = self.speed
-            delay = due - self._clock()
+            delay = min(due - self._clock(), left)
             if delay <= 0:
                 break
-            await sleep(min(delay, MAX_WAIT))
+            step = min(delay, MAX_WAIT)
+            await sleep(step)
+            left -= step
         return due
 
     async def aclose(self) -> None:
