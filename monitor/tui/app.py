@@ -154,6 +154,7 @@ class MonitorApp(App[int]):
         self._market_second, self._market_is_open = -1, False
         self._chart_drawn = 0.0  # monotonic time of the last chart redraw
         self._chart_pending = False  # prices moved since the chart was drawn
+        self._watchlist: Watchlist | None = None
         self._remove_armed: tuple[str, float] | None = None  # (symbol, when): Del pressed once
 
     # --- layout --------------------------------------------------------------------------------
@@ -179,7 +180,8 @@ class MonitorApp(App[int]):
 
     @property
     def watchlist(self) -> Watchlist:
-        return self.query_one("#watchlist", Watchlist)
+        found = self._main_watchlist()
+        return found if found is not None else self.query_one("#watchlist", Watchlist)
 
     @property
     def alert_log(self) -> AlertLog:
@@ -342,9 +344,13 @@ class MonitorApp(App[int]):
     def _main_watchlist(self) -> Watchlist | None:
         """The watchlist, or None once the app shuts down: a timer (flash, repaint, the
         second's tick) can fire after the main screen's widgets are gone."""
+        found = self._watchlist  # a DOM query per repaint cost 1 ms: look it up once
+        if found is not None and found.is_attached:
+            return found
         screens = self.screen_stack
-        found = screens[0].query(Watchlist) if screens else ()
-        return next(iter(found), None)
+        found = next(iter(screens[0].query(Watchlist)), None) if screens else None
+        self._watchlist = found
+        return found
 
     def _flash(self, symbol: str, on: bool) -> None:
         """One step of a row flash (nothing left to flash once the app shuts down)."""
