@@ -8,15 +8,16 @@ the key. ``check_config_text`` returns every problem instead of stopping at the 
 
 from __future__ import annotations
 
-import math
 import re
-import shlex
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, make_dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
 from monitor.errors import UserError
+from monitor.settings import Setting, bounded as _bounded, boolean as _bool, choice as _choice, number as _number
+from monitor.settings import positive_number as _positive_number, string as _string
+from monitor.sinks import notify_settings
 
 RULES = (
     "level_cross",
@@ -32,7 +33,6 @@ FREQUENCIES = ("once", "once_per_session", "every_time")
 CONFIRMS = ("tick", "close")  # when a crossing alerts: at the tick, or only if the session closes beyond
 CONFIRM_RULES = ("level_cross", "new_high", "new_low")  # the rules that fire on ticks
 SOURCES = ("yahoo-stream", "yahoo-poll")
-DESKTOP_FORMATS = ("osc9", "osc777", "both")
 DEFAULT_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
 MIN_POLL_INTERVAL = 5.0
 
@@ -87,14 +87,17 @@ class FeedConfig:
     stale_after: float = 60.0
 
 
-@dataclass(frozen=True)
-class NotifyConfig:
-    bell: bool = True
-    desktop: bool = False  # OSC 777 / OSC 9 escape sequences to the user's terminal
-    desktop_format: str = "osc9"  # "osc9" | "osc777" | "both"
-    command: str = ""  # run per alert, the alert as one JSON line on stdin
-    command_timeout: float = 10.0
-    urls: tuple[str, ...] = ()
+def _settings_class(name: str, settings: tuple[Setting, ...], doc: str) -> type:
+    """A frozen dataclass with one field per setting, defaulting to the setting's default."""
+    cls = make_dataclass(name, [(s.key, type(s.default), field(default=s.default)) for s in settings], frozen=True)
+    cls.__doc__ = doc
+    cls.__module__ = __name__
+    return cls
+
+
+NotifyConfig = _settings_class(
+    "NotifyConfig", notify_settings(), "``[notify]``: the keys of every sink in ``monitor.sinks.SINKS``."
+)
 
 
 @dataclass(frozen=True)
@@ -278,27 +281,6 @@ class _Reader:
                 self.problems.add(self.key(name), "unknown key")
 
 
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError
-    if not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {value!r}")
-    return float(value)
-
-
-def _bounded(low: float, high: float = math.inf, *, above: bool = False, expected: str) -> Callable[[Any], float]:
-    """A converter for a finite number from ``low`` (exclusive if ``above``) to ``high``."""
-
-    def convert(value: Any) -> float:
-        number = _number(value)
-        if number < low or (above and number == low) or number > high:
-            raise ValueError(f"expected {expected}, got {value!r}")
-        return number
-
-    return convert
-
-
-_positive_number = _bounded(0, above=True, expected="a number above 0")
 _non_negative_number = _bounded(0, expected="a number of 0 or more")
 _percent = _bounded(0, 100, expected="a number from 0 to 100")
 _poll_interval = _bounded(MIN_POLL_INTERVAL, expected=f"at least {MIN_POLL_INTERVAL:g} seconds")
@@ -310,12 +292,6 @@ def _positive_int(value: Any) -> int:
         raise TypeError
     if value < 1:
         raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
-    return value
-
-
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError
     return value
 
 
@@ -347,18 +323,6 @@ def _symbols(value: Any) -> tuple[str, ...]:
     if len(set(symbols)) != len(symbols):
         raise ValueError(f"a symbol is listed twice in {list(symbols)!r}")
     return symbols
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError
-    return value
-
-
-def _string_list(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise TypeError
-    return tuple(value)
 
 
 def _duration(value: Any) -> float:
@@ -488,14 +452,7 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
         "poll_interval": (_poll_interval, "seconds"),
         "stale_after": (_positive_number, "seconds"),
     })
-    notify = _section(top, "notify", defaults.notify, {
-        "bell": (_bool, "true or false"),
-        "desktop": (_bool, "true or false"),
-        "desktop_format": (_choice(DESKTOP_FORMATS), "a format"),
-        "command": (_command, "a command line"),
-        "command_timeout": (_positive_number, "seconds"),
-        "urls": (_string_list, "a list of apprise URLs"),
-    })
+    notify = _section(top, "notify", defaults.notify, {s.key: (s.convert, s.expected) for s in notify_settings()})
     ui = _section(top, "ui", defaults.ui, {"max_fps": (_fps, "repaints per second")})
 
     top.used.add("alerts")
@@ -548,26 +505,6 @@ def _futures(top: _Reader) -> dict[str, str]:
         else:
             futures[index] = future
     return futures
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def convert(value: Any) -> str:
-        text = _string(value)
-        if text not in options:
-            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
-        return text
-
-    return convert
-
-
-def _command(value: Any) -> str:
-    """A command line split like a shell would (``shlex``), but never run by a shell."""
-    text = _string(value)
-    try:
-        shlex.split(text)
-    except ValueError as exc:
-        raise ValueError(f"cannot split the command line: {exc}") from None
-    return text
 
 
 def _ws_url(value: Any) -> str:

@@ -29,10 +29,11 @@ from monitor.config import (
 )
 from monitor.errors import UserError
 from monitor.redact import redact
+from monitor.sinks import notify_settings
 
 CONFIG_MODE = 0o600
 
-DEFAULT_CONFIG_TEXT = '''\
+_DEFAULT_CONFIG_TEMPLATE = '''\
 # market-monitor configuration.
 # Check it with `market-monitor config check`; see the effective values with `config show`.
 # Every key is optional: a missing key takes the default shown here.
@@ -79,12 +80,7 @@ poll_interval = 15        # seconds between polls (at least 5)
 stale_after = 60          # seconds without a tick before a quote is shown as stale
 
 [notify]
-bell = true               # ring the terminal bell
-desktop = false           # desktop notification escape sequences (work over SSH and tmux)
-desktop_format = "osc9"   # "osc9" (iTerm2, kitty, WezTerm, Ghostty), "osc777" (foot, urxvt) or "both"
-command = ""              # run for each alert, the alert as one JSON line on stdin
-command_timeout = 10      # seconds before the command is killed
-urls = []                 # apprise URLs (pip install 'market-monitor[notify]'), e.g. ["ntfy://ntfy.sh/my-topic"]
+{notify}
 
 [ui]
 max_fps = 4               # screen repaints per second at most
@@ -105,6 +101,11 @@ max_fps = 4               # screen repaints per second at most
 # [alerts.rsi_overbought]
 # frequency = "once_per_session"
 '''
+
+# The sections whose keys are stated beside the code that reads them.
+DEFAULT_CONFIG_TEXT = _DEFAULT_CONFIG_TEMPLATE.replace(
+    "{notify}", "\n".join(setting.default_line() for setting in notify_settings())
+)
 
 _write_lock = threading.Lock()
 

@@ -276,7 +276,7 @@ def parse_since(text: str) -> float:
 def format_table(alerts: list[Alert]) -> str:
     """Columns time (New York), symbol, rule, direction, message. Control characters from a
     hand-edited file become spaces: no escape sequence reaches the terminal."""
-    from monitor.sinks import sanitize
+    from monitor.sinks.base import sanitize
 
     rows = [
         (

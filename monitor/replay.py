@@ -573,14 +573,14 @@ class TimeOrderedOutput:
 
 def _notifier(config: Config, err: TextIO) -> tuple[Callable[[Alert], None], Callable[[], None]]:
     """``--notify``: the policy gate and the ``[notify]`` sinks, as the live runner delivers
-    (``sinks.Delivery``, without the alert history). Imported only when asked for. Bell and
+    (``delivery.Delivery``, without the alert history). Imported only when asked for. Bell and
     desktop notifications go to the terminal: stdout carries the JSON lines."""
-    from monitor import sinks
+    from monitor.delivery import Delivery, terminal_writer
 
     def on_error(sink: str, message: str) -> None:
         err.write(f"notify: {sink}: {message}\n")
 
-    delivery = sinks.Delivery(config, terminal_write=sinks.terminal_writer(), on_error=on_error)
+    delivery = Delivery(config, terminal_write=terminal_writer(), on_error=on_error)
 
     def deliver(alert: Alert) -> None:
         delivery.handle((alert,))

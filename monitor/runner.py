@@ -1,6 +1,6 @@
 """Live headless run: ``market-monitor --headless [--source yahoo-stream|yahoo-poll]``.
 
-Feed -> ``MarketState`` -> ``sinks.Delivery`` (policy gate, alert history, ``[notify]`` sinks) ->
+Feed -> ``MarketState`` -> ``delivery.Delivery`` (policy gate, alert history, ``[notify]`` sinks) ->
 one JSON line per delivered alert on stdout. Status lines (connection, market, backfill) go to
 stderr. Runs until SIGINT, SIGTERM or SIGHUP (the terminal or SSH session went away), then
 prints its ``stopped:`` line and exits 0. A closed stdout is refused at start (exit 2).
@@ -38,7 +38,7 @@ def run_headless(args) -> int:
     from monitor.feeds.backfill import backfill_from_env
     from monitor.history import AlertHistory
     from monitor.paths import load_effective_config
-    from monitor.sinks import Delivery, terminal_writer
+    from monitor.delivery import Delivery, terminal_writer
 
     require_stdout()
     config = load_effective_config(getattr(args, "config", None))

@@ -426,7 +426,7 @@ def test_without_headless_the_app_opens_or_the_error_says_use_headless(tmp_path,
 
 
 def test_notify_passes_alerts_through_the_delivery(tmp_path, capsys, monkeypatch):
-    import monitor.sinks as sinks
+    import monitor.delivery as delivery_module
 
     seen, closed = [], []
 
@@ -442,7 +442,7 @@ def test_notify_passes_alerts_through_the_delivery(tmp_path, capsys, monkeypatch
             closed.append(True)
             return True
 
-    monkeypatch.setattr(sinks, "Delivery", FakeDelivery)
+    monkeypatch.setattr(delivery_module, "Delivery", FakeDelivery)
     path = write(tmp_path, "x.csv", "date,open,high,low,close\n2026-01-05,2490,2490,2490,2490\n2026-01-06,2510,2510,2510,2510\n")
     code, lines, _ = run_cli(capsys, "replay", "--headless", "--notify", f"^RUT={path}")
     assert code == 0 and len(lines) == 1

@@ -26,7 +26,7 @@ from monitor.history import AlertHistory
 from monitor.model import NEW_YORK
 from monitor.replay import DAILY_OFFSETS, Series
 from monitor.runner import LiveRunner
-from monitor.sinks import Delivery
+from monitor.delivery import Delivery
 
 CONFIG = Config(symbols=("^RUT", "^GSPC"), levels=(Level("^RUT", 2500.0, "support"),))
 

@@ -16,13 +16,12 @@ import pytest
 from monitor.config import NotifyConfig
 from monitor.errors import UserError
 from monitor.model import Alert
+from monitor.delivery import Delivery, Dispatcher
 from monitor.sinks import (
     AppriseSink,
     BellSink,
     CommandSink,
     DesktopSink,
-    Delivery,
-    Dispatcher,
     SinkError,
     build_sinks,
     sanitize,
@@ -451,7 +450,6 @@ def test_one_bell_per_symbol_per_moment_but_every_alert_to_the_other_sinks():
     """Delivery.handle gets one batch (a moment): a symbol's alerts ring once, each alert still
     reaches the other sinks (and the history) on its own."""
     from monitor.config import Config
-    from monitor.sinks import Delivery
 
     class Seen:
         def __init__(self, once_per_moment: bool) -> None:
@@ -473,3 +471,54 @@ def test_one_bell_per_symbol_per_moment_but_every_alert_to_the_other_sinks():
     assert delivery.close(timeout=5)
     assert bell.seen == ["a", "c", "d"]
     assert other.seen == ["a", "b", "c", "d"]
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+
+def test_the_notify_table_is_the_registrys_keys_with_their_defaults_and_checks():
+    from dataclasses import fields
+
+    from monitor.config import check_config_text
+    from monitor.sinks import SINKS, notify_settings
+
+    keys = [setting.key for setting in notify_settings()]
+    assert len(keys) == len(set(keys)), "two sinks claim one [notify] key"
+    assert [item.name for item in fields(NotifyConfig)] == keys
+    assert NotifyConfig() == NotifyConfig(**{s.key: s.default for s in notify_settings()})
+    assert [kind.name for kind in SINKS] == ["bell", "desktop", "command", "apprise"]
+    for setting in notify_settings():  # each key is checked with its own converter and message
+        _, problems = check_config_text(f"[notify]\n{setting.key} = {{}}\n", "c.toml")
+        assert problems and problems[0].startswith(f"c.toml:2: notify.{setting.key}: expected"), problems
+
+
+def test_the_default_config_file_shows_every_notify_key_with_its_default_and_comment():
+    import tomllib
+
+    from monitor.config_store import DEFAULT_CONFIG_TEXT
+    from monitor.sinks import notify_settings
+
+    lines = DEFAULT_CONFIG_TEXT.splitlines()
+    block = lines[lines.index("[notify]") + 1:][: len(notify_settings())]
+    assert block == [setting.default_line() for setting in notify_settings()]
+    assert block[0] == "bell = true               # ring the terminal bell"
+    assert tomllib.loads(DEFAULT_CONFIG_TEXT)["notify"]["command_timeout"] == 10
+
+
+def test_the_readme_shows_and_explains_every_notify_key():
+    from pathlib import Path
+
+    from monitor.sinks import notify_settings
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    whole_file = readme.split("### The whole file, with its defaults", 1)[1].split("```", 2)[1]
+    notifications = readme.split("## Notifications (`[notify]`)", 1)[1].split("\n## ", 1)[0]
+    for setting in notify_settings():
+        assert setting.default_line() in whole_file.splitlines()
+        assert f"`{setting.key}" in notifications, f"README's Notifications section does not explain {setting.key}"
+
+
+def test_build_sinks_leaves_out_terminal_sinks_without_a_terminal():
+    notify = NotifyConfig(bell=True, desktop=True, command="true")
+    assert [s.name for s in build_sinks(notify, None)] == ["command"]
+    assert [s.name for s in build_sinks(notify, print)] == ["bell", "desktop", "command"]

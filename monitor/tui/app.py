@@ -30,6 +30,7 @@ from textual.widgets._toast import ToastRack
 from textual.worker import Worker, WorkerState
 
 from monitor.config import RULES, Config, watch_symbol
+from monitor.delivery import Delivery
 from monitor.errors import UserError
 from monitor.feeds.backfill import HistoryFirst
 from monitor.feeds.base import Feed
@@ -39,7 +40,6 @@ from monitor.market_hours import MarketClock
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.policy import alert_key
 from monitor.replay import demo_series
-from monitor.sinks import Delivery
 from monitor.state import MarketState
 from monitor.tui import partial_updates
 from monitor.tui.widgets.alert_log import AlertDetails, AlertFilter, AlertLog, rule_parameters
@@ -936,7 +936,7 @@ def make_app(
     """The app for the CLI and the tests. ``clock`` is the wall clock (frozen in tests);
     ``history`` an ``AlertHistory`` shown at start and appended to (never in replays); a
     ``state`` may come pre-filled (the demo's history); ``backfill`` a ``feeds.backfill.Backfill``
-    loaded at start (live); ``delivery`` replaces the ``sinks.Delivery`` built from the config."""
+    loaded at start (live); ``delivery`` replaces the ``delivery.Delivery`` built from the config."""
     replay = feed.source == "replay"
     badge = "DEMO · REPLAY" if demo else "REPLAY" if replay else ""
     return MonitorApp(

@@ -1,225 +1,27 @@
-"""Alert delivery: terminal bell, desktop notifications, a user command, apprise URLs.
+"""Alert delivery: the policy gate, the alert history and the ``[notify]`` sinks, in one place.
 
-A sink has a ``name`` and ``deliver(alert)``, which raises on failure. The ``Dispatcher`` runs
-each sink on its own worker thread with a bounded queue, so a slow or broken sink never blocks
-the caller (the UI or the feed loop) nor the other sinks; every failure is logged (secrets
-redacted) and handed to ``on_error``.
+The ``Dispatcher`` runs each sink (``monitor.sinks``) on its own worker thread with a bounded
+queue, so a slow or broken sink never blocks the caller (the UI or the feed loop) nor the other
+sinks; every failure is logged (secrets redacted) and handed to ``on_error``. ``Delivery`` puts
+the gate, the history and the dispatcher together for the live runner, the app and
+``replay --notify``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
-import re
-import shlex
-import signal
-import subprocess
 import threading
 import time
-from typing import Callable, Iterable, Protocol
+from typing import Callable, Iterable
 
-from monitor.config import NotifyConfig
-from monitor.errors import UserError
 from monitor.model import Alert
 from monitor.redact import redact
+from monitor.sinks import Sink, SinkError, Write, build_sinks
 
 log = logging.getLogger("monitor.sinks")
 
-Write = Callable[[str], None]
 OnError = Callable[[str, str], None]  # (sink name, one-line message), called on a worker thread
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
-MAX_TEXT = 240
-
-
-class SinkError(Exception):
-    """A sink could not deliver an alert (one line, secrets already redacted)."""
-
-
-class Sink(Protocol):
-    name: str
-
-    def deliver(self, alert: Alert) -> None: ...
-
-
-def sanitize(text: str, limit: int = MAX_TEXT) -> str:
-    """Alert text made safe inside a terminal escape sequence: control characters (ESC, BEL,
-    C1 controls, newlines) become spaces, and the length is bounded."""
-    text = _CONTROL.sub(" ", str(text)).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def alert_title(alert: Alert) -> str:
-    return f"{alert.symbol} {alert.rule.replace('_', ' ')} {alert.direction}"
-
-
-def alert_body(alert: Alert) -> str:
-    return alert.message + (" (stale quote)" if alert.stale else "")
-
-
-BELL_INTERVAL = 1.0  # seconds: a burst of alerts rings the bell once, not once per alert
-
-
-class BellSink:
-    """The terminal bell (BEL), at most once every ``interval`` seconds (``clock`` monotonic)."""
-
-    name = "bell"
-    once_per_moment = True  # one ring for a symbol's alerts of one batch (``Delivery.handle``)
-
-    def __init__(self, write: Write, *, interval: float = BELL_INTERVAL, clock: Callable[[], float] = time.monotonic) -> None:
-        self.write = write
-        self.interval = interval
-        self.clock = clock
-        self._rang: float | None = None
-
-    def deliver(self, alert: Alert) -> None:
-        now = self.clock()
-        if self._rang is not None and now - self._rang < self.interval:
-            return
-        self._rang = now
-        self.write("\a")
-
-
-class DesktopSink:
-    """Desktop notifications as terminal escape sequences, so they reach the user's own
-    terminal even over SSH: OSC 9 (iTerm2, kitty, WezTerm, Ghostty, ...) and/or OSC 777 (foot,
-    urxvt, Ghostty, ...). Inside tmux (``$TMUX`` set) they are wrapped for passthrough, which
-    needs ``set -g allow-passthrough on`` in tmux 3.3+."""
-
-    name = "desktop"
-
-    def __init__(self, write: Write, format: str = "osc9", tmux: bool | None = None) -> None:
-        self.write = write
-        self.format = format
-        self.tmux = bool(os.environ.get("TMUX")) if tmux is None else tmux
-
-    def sequences(self, alert: Alert) -> str:
-        title = sanitize("market-monitor: " + alert_title(alert), 80).replace(";", ",")
-        body = sanitize(alert_body(alert))
-        out = []
-        if self.format in ("osc777", "both"):
-            out.append(f"\x1b]777;notify;{title};{body}\x07")
-        if self.format in ("osc9", "both"):
-            # "9;<digit>;" is a ConEmu sub-command (progress, ...): never start with a digit.
-            text = body if not body[:1].isdigit() else f"{alert.symbol}: {body}"
-            out.append(f"\x1b]9;{text}\x07")
-        if self.tmux:
-            out = [f"\x1bPtmux;{seq.replace(chr(27), chr(27) * 2)}\x1b\\" for seq in out]
-        return "".join(out)
-
-    def deliver(self, alert: Alert) -> None:
-        self.write(self.sequences(alert))
-
-
-class CommandSink:
-    """Runs ``command`` for each alert with the alert as one JSON line on stdin.
-
-    The command line is split with ``shlex`` when the sink is built and run without a shell;
-    alert text only ever travels on stdin, never in the arguments. A command still running after
-    ``timeout`` seconds is killed with its whole process group.
-    """
-
-    name = "command"
-
-    def __init__(self, command: str, timeout: float = 10.0) -> None:
-        try:
-            self.argv = shlex.split(command)
-        except ValueError as exc:
-            raise UserError(f"notify.command: cannot split the command line: {exc}") from None
-        if not self.argv:
-            raise UserError("notify.command: empty command")
-        self.argv[0] = os.path.expanduser(self.argv[0])  # "~/bin/x" works; no other shell features
-        self.timeout = timeout
-
-    def deliver(self, alert: Alert) -> None:
-        program = self.argv[0]
-        try:
-            process = subprocess.Popen(
-                self.argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                start_new_session=True,  # its own process group: a timeout kills it all
-            )
-        except OSError as exc:
-            raise SinkError(f"cannot run {program}: {exc.strerror or exc}") from None
-        try:
-            _, err = process.communicate((alert.to_json() + "\n").encode(), timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            raise SinkError(f"{program} did not finish within {self.timeout:g} s and was killed") from None
-        if process.returncode != 0:
-            lines = err.decode(errors="replace").strip().splitlines()
-            detail = f": {sanitize(lines[-1], 160)}" if lines else ""
-            raise SinkError(f"{program} exited with status {process.returncode}{detail}")
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        process.kill()
-    try:
-        process.communicate(timeout=2)
-    except (subprocess.TimeoutExpired, OSError):
-        pass
-
-
-class AppriseSink:
-    """Notifications through apprise URLs (``pip install 'market-monitor[notify]'``).
-
-    Each URL is sent on its own, retried ``retries`` times with exponential backoff; only the
-    URLs that failed are retried, so nobody gets a message twice."""
-
-    name = "apprise"
-
-    def __init__(
-        self,
-        urls: Iterable[str],
-        retries: int = 3,
-        backoff: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        try:
-            import apprise
-        except ImportError:
-            raise UserError("notify.urls needs apprise: pip install 'market-monitor[notify]'") from None
-        from monitor.redact import install_log_redaction
-
-        install_log_redaction("apprise")
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.targets: list[tuple[str, object]] = []
-        for url in urls:
-            target = apprise.Apprise()
-            if not target.add(url):
-                raise UserError(redact(f"notify.urls: apprise does not understand {url}"))
-            self.targets.append((redact(url), target))
-
-    def deliver(self, alert: Alert) -> None:
-        title, body = "market-monitor: " + alert_title(alert), alert_body(alert)
-        pending = list(self.targets)
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-            pending = [(shown, target) for shown, target in pending if not _notify(target, title, body)]
-            if not pending:
-                return
-        names = ", ".join(shown for shown, _ in pending)
-        raise SinkError(f"could not deliver to {names} after {self.retries + 1} attempts")
-
-
-def _notify(target, title: str, body: str) -> bool:
-    try:
-        return bool(target.notify(title=title, body=body))
-    except Exception as exc:  # a plugin bug must not kill the worker
-        log.warning(redact(f"apprise raised {type(exc).__name__}: {exc}"))
-        return False
-
-
-# --------------------------------------------------------------------------------------------
 
 
 OVERFLOW_REPORT_EVERY = 60.0  # seconds between two reports of alerts dropped by a full queue
@@ -340,22 +142,6 @@ class Dispatcher:
         for worker in self._workers:
             worker.thread.join(max(0.0, deadline - time.monotonic()))
         return not any(worker.thread.is_alive() for worker in self._workers)
-
-
-def build_sinks(notify: NotifyConfig, terminal_write: Write | None = None) -> list[Sink]:
-    """The sinks ``[notify]`` asks for. Bell and desktop need ``terminal_write`` (a function that
-    writes straight to the user's terminal; None when there is none, e.g. under systemd).
-    Raises UserError for an unusable command line or apprise URL."""
-    sinks: list[Sink] = []
-    if terminal_write is not None and notify.bell:
-        sinks.append(BellSink(terminal_write))
-    if terminal_write is not None and notify.desktop:
-        sinks.append(DesktopSink(terminal_write, notify.desktop_format))
-    if notify.command.strip():
-        sinks.append(CommandSink(notify.command, notify.command_timeout))
-    if notify.urls:
-        sinks.append(AppriseSink(notify.urls))
-    return sinks
 
 
 def terminal_writer() -> Write | None:
