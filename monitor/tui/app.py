@@ -44,7 +44,7 @@ from monitor.state import MarketState
 from monitor.tui import partial_updates
 from monitor.tui.widgets.alert_log import AlertDetails, AlertFilter, AlertLog, rule_parameters
 from monitor.tui.widgets.detail import DAILY_RANGE, RANGES, DetailPane, chart_data, readout_lines
-from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_keys
+from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_entries
 from monitor.tui.widgets.help import HelpScreen
 from monitor.tui.widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs, short_decimals, watch_cells
 from monitor.tui.widgets.status_bar import StatusBar, StatusInputs
@@ -773,23 +773,25 @@ class MonitorApp(App[int]):
     def action_mute(self) -> None:
         """Mute, snooze (1 h) or unmute an alert rule or a level of the selected symbol."""
         symbol = self.watchlist.selected_symbol or ""
-        muted = {}
-        for key, until in self.delivery.gate.muted_keys().items():
-            # New York time like every other time on screen (over SSH the host is often UTC).
-            muted[key] = "muted" if until is None else f"snoozed until {ny_time(until)[:5]} ET"
-        self.push_screen(MuteDialog(mute_keys(symbol, self.config), muted, self.badge), self.apply_mute)
+        self.push_screen(MuteDialog(mute_entries(symbol, self.config), self.muted_states(), self.apply_mute, self.badge))
 
-    def apply_mute(self, choice: tuple[str, str] | None) -> None:
-        if not choice:
-            return
-        action, key = choice
+    def muted_states(self) -> dict[str, str]:
+        """Each muted key: "muted" or "snoozed until 11:00 ET" (New York time like every other
+        time on screen: over SSH the host is often UTC)."""
+        return {
+            key: "muted" if until is None else f"snoozed until {ny_time(until)[:5]} ET"
+            for key, until in self.delivery.gate.muted_keys().items()
+        }
+
+    def apply_mute(self, action: str, key: str) -> dict[str, str]:
+        """Mute, snooze or unmute ``key`` (the mute dialog stays open); returns the new states."""
         if action == "mute":
             self.delivery.gate.mute(key)
         elif action == "snooze":
             self.delivery.gate.snooze(key, SNOOZE_SECONDS)
         else:
             self.delivery.gate.unmute(key)
-        self.notify(f"{key}: {action}d" if action != "snooze" else f"{key}: snoozed for 1 h", timeout=3)
+        return self.muted_states()
 
     def key_table(self) -> list[tuple[str, str]]:
         """(key, what it does) for the help screen, from the bindings and their actions."""

@@ -108,7 +108,7 @@ async def test_rule_thresholds_are_validated_and_applied(config, config_file):
         dialog.query_one("#rsi_oversold").value = "80"  # above overbought: refused
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, ThresholdsDialog)
-        assert "rsi_oversold" in str(dialog.query_one("#problems").render())
+        assert "RSI oversold: must be below RSI overbought" in str(dialog.query_one("#problems").render())  # in words, not rules.rsi_oversold
         dialog.query_one("#rsi_oversold").value = "25"
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -131,11 +131,19 @@ async def test_mute_a_level_from_the_app(config):
         await pilot.press("m")
         await pilot.pause()
         assert app.delivery.gate.is_muted("level_cross:^RUT:2500")
-        app.delivery.gate.snooze("new_high", 3600)
-        await pilot.press("m")
+        assert isinstance(app.screen, MuteDialog)  # stays open for the next choice, in words:
         shown = [str(option.prompt) for option in app.screen.query_one("#mute-keys").options]
-        assert "new_high  [snoozed until 11:00 ET]" in shown  # the frozen clock is 10:00 New York
-        assert "level_cross:^RUT:2500  [muted]" in shown
+        assert "^RUT 2,500 (support) level crossings  [muted]" in shown
+        options.highlighted = keys.index("new_high")
+        await pilot.press("s")
+        shown = [str(option.prompt) for option in app.screen.query_one("#mute-keys").options]
+        assert "new 52-week highs  [snoozed until 11:00 ET]" in shown  # the frozen clock is 10:00 New York
+        await pilot.press("u")
+        assert not app.delivery.gate.is_muted("new_high")
+        await pilot.press("escape")
+        await pilot.press("m")  # opened again: the states are kept
+        shown = [str(option.prompt) for option in app.screen.query_one("#mute-keys").options]
+        assert "^RUT 2,500 (support) level crossings  [muted]" in shown and "new 52-week highs" in shown
         await pilot.press("escape")
         feed.tick("^RUT", 2510.0)
         await drain(pilot, app)
@@ -297,12 +305,14 @@ async def test_update_and_remove_a_level_in_the_dialog(config, config_file):
         assert dialog.query_one("#price").value == ""  # empty for a new level
         table = dialog.query_one("#levels")
         table.focus()
-        table.move_cursor(row=1)  # 2,600 resistance
+        assert [table.get_row_at(i)[0] for i in range(2)] == ["2,600", "2,500"]  # by price, highest first
+        table.move_cursor(row=1)
+        table.move_cursor(row=0)  # 2,600 resistance
         await pilot.pause()
         assert dialog.query_one("#price").value == "2600"
         dialog.query_one("#price").value = "2650"
         dialog.action_update()
-        table.move_cursor(row=0)  # 2,500 support
+        table.move_cursor(row=1)  # 2,500 support
         await pilot.pause()
         dialog.action_remove()
         await pilot.press("ctrl+s")

@@ -7,8 +7,10 @@ they had been read from TOML, so the dialog accepts exactly what the file accept
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -55,6 +57,34 @@ def validate(config: Config, levels: list[dict[str, Any]], rules: dict[str, Any]
     if problems.items:
         return None, [item.removeprefix("thresholds: ") for item in problems.items]
     return replace(new, path=config.path), []
+
+
+def _sort_price(price: Any) -> float:
+    return float(price) if isinstance(price, (int, float)) else float("-inf")
+
+
+def level_words(level: dict[str, Any]) -> str:
+    """``^RUT 2,500 (support)``: a level as the user knows it."""
+    price = level.get("price")
+    shown = f"{price:,.4f}".rstrip("0").rstrip(".") if isinstance(price, (int, float)) else repr(price)
+    label = level.get("label")
+    return f"{level.get('symbol', '?')} {shown}" + (f" ({label})" if label else "")
+
+
+RULE_WORDS = dict(RULE_FIELDS) | {"rsi_period": "RSI period", "ma_fast": "fast average", "ma_slow": "slow average"}
+
+
+def in_words(problem: str, levels: list[dict[str, Any]]) -> str:
+    """A validation problem with config paths said in words: ``levels[3].price: ...`` becomes
+    ``^RUT 2,550 (pivot): price: ...``, ``rules.rsi_oversold`` becomes ``RSI oversold``."""
+
+    def level(match: re.Match) -> str:
+        index = int(match.group(1)) - 1
+        words = level_words(levels[index]) if 0 <= index < len(levels) else "a level"
+        return words + (f" {match.group(2)}" if match.group(2) else "")
+
+    problem = re.sub(r"levels\[(\d+)\](?:\.(\w+))?", level, problem)
+    return re.sub(r"\brules\.(\w+)|\b(rsi_overbought|rsi_oversold|hysteresis_pct)\b", lambda m: RULE_WORDS.get(m.group(1) or m.group(2), m.group(0)), problem)
 
 
 class ThresholdsDialog(ModalScreen[Config | None]):
@@ -104,7 +134,9 @@ class ThresholdsDialog(ModalScreen[Config | None]):
         self._fill_table()
 
     def _mine(self) -> list[int]:
-        return [i for i, lv in enumerate(self.levels) if lv.get("symbol") == self.symbol]
+        """Indices of this symbol's levels, highest price first (as on the chart)."""
+        mine = [i for i, lv in enumerate(self.levels) if lv.get("symbol") == self.symbol]
+        return sorted(mine, key=lambda i: _sort_price(self.levels[i].get("price")), reverse=True)
 
     def _fill_table(self) -> None:
         table = self.query_one("#levels", DataTable)
@@ -148,7 +180,7 @@ class ThresholdsDialog(ModalScreen[Config | None]):
         return not problems
 
     def _show(self, problems: list[str]) -> None:
-        self.query_one("#problems", Static).update("\n".join(problems))
+        self.query_one("#problems", Static).update("\n".join(in_words(p, self.levels) for p in problems))
 
     def _rules(self) -> dict[str, Any]:
         return {key: raw_value(self.query_one(f"#{key}", Input).value) for key, _ in RULE_FIELDS}
@@ -190,10 +222,24 @@ class ThresholdsDialog(ModalScreen[Config | None]):
         self.dismiss(None)
 
 
-class MuteDialog(ModalScreen[tuple[str, str] | None]):
-    """Choose a rule (or a level of the symbol) and mute, snooze for an hour, or unmute it.
-    Returns (action, key) with action "mute" | "snooze" | "unmute"."""
+RULE_NAMES = {
+    "level_cross": "level crossings (every level)",
+    "new_high": "new 52-week highs",
+    "new_low": "new 52-week lows",
+    "ma_cross": "moving-average crosses",
+    "rsi_overbought": "RSI overbought",
+    "rsi_oversold": "RSI oversold",
+    "rsi_macd_divergence": "RSI/MACD divergences",
+    "relative_divergence": "divergences between the indexes",
+}
 
+
+class MuteDialog(ModalScreen[None]):
+    """Choose a rule (or a level of the symbol) and mute, snooze for an hour, or unmute it. The
+    dialog stays open: ``act(action, key)`` applies the choice and returns the new state of
+    every key ("muted", "snoozed until 11:00 ET"), shown beside each entry."""
+
+    AUTO_FOCUS = "#mute-keys"
     BINDINGS = [
         Binding("m", "choose('mute')", "Mute"),
         Binding("s", "choose('snooze')", "Snooze 1 h"),
@@ -201,33 +247,46 @@ class MuteDialog(ModalScreen[tuple[str, str] | None]):
         Binding("escape", "close", "Close"),
     ]
 
-    def __init__(self, keys: list[str], muted: dict[str, str], badge: str = "") -> None:
+    def __init__(self, entries: list[tuple[str, str]], muted: dict[str, str], act: Callable[[str, str], dict[str, str]], badge: str = "") -> None:
         super().__init__()
-        self.keys = keys
+        self.entries = entries  # (key, in words)
         self.muted = muted  # key -> "muted" / "snoozed until 15:30 ET"
+        self.act = act
         self.badge = badge
+
+    def _prompt(self, key: str, words: str) -> str:
+        return f"{words}  [{self.muted[key]}]" if key in self.muted else words
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            title = "Mute or snooze an alert"
+            title = "Mute or snooze alerts"
             yield Label(f"{title}   [reverse] {self.badge} [/]" if self.badge else title, id="dialog-title")
-            options = [Option(f"{key}  [{self.muted[key]}]" if key in self.muted else key, id=key) for key in self.keys]
+            options = [Option(self._prompt(key, words), id=key) for key, words in self.entries]
             yield OptionList(*options, id="mute-keys", markup=False)
+            yield Static("", id="mute-done")
             yield Label("m: mute · s: snooze 1 h · u: unmute · Esc: close", classes="hint")
 
     def action_choose(self, action: str) -> None:
         options = self.query_one(OptionList)
         if options.highlighted is None:
             return
-        option = options.get_option_at_index(options.highlighted)
-        self.dismiss((action, option.id or ""))
+        key, words = self.entries[options.highlighted]
+        self.muted = self.act(action, key)
+        for index, (other, other_words) in enumerate(self.entries):
+            options.replace_option_prompt_at_index(index, self._prompt(other, other_words))
+        said = {"mute": "muted", "snooze": "snoozed for 1 h", "unmute": "unmuted"}[action]
+        self.query_one("#mute-done", Static).update(f"{words}: {said}")
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-def mute_keys(symbol: str, config: Config) -> list[str]:
-    """Rule names, then the level keys of ``symbol`` (as AlertGate names them)."""
+def mute_entries(symbol: str, config: Config) -> list[tuple[str, str]]:
+    """(policy key, in words) of the rules, then of the levels of ``symbol`` (as AlertGate keys
+    them): ``("level_cross:^RUT:2500", "^RUT 2,500 (support) level crossings")``."""
     from monitor.policy import level_key
 
-    return [*RULES, *(level_key(level.symbol, level.price) for level in config.levels_for(symbol))]
+    rules = [(rule, RULE_NAMES.get(rule, rule)) for rule in RULES]
+    levels = sorted(config.levels_for(symbol), key=lambda level: level.price, reverse=True)
+    words = [level_words({"symbol": lv.symbol, "price": lv.price, "label": lv.label}) for lv in levels]
+    return [*rules, *((level_key(lv.symbol, lv.price), f"{said} level crossings") for lv, said in zip(levels, words))]
