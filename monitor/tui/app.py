@@ -44,7 +44,7 @@ from monitor.state import MarketState
 from monitor.tui import partial_updates
 from monitor.tui.widgets.alert_log import AlertDetails, AlertFilter, AlertLog, rule_parameters
 from monitor.tui.widgets.detail import DAILY_RANGE, RANGES, DetailPane, chart_data, readout_lines
-from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, MuteDialog, ThresholdsDialog, mute_entries
+from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, ConfirmSave, MuteDialog, ThresholdsDialog, mute_entries
 from monitor.tui.widgets.help import HelpScreen
 from monitor.tui.widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs, short_decimals, watch_cells
 from monitor.tui.widgets.status_bar import StatusBar, StatusInputs
@@ -748,10 +748,10 @@ class MonitorApp(App[int]):
             self.push_screen(ThresholdsDialog(self.config, symbol, self.badge), self.apply_config)
 
     def apply_config(self, config: Config | None) -> None:
-        """Use ``config`` at once (state, gate, screen) and save its levels and rules."""
+        """Use ``config`` at once (state, gate, screen) and save its levels and rules; a demo or
+        a replay asks first (the file is the user's real config)."""
         if config is None:
             return
-        from monitor import config_store
         from monitor.paths import config_path
 
         path = config.path or self.config.path or config_path()[0]
@@ -761,14 +761,24 @@ class MonitorApp(App[int]):
         self.delivery.reconfigure(config)
         self.state.dirty.update(self.state.symbols)
         self._detail_dirty = True
+        if self.replay:
+            self.push_screen(ConfirmSave(path, self.badge), lambda save: self.save_thresholds(config) if save else self.notify(
+                "applied to this replay only; your config is unchanged", title="Thresholds", timeout=4))
+        else:
+            self.save_thresholds(config)
+        self.flush()
+
+    def save_thresholds(self, config: Config) -> None:
+        """Write the levels and rules of ``config`` to its file (comments kept)."""
+        from monitor import config_store
+
         try:
-            config_store.save_levels(path, config.levels)
-            config_store.save_rules(path, config.rules)
+            config_store.save_levels(config.path, config.levels)
+            config_store.save_rules(config.path, config.rules)
         except (UserError, OSError) as exc:
             self.notify(f"applied, but not saved: {exc}", title="Config", severity="error", timeout=10)
         else:
-            self.notify(f"saved to {path}", title="Thresholds", timeout=4)
-        self.flush()
+            self.notify(f"saved to {config.path}", title="Thresholds", timeout=4)
 
     def action_mute(self) -> None:
         """Mute, snooze (1 h) or unmute an alert rule or a level of the selected symbol."""

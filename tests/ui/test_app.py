@@ -395,3 +395,25 @@ async def test_the_demo_rings_no_bell():
         assert app.delivered, "the demo fires alerts"
         assert "\a" not in app.terminal_output
         assert app.delivery.dispatcher.sinks == []
+
+
+async def test_a_level_s_frequency_cooldown_and_expiry_are_edited_in_the_dialog(config, config_file):
+    from datetime import date
+
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    async with app.run_test(size=(100, 34)) as pilot:
+        await pilot.press("t")
+        dialog = app.screen
+        for key, value in (("price", "2,450"), ("label", "pivot"), ("frequency", "once_per_session"), ("cooldown", "15m"), ("expires", "2026-12-31")):
+            dialog.query_one(f"#{key}").value = value
+        dialog.action_add()
+        assert str(dialog.query_one("#problems").render()) == ""
+        dialog.query_one("#price").value = "2,460"
+        dialog.query_one("#cooldown").value = "soon"
+        dialog.action_add()  # refused, in words
+        problems = str(dialog.query_one("#problems").render())
+        assert problems.startswith("^RUT 2,460 cooldown:") and "levels[" not in problems
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    level = next(lv for lv in load_config(config_file).levels if lv.price == 2450.0)
+    assert (level.policy.frequency, level.policy.cooldown, level.policy.expires) == ("once_per_session", 900.0, date(2026, 12, 31))

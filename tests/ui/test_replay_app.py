@@ -110,3 +110,26 @@ def test_from_is_checked_before_the_app_opens(tmp_path, capsys, monkeypatch):
         assert said in capsys.readouterr().err
     assert main(["replay", "--headless", "--from", "2024-01-10", f"SPY={path}"]) == 2
     assert "drop --from" in capsys.readouterr().err
+
+
+async def test_saving_thresholds_from_a_replay_asks_first(tmp_path, config_file):
+    from monitor.config import load_config
+    from monitor.tui.widgets.dialogs import ConfirmSave
+
+    spy = load_series(daily_csv(tmp_path, "spy.csv", date(2024, 1, 2), 30), "SPY")
+    before = config_file.read_text()
+    app = build_replay_app(load_config(config_file), [spy], speed=None, clock=frozen_clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("t", *"123", "enter", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmSave)
+        await pilot.press("n")
+        await pilot.pause()
+        assert config_file.read_text() == before  # not written ...
+        assert [lv.price for lv in app.config.levels_for("SPY")] == [123.0]  # ... but applied
+        await pilot.press("t", *"124", "enter", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert {lv.price for lv in load_config(config_file).levels_for("SPY")} == {123.0, 124.0}

@@ -30,6 +30,11 @@ RULE_FIELDS = (
     ("rsi_oversold", "RSI oversold"),
 )
 SNOOZE_SECONDS = 3600.0
+POLICY_FIELDS = (  # a level's own alert policy, as in its [[levels]] entry
+    ("frequency", "frequency, e.g. once"),
+    ("cooldown", "cooldown, e.g. 15m"),
+    ("expires", "expires YYYY-MM-DD"),
+)
 
 
 def raw_value(text: str) -> Any:
@@ -112,6 +117,9 @@ class ThresholdsDialog(ModalScreen[Config | None]):
             with Horizontal(classes="row"):
                 yield Input(placeholder="price", id="price", compact=True)
                 yield Input(placeholder="label", id="label", compact=True)
+            with Horizontal(classes="row"):
+                for key, hint in POLICY_FIELDS:
+                    yield Input(placeholder=hint, id=key, compact=True)
             with Horizontal(classes="row gap"):
                 yield Button("Add", id="add", compact=True)
                 yield Button("Update", id="update", compact=True)
@@ -130,7 +138,8 @@ class ThresholdsDialog(ModalScreen[Config | None]):
     def on_mount(self) -> None:
         table = self.query_one("#levels", DataTable)
         table.add_column("Price", width=12, key="price")
-        table.add_column("Label", width=24, key="label")
+        table.add_column("Label", width=18, key="label")
+        table.add_column("Alerts", width=32, key="policy")
         self._fill_table()
 
     def _mine(self) -> list[int]:
@@ -143,9 +152,10 @@ class ThresholdsDialog(ModalScreen[Config | None]):
         table.clear()
         for i in self._mine():
             level = self.levels[i]
-            table.add_row(f"{level['price']:,}", str(level.get("label", "")), key=str(i))
+            policy = " · ".join(f"{key} {level[key]}" for key, _ in POLICY_FIELDS if level.get(key) not in (None, ""))
+            table.add_row(f"{level['price']:,}", str(level.get("label", "")), policy or "the rule's policy", key=str(i))
         if not self._mine():
-            table.add_row("–", "none yet: type one below", key="none")
+            table.add_row("–", "none yet: type one below", "", key="none")
 
     def _selected_index(self) -> int | None:
         table = self.query_one("#levels", DataTable)
@@ -163,34 +173,45 @@ class ThresholdsDialog(ModalScreen[Config | None]):
         if index is not None:
             self.query_one("#price", Input).value = f"{self.levels[index]['price']}"
             self.query_one("#label", Input).value = str(self.levels[index].get("label", ""))
+            for key, _ in POLICY_FIELDS:
+                value = self.levels[index].get(key)
+                self.query_one(f"#{key}", Input).value = "" if value is None else str(value)
 
     def _entry(self, base: dict[str, Any] | None = None) -> dict[str, Any]:
         entry = dict(base or {})
         entry["symbol"] = self.symbol
         entry["price"] = raw_value(self.query_one("#price", Input).value)
         entry["label"] = self.query_one("#label", Input).value.strip()
+        for key, _ in POLICY_FIELDS:
+            text = self.query_one(f"#{key}", Input).value.strip()
+            if not text:
+                entry.pop(key, None)  # the rule's own policy
+            else:
+                entry[key] = raw_value(text) if key != "frequency" else text
         return entry
 
     def _try_levels(self, levels: list[dict[str, Any]]) -> bool:
         _, problems = validate(self.config, levels, self._rules())
-        self._show(problems)
+        self._show(problems, levels)
         if not problems:
             self.levels = levels
             self._fill_table()
         return not problems
 
-    def _show(self, problems: list[str]) -> None:
-        self.query_one("#problems", Static).update("\n".join(in_words(p, self.levels) for p in problems))
+    def _show(self, problems: list[str], levels: list[dict[str, Any]] | None = None) -> None:
+        """``problems`` in words; ``levels`` is the list they were found in (default: the current)."""
+        levels = self.levels if levels is None else levels
+        self.query_one("#problems", Static).update("\n".join(in_words(p, levels) for p in problems))
 
     def _rules(self) -> dict[str, Any]:
         return {key: raw_value(self.query_one(f"#{key}", Input).value) for key, _ in RULE_FIELDS}
 
     @on(Button.Pressed, "#add")
-    @on(Input.Submitted, "#price,#label")
+    @on(Input.Submitted, "#price,#label,#frequency,#cooldown,#expires")
     def action_add(self) -> None:
         if self._try_levels([*self.levels, self._entry()]):
-            self.query_one("#price", Input).value = ""
-            self.query_one("#label", Input).value = ""
+            for key in ("price", "label", *(key for key, _ in POLICY_FIELDS)):
+                self.query_one(f"#{key}", Input).value = ""
 
     @on(Button.Pressed, "#update")
     def action_update(self) -> None:
@@ -220,6 +241,35 @@ class ThresholdsDialog(ModalScreen[Config | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmSave(ModalScreen[bool]):
+    """Asked before a demo or a replay saves thresholds: they go to the user's real config."""
+
+    AUTO_FOCUS = "#no"
+    BINDINGS = [Binding("y", "answer(True)", "Save"), Binding("n,escape", "answer(False)", "Don't save")]
+
+    def __init__(self, path: Any, badge: str = "") -> None:
+        super().__init__()
+        self.path = path
+        self.badge = badge
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            title = "Save to your config?"
+            yield Label(f"{title}   [reverse] {self.badge} [/]" if self.badge else title, id="dialog-title")
+            yield Static(f"This is a replay, but the levels and rules are saved to your real config, {self.path}, which the live monitor uses.")
+            yield Static("Without saving they apply to this replay only.", classes="gap")
+            with Horizontal(classes="row gap"):
+                yield Button("Save (y)", id="yes", compact=True)
+                yield Button("Don't save (n)", id="no", variant="primary", compact=True)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, save: bool) -> None:
+        self.dismiss(save)
 
 
 RULE_NAMES = {
