@@ -60,3 +60,11 @@ async def test_a_readout_line_repaints_only_its_changed_digits():
         await pilot.pause()
         view.set_lines([Text(" 2,601.62 -0.74%")])
         assert view._repaint_regions == {Region(7, 0, 2, 1)}
+        await pilot.pause()
+        lines = [Text("RSI 44"), Text("MACD ▼"), Text(" 2,601.62 -0.74%")]
+        view.set_lines(lines)
+        await pilot.pause()
+        rendered = view.lines_rendered
+        view.set_lines([*lines[:2], Text(" 2,601.70 -0.74%")])
+        assert view.lines_rendered == rendered + 1  # the unchanged lines are not rendered again
+        assert view._repaint_regions == {Region(7, 2, 2, 1)}

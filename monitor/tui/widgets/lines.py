@@ -61,13 +61,14 @@ class LinesView(Widget):
         self._strips: list[Strip] = []
         self._width = -1
         self.lines_refreshed = 0  # counted for tests and benchmarks
+        self.lines_rendered = 0
 
     def set_lines(self, texts: Sequence[Text]) -> None:
         old = self._texts
         self._texts = list(texts)
         if len(old) == len(self._texts) and all(map(_same, old, self._texts)):
             return  # nothing to render or send
-        self._sync(partial=True)
+        self._sync(partial=True, previous=old)
 
     @property
     def plain_lines(self) -> list[str]:
@@ -76,12 +77,17 @@ class LinesView(Widget):
     def on_resize(self) -> None:
         self._sync(partial=False)
 
-    def _sync(self, partial: bool) -> None:
+    def _sync(self, partial: bool, previous: Sequence[Text] = ()) -> None:
         width = self.size.width
         if width <= 0:
             return
-        strips = [self._to_strip(text, width) for text in self._texts]
         if partial and width == self._width:
+            # Only the lines whose text changed are rendered again (a readout changes one or two).
+            kept = self._strips
+            strips = [
+                kept[y] if y < len(previous) and y < len(kept) and _same(previous[y], text) else self._to_strip(text, width)
+                for y, text in enumerate(self._texts)
+            ]
             count = max(len(strips), len(self._strips))
             for y in range(count):
                 old = self._strips[y] if y < len(self._strips) else None
@@ -89,17 +95,19 @@ class LinesView(Widget):
                 if old is None or new is None:
                     self.refresh(Region(0, y, width, 1))
                     self.lines_refreshed += 1
-                elif list(old) != list(new):
+                elif old is not new and list(old) != list(new):
                     start, stop = changed_cells(old, new)
                     self.refresh(Region(start, y, stop - start, 1))
                     self.lines_refreshed += 1
             self._strips = strips
             return
+        strips = [self._to_strip(text, width) for text in self._texts]
         self._strips, self._width = strips, width
         self.lines_refreshed += len(strips)
         self.refresh()
 
     def _to_strip(self, text: Text, width: int) -> Strip:
+        self.lines_rendered += 1
         text = text.copy()
         text.no_wrap = True
         text.truncate(width, overflow="ellipsis")
