@@ -1,5 +1,5 @@
 """Command line: parse arguments, load the config, hand over to the app, the headless runner,
-replay, or the config and alert-history commands.
+replay, or the config, alert-history and notify commands.
 
 Each subcommand is declared by one ``_add_<name>`` function and dispatched through ``COMMANDS``
 (its module imported lazily, so that the headless paths never import textual). Every
@@ -87,6 +87,12 @@ def _add_alerts(sub, common) -> None:
     alerts.add_argument("--json", action="store_true", help="JSON lines instead of a table")
 
 
+def _add_notify(sub, common) -> None:
+    notify = sub.add_parser("notify", parents=[common], help="check the [notify] sinks")
+    notify.add_argument("--test", action="store_true", required=True,
+                        help="send one sample alert, marked as a test, to every configured sink; exit 1 if any failed")
+
+
 def _lazy(module: str, function: str) -> Callable[[argparse.Namespace], int]:
     """A command's runner, imported only when that command runs."""
     return lambda args: getattr(import_module(module), function)(args)
@@ -112,6 +118,7 @@ COMMANDS: dict[str, tuple[Callable, Callable[[argparse.Namespace], int]]] = {
     "study": (_add_study, _lazy("monitor.study", "run_study_command")),
     "config": (_add_config, _lazy("monitor.config_cli", "run_config_command")),
     "alerts": (_add_alerts, _lazy("monitor.history", "run_alerts_command")),
+    "notify": (_add_notify, _lazy("monitor.notify_test", "run_notify_command")),
 }
 
 

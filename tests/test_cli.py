@@ -59,6 +59,7 @@ def test_replay_takes_config_after_the_subcommand(tmp_path):
         (["config", "check", "--bogus"], "usage: market-monitor config check "),
         (["config", "bogus"], "usage: market-monitor config "),
         (["alerts", "--bogus"], "usage: market-monitor alerts "),
+        (["notify"], "usage: market-monitor notify "),
         (["--bogus"], "usage: market-monitor [-h]"),
     ],
 )
