@@ -354,6 +354,11 @@ def subject_text(subject: dict[str, Any]) -> str:
     return f"{where} {label}".strip()
 
 
+def rate_text(per_year: float) -> str:
+    """Alerts a year, short: 24, 4.1, 0.73, 0.08."""
+    return f"{per_year:.0f}" if per_year >= 10 else f"{per_year:.2g}" if per_year >= 0.1 else f"{per_year:.2f}"
+
+
 def _pct(value: float | None, decimals: int, sign: bool = True) -> str:
     if value is None:
         return "-"
@@ -381,7 +386,7 @@ def format_table(result: Study, wide: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-LABEL, COUNT, MEASURE, CELL = 26, 7, 8, 7
+LABEL, COUNT, MEASURE, CELL = 28, 7, 8, 7
 
 
 def _narrow_block(result: Study, symbol: str, rows: list[StudyRow]) -> list[str]:
@@ -402,7 +407,7 @@ def _narrow_block(result: Study, symbol: str, rows: list[StudyRow]) -> list[str]
     for row in rows:
         decimals = 0 if row.few else 1
         stats = row.horizons
-        rate = "" if row.per_year is None else f"{row.per_year:.2g}/yr"
+        rate = "" if row.per_year is None else f"{rate_text(row.per_year)}/yr"
         second = ", ".join(part for part in (subject_text(row.subject), rate) if part)
         out.append(line(f"{row.rule} {row.direction}", f"{row.count:,}", "mean",
                         (_pct(stats[h]["mean_pct"], decimals) + _overlap_mark(stats[h]) for h in horizons)))
@@ -446,7 +451,7 @@ def _wide_block(result: Study, symbol: str, rows: list[StudyRow]) -> list[str]:
     out.append(f"{'baseline: every session':<{WIDE_LABEL}}{sessions:>{COUNT},}{'':>{COUNT}}" + "".join(f"{c:>{CELL}}" for c in cells))
     for row in rows:
         label = " ".join(part for part in (row.rule, row.direction, subject_text(row.subject)) if part)
-        rate = "-" if row.per_year is None else f"{row.per_year:.2g}"
+        rate = "-" if row.per_year is None else rate_text(row.per_year)
         cells = []
         for h in horizons:
             s = row.horizons[h]

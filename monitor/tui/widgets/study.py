@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from monitor.config import Config
-from monitor.study import DEFAULT_HORIZONS, FEW_ALERTS, Study, StudyRow, default_series, describe_series, run_study, subject_text
+from monitor.study import DEFAULT_HORIZONS, FEW_ALERTS, Study, StudyRow, default_series, describe_series, rate_text, run_study, subject_text
 
 Loader = Callable[[], tuple[list, Config, str]]  # -> (series, config, "data: ...")
 DEFAULT_HORIZON = 63
@@ -259,7 +259,7 @@ class StudyScreen(Screen[None]):
         else:
             stats = row.horizons[h]
             text.append(f"{h} sessions after {row.rule} {row.direction} {subject_text(row.subject)}".rstrip(), style="bold")
-            rate = "" if row.per_year is None else f" ({row.per_year:.2g} a year)"
+            rate = "" if row.per_year is None else f" ({rate_text(row.per_year)} a year)"
             text.append(
                 f"{rate}  n {stats['n']}  mean {_pct(stats['mean_pct'], 2)}  median {_pct(stats['median_pct'], 2)}"
                 f"  pos {'-' if stats['positive_pct'] is None else format(stats['positive_pct'], '.0f')}%"
