@@ -729,6 +729,7 @@ class MonitorApp(App[int]):
 
     def _replay_changed(self, note: str = "") -> None:
         self._status_dirty = True
+        self.alert_log.show_whole(bool(self.replay_control.paused))
         if note:
             self.notify(note, timeout=2)
         self.flush()

@@ -13,6 +13,8 @@ from monitor.cli import main
 from monitor.config import Config, Level
 from monitor.replay import default_cut, load_series, parse_from, split_at
 from monitor.tui.app import build_replay_app
+from monitor.model import Alert
+from monitor.tui.widgets.alert_log import AlertLog
 from monitor.tui.widgets.help import HelpScreen
 from monitor.tui.widgets.status_bar import StatusBar
 
@@ -80,8 +82,12 @@ async def test_replay_keys_speed_step_end_pause_and_dialogs_hold_it(tmp_path):
         assert isinstance(app.screen, HelpScreen) and feed.paused
         await pilot.press("escape")  # ...and it plays on when help closes
         assert not feed.paused
+        app.handle_alerts([Alert(spy.rows[0][0], "SPY", "new_high", "up", 1.0, "SPY " + "made a new high " * 10)])
+        log = app.query_one(AlertLog)
+        assert len(log.plain_lines) == 1  # playing: one line, cut at the width
         await pilot.press("space")
         assert feed.paused and "replay paused" in status(app)
+        assert len(log.plain_lines) == 2  # paused: time to read, nothing cut
         await pilot.press("t", "escape")  # paused by the user: still paused after a dialog
         assert feed.paused
         await pilot.pause(0.3)

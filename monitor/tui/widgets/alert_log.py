@@ -86,6 +86,7 @@ class AlertLog(LinesView):
         self._offset = 0  # first shown entry (of the filtered ones)
         self._cursor = 0  # the entry under the cursor (of the filtered ones)
         self.filter = LogFilter()
+        self.whole = False  # every alert wrapped, none cut (a paused replay: time to read)
         self.border_title = self.TITLE
 
     def add(self, alert: Alert) -> None:
@@ -121,6 +122,11 @@ class AlertLog(LinesView):
         described = log_filter.describe()
         self.border_title = f"{self.TITLE} · only {described} (f: filter)" if described else self.TITLE
         self._draw()
+
+    def show_whole(self, whole: bool) -> None:
+        if whole != self.whole:
+            self.whole = whole
+            self._draw()
 
     def on_resize(self) -> None:
         self._draw()
@@ -161,10 +167,12 @@ class AlertLog(LinesView):
             for index in range(self._offset, len(shown)):
                 alert, old = shown[index]
                 line = alert_line(alert, old=old)
-                if index == self._cursor and self.has_focus:  # read whole: wrapped, not cut
+                cursor = index == self._cursor and self.has_focus
+                if cursor:
                     line.stylize("reverse")
+                if cursor or self.whole:  # read whole: wrapped, not cut
                     out.extend(line.wrap(self.app.console, width))
-                    cursor_end = len(out)
+                    cursor_end = len(out) if cursor else cursor_end
                 else:
                     out.append(line)
                 if len(out) >= height:
