@@ -296,10 +296,18 @@ def _positive_int(value: Any) -> int:
 
 
 def _symbol(value: Any) -> str:
+    """A ticker, upper-cased as Yahoo spells it (a config that says '^rut' watches ^RUT)."""
     text = _string(value).strip()
-    if not text or any(c.isspace() for c in text):
+    if not text or any(c.isspace() or not c.isprintable() for c in text):
         raise ValueError(f"expected a ticker symbol such as '^RUT', got {value!r}")
-    return text
+    return text.upper()
+
+
+def _label(value: Any) -> str:
+    """A level's label: one line of text, escape sequences and control characters removed."""
+    from monitor.text import clean_text
+
+    return clean_text(_string(value), 80)
 
 
 _YAHOO_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=&-]{0,19}$")
@@ -405,7 +413,7 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
             reader = _Reader(problems, raw, f"{key}.")
             symbol = reader.get("symbol", None, _symbol, "a symbol")
             price = reader.get("price", None, _positive_number, "a price above 0")
-            label = reader.get("label", "", _string, "text")
+            label = reader.get("label", "", _label, "text")
             policy = _policy(reader)
             reader.finish()
             for name in ("symbol", "price"):

@@ -73,13 +73,15 @@ class Alert:
         when = datetime.fromisoformat(data["time"])
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
+        from monitor.text import clean_text  # history lines come from a file anyone can edit
+
         return cls(
             time=when.timestamp(),
-            symbol=str(data["symbol"]),
-            rule=str(data["rule"]),
-            direction=str(data["direction"]),
+            symbol=clean_text(data["symbol"], 40),
+            rule=clean_text(data["rule"], 40),
+            direction=clean_text(data["direction"], 10),
             price=float(data["price"]),
-            message=str(data["message"]),
+            message=clean_text(data["message"], 500),
             extra={k: v for k, v in data.items() if k not in known},
             source=str(data.get("source", "replay")),
             stale=bool(data.get("stale", False)),
@@ -102,6 +104,18 @@ class FeedState(str, Enum):
     MARKET_CLOSED = "market closed"
     REPLAY = "replay"
     ENDED = "ended"
+
+
+_OPEN_MARKET_STATES = frozenset({FeedState.LIVE, FeedState.DELAYED, FeedState.POLLING})
+
+
+def shown_state(state: FeedState, market_open: bool) -> FeedState:
+    """The state the screen shows (the status bar and every row badge alike): a feed that last
+    said live, delayed or polling reads "market closed" once the market is closed, so a
+    snapshot at night or the minute after the bell never reads "live"."""
+    if not market_open and state in _OPEN_MARKET_STATES:
+        return FeedState.MARKET_CLOSED
+    return state
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+from pathlib import Path
 
 import pytest
 from fakes.market import FixedMarket
@@ -102,7 +103,6 @@ async def test_garbage_frames_are_counted_and_skipped(server):
     await server.wait_subscribed(0)
     garbage = [
         "not json at all",
-        json.dumps({"type": "heartbeat"}),
         json.dumps({"type": "pricing", "message": "%%% not base64 %%%"}),
         json.dumps({"type": "pricing", "message": base64.b64encode(b"\xff\xff\xff\x07junk").decode()}),
         b"\x00\x01binary",
@@ -110,12 +110,32 @@ async def test_garbage_frames_are_counted_and_skipped(server):
     ]
     for frame in garbage:
         await server.send(frame)
+    await server.send(json.dumps({"type": "heartbeat"}))  # harmless: not even counted as garbage
     await server.send_price("^NDX", 25000.0)
     ticks = await reader.wait_ticks(1)
     assert [t.symbol for t in ticks] == ["^NDX"]
     assert feed.malformed == len(garbage)
     assert feed.connects == 1  # garbage never cost the connection
     await reader.close()
+
+
+def test_real_yahoo_frames_decode_in_both_wire_formats():
+    """Recorded frames (tests/data/yahoo_stream_frames.json): the v2 JSON envelope, the bare
+    base64 of the server without ?version=2, an overnight quote (market_hours 4)."""
+    frames = json.loads((Path(__file__).parent / "data" / "yahoo_stream_frames.json").read_text())
+    kinds = set()
+    for entry in frames:
+        text = entry.get("text") or entry.get("b64")
+        message = decode_frame(text)
+        assert message.id and message.price > 0 and message.time > 1e12, entry["src"]
+        kinds.add(entry["kind"])
+        expect = entry.get("expect") or {}
+        if "time_ms" in expect:
+            assert (message.id, message.time) == (expect["id"], expect["time_ms"])
+    assert {"v2", "raw"} <= kinds
+    overnight = [decode_frame(e.get("text") or e["b64"]) for e in frames]
+    assert 4 in {m.market_hours for m in overnight}
+    assert decode_frame(json.dumps({"type": "heartbeat"})) is None
 
 
 def test_decode_frame_rejects_non_pricing_and_roundtrips():

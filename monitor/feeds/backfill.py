@@ -65,13 +65,16 @@ class BackfillResult:
                     continue
             yield batch
 
-    def apply_to(self, state, now: float, before: dict[str, float] | None = None) -> int:
-        """Feed the history to a ``MarketState`` (runner and app alike): every batch through
-        ``apply``, then the sessions that closed before ``now`` are committed. History's alerts
-        are old news and discarded. Returns the number of ticks applied."""
+    def apply_to(self, state, now: float, before: dict[str, float] | None = None, admit=None) -> int:
+        """Feed the history to a ``MarketState`` (the live session): every batch through
+        ``admit`` (the door, when given) and ``apply``, then the sessions that closed before
+        ``now`` are committed. History's alerts are old news and discarded. Returns the number
+        of ticks applied."""
         count = 0
         apply = state.apply
         for batch in self.batches(before):
+            if admit is not None:
+                batch = admit(batch)
             apply(batch)
             count += len(batch)
         state.commit_due(now)
@@ -80,7 +83,7 @@ class BackfillResult:
 
 class HistoryFirst:
     """Live batches that arrive while the backfill runs wait here, so history goes into the
-    state first and never overwrites live prices (runner and app alike)::
+    state first and never overwrites live prices (``monitor.session``)::
 
         if not history_first.hold(batch): apply(batch)       # for every live batch
         for batch in history_first.finish(state, result, now): apply(batch)   # once
@@ -104,10 +107,11 @@ class HistoryFirst:
             self.held.append(batch)
         return True
 
-    def finish(self, state, result: BackfillResult | None, now: float) -> list[list]:
-        """Apply the history (if any) and return the held live batches, oldest first."""
+    def finish(self, state, result: BackfillResult | None, now: float, admit=None) -> list[list]:
+        """Apply the history (if any, through ``admit``: the door) and return the held live
+        batches, oldest first."""
         self.done = True
-        self.applied = result.apply_to(state, now, self.first_live) if result is not None else 0
+        self.applied = result.apply_to(state, now, self.first_live, admit) if result is not None else 0
         held, self.held = self.held, []
         return held
 

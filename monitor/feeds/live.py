@@ -82,6 +82,12 @@ class StatusBook:
         return status
 
 
+def upper_symbols(symbols: Iterable[str]) -> list[str]:
+    """Tickers as Yahoo spells them (upper case), once each, in order: a config or a caller
+    that says '^rut' still subscribes to and polls ^RUT."""
+    return list(dict.fromkeys(symbol.upper() for symbol in symbols))
+
+
 def is_stale(tick: Tick, stale_after: float, market_open: bool) -> bool:
     """A quote is stale while the market is open if its exchange time lags its receive time
     (or now) by more than ``stale_after`` seconds. Outside regular hours nothing is stale."""

@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.feeds.live import Backoff, StatusBook, in_daemon_thread, network_problem
+from monitor.feeds.live import Backoff, StatusBook, in_daemon_thread, network_problem, upper_symbols
 from monitor.model import FeedState, SymbolInfo, Tick
 
 log = logging.getLogger("monitor.feeds.poll")
@@ -116,7 +116,7 @@ class YahooPollFeed(Feed):
         self.download_timeout = download_timeout  # yfinance's own timeouts are per request
         self._running: asyncio.Future | None = None  # the download thread's result
         self.status = StatusBook(self.source, clock)
-        self._symbols: list[str] = list(dict.fromkeys(symbols))
+        self._symbols: list[str] = upper_symbols(symbols)
         self._last: dict[str, tuple[float, float]] = {}  # symbol -> (bar start, close) emitted
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
@@ -127,7 +127,7 @@ class YahooPollFeed(Feed):
         self.status.learn(info)
 
     async def set_symbols(self, symbols: Sequence[str]) -> None:
-        self._symbols = list(dict.fromkeys(symbols))
+        self._symbols = upper_symbols(symbols)
         self._wake.set()  # poll the new list now
 
     async def aclose(self) -> None:

@@ -25,13 +25,14 @@ from urllib.parse import urlsplit
 
 from monitor.config import DEFAULT_STREAM_URL
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.feeds.live import Backoff, StatusBook, network_problem
+from monitor.feeds.live import Backoff, StatusBook, network_problem, upper_symbols
 from monitor.model import FeedState, SymbolInfo, Tick
 from monitor.redact import redact
 
 log = logging.getLogger("monitor.feeds.stream")
 
 SILENT_WHILE_OPEN = "stale: no data while the market is open"  # why a connection was dropped
+MAX_FRAME = 2**20  # bytes; a larger frame closes the connection (code 1009) and says so
 
 
 class MalformedFrame(ValueError):
@@ -64,16 +65,31 @@ _PRICING_MODULE = "monitor.feeds._yfinance_pricing_pb2"
 
 
 def decode_frame(frame: str | bytes):
-    """A server frame -> ``PricingData``; raises ``MalformedFrame`` for anything else."""
+    """A server frame -> ``PricingData``, or None for a frame that is harmless but carries no
+    quote (a JSON message of another type: heartbeat-like); raises ``MalformedFrame`` for
+    anything else. Both wire formats decode: the JSON envelope ``{"type": "pricing", "message":
+    "<base64>"}`` (``?version=2``) and the bare base64 the server sends without it. The quote's
+    values are checked at the door (``monitor.door``), not here."""
+    if isinstance(frame, bytes):
+        try:
+            frame = frame.decode("ascii")
+        except UnicodeDecodeError:
+            raise MalformedFrame("binary frame that is not base64") from None
+    text = frame.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise MalformedFrame(f"not JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise MalformedFrame("not a pricing frame")
+        if data.get("type") != "pricing":
+            return None  # heartbeat-like or unknown message types: nothing to apply
+        payload = data.get("message", "")
+    else:
+        payload = text  # the bare format: the base64 itself
     try:
-        data = json.loads(frame)
-    except (ValueError, TypeError) as exc:
-        raise MalformedFrame(f"not JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("type") != "pricing":
-        kind = data.get("type") if isinstance(data, dict) else type(data).__name__
-        raise MalformedFrame(f"not a pricing frame (type {kind!r})")
-    try:
-        raw = base64.b64decode(data.get("message", ""), validate=True)
+        raw = base64.b64decode(payload, validate=True)
     except (binascii.Error, TypeError, ValueError) as exc:
         raise MalformedFrame(f"bad base64: {exc}") from None
     message = _pricing_class()()
@@ -81,8 +97,8 @@ def decode_frame(frame: str | bytes):
         message.ParseFromString(raw)
     except Exception as exc:  # protobuf's DecodeError and friends
         raise MalformedFrame(f"bad protobuf: {exc}") from None
-    if not message.id or not math.isfinite(message.price) or message.price <= 0:
-        raise MalformedFrame("pricing frame without symbol or price")
+    if not message.id:
+        raise MalformedFrame("pricing frame without a symbol")
     return message
 
 
@@ -126,7 +142,7 @@ class YahooStreamFeed(Feed):
         self.healthy_after = healthy_after
         self.ping_interval = ping_interval
         self.status = StatusBook(self.source, clock)
-        self._symbols: list[str] = list(dict.fromkeys(symbols))
+        self._symbols: list[str] = upper_symbols(symbols)
         self._ws = None
         self._stop = asyncio.Event()
         self._infos: dict[str, SymbolInfo] = {}
@@ -148,7 +164,7 @@ class YahooStreamFeed(Feed):
         self.status.learn(info)
 
     async def set_symbols(self, symbols: Sequence[str]) -> None:
-        new = list(dict.fromkeys(symbols))
+        new = upper_symbols(symbols)
         removed = [s for s in self._symbols if s not in new]
         self._symbols = new
         ws = self._ws
@@ -190,13 +206,16 @@ class YahooStreamFeed(Feed):
                 yield event
             if self._stop.is_set():
                 return
-            # A connection that stayed up counts as working, unless it was silent while the
-            # market was open: that is a failure too, and repeated ones must lead to polling.
+            # Only a connection that stayed up ``healthy_after`` seconds resets the backoff (one
+            # that yields a tick and dies must not reconnect at full speed forever), unless it
+            # was silent while the market was open: that is a failure, and repeated ones must
+            # lead to polling. A connection that delivered data was not a failed connect.
             lasted = asyncio.get_running_loop().time() - started >= self.healthy_after
-            healthy = got_data or (lasted and reason != SILENT_WHILE_OPEN)
-            if healthy:
+            if lasted and reason != SILENT_WHILE_OPEN:
                 self.failures = 0
                 self.backoff.reset()
+            elif got_data:
+                self.failures = 0
             else:
                 self.failures += 1
             if self.give_up_after is not None and self.failures >= self.give_up_after:
@@ -232,7 +251,7 @@ class YahooStreamFeed(Feed):
                     ping_interval=self.ping_interval,
                     ping_timeout=self.ping_interval,
                     close_timeout=2,
-                    max_size=2**20,
+                    max_size=MAX_FRAME,
                 ),
                 self.open_timeout + 1,
             )
@@ -282,10 +301,12 @@ class YahooStreamFeed(Feed):
                 events = self._handle(frame)
                 if events:
                     last_data = quiet_since = loop.time()
-                    if not live:
+                    if self.market.is_open(self.clock()):
                         live = True
-                        self.backoff.reset()  # data flows again: the next fault retries fast
-                    status = self.status.make(FeedState.LIVE, symbols=self._symbols)
+                        status = self.status.make(FeedState.LIVE, symbols=self._symbols)
+                    else:  # a snapshot (re)sent while the market is closed is not "live"
+                        live = False
+                        status = self.status.make(FeedState.MARKET_CLOSED, _closed_detail(self.market, self.clock()))
                     if status:
                         yield status
                     for event in events:
@@ -303,8 +324,11 @@ class YahooStreamFeed(Feed):
         if self._symbols:
             await ws.send(json.dumps({"subscribe": self._symbols}))
 
-    def _handle(self, frame: str | bytes) -> list[FeedEvent]:
-        """One frame -> [SymbolInfo?, [Tick]] or [] (malformed or not ours)."""
+    def _handle(self, frame: str | bytes) -> list[FeedEvent] | None:
+        """One frame -> [SymbolInfo?, [Tick]]; [] when malformed or not ours; None for a frame
+        that carries no quote (heartbeat-like). The tick's values go to the door unchecked: a
+        frame without a time gets NaN (the door gives it the receive time while the market is
+        open)."""
         received = self.clock()
         try:
             message = decode_frame(frame)
@@ -313,12 +337,14 @@ class YahooStreamFeed(Feed):
             level = logging.WARNING if self.malformed == 1 or self.malformed % 100 == 0 else logging.DEBUG
             log.log(level, "skipped malformed frame #%d: %s", self.malformed, exc)
             return []
-        symbol = message.id
+        if message is None:
+            return None
+        symbol = message.id.upper()
         if symbol not in self._symbols:
             return []
         self.frames += 1
         events: list[FeedEvent] = []
-        hint = int(message.price_hint) if message.price_hint else 2
+        hint = int(message.price_hint) if 0 < message.price_hint <= 8 else 2
         name = message.short_name or (self._infos[symbol].name if symbol in self._infos else "")
         known = self._infos.get(symbol)
         if known is None or known.name != name or known.price_hint != hint:
@@ -326,8 +352,8 @@ class YahooStreamFeed(Feed):
             info = SymbolInfo(symbol, name, delay, hint)
             self._infos[symbol] = info
             events.append(info)
-        stamp = message.time / 1000.0 if message.time > 0 else received
-        volume = float(message.day_volume) if message.day_volume else None
+        stamp = message.time / 1000.0 if message.time > 0 else math.nan
+        volume = float(message.day_volume) if message.day_volume > 0 else None
         events.append([Tick(symbol, stamp, float(message.price), volume, received)])
         return events
 
@@ -354,6 +380,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def _describe_close(exc) -> str:
+    sent = getattr(exc, "sent", None)
+    if sent is not None and sent.code == 1009:  # we closed it: a frame over max_size
+        return f"a frame over the {MAX_FRAME // 1024} KiB size limit (closed with code 1009)"
     rcvd = getattr(exc, "rcvd", None)
     if rcvd is None:
         return "connection dropped (no close frame)"

@@ -32,14 +32,14 @@ from textual.worker import Worker, WorkerState
 from monitor.config import RULES, Config, watch_symbol
 from monitor.delivery import Delivery
 from monitor.errors import UserError
-from monitor.feeds.backfill import HistoryFirst
 from monitor.feeds.base import Feed
-from monitor.feeds.live import in_daemon_thread, is_stale
+from monitor.feeds.live import in_daemon_thread
 from monitor.futures import FuturesBoard
 from monitor.market_hours import MarketClock
-from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, shown_state
 from monitor.policy import alert_key
 from monitor.replay import demo_series
+from monitor.session import BACKFILL_TIMEOUT, Frontend, LiveSession
 from monitor.state import MarketState
 from monitor.tui import partial_updates
 from monitor.tui.widgets.alert_log import AlertDetails, AlertFilter, AlertLog, rule_parameters
@@ -59,12 +59,10 @@ TTY_CHECK_SECONDS = 2.0
 HANGUP_GRACE = 3.0  # seconds the shutdown may take after the terminal went away
 CHART_INTERVAL = 1.0  # seconds between chart redraws while prices move
 REMOVE_CONFIRM_SECONDS = 5.0  # the second Del must come this soon
-BACKFILL_TIMEOUT = 30.0  # live ticks are held at most this long for the history
-MAX_HELD_BATCHES = 100_000
 KEEP_DELIVERED = 1000
 
 
-class MonitorApp(App[int]):
+class MonitorApp(App[int], Frontend):
     """The market monitor. Build it with ``make_app``."""
 
     CSS_PATH = "app.tcss"
@@ -121,8 +119,8 @@ class MonitorApp(App[int]):
         # A replay's keys (pause, speed, step, to the end) talk to this: a ReplayFeed.
         self.replay_control: Any = feed if self.replay else None
         self._resume_after_dialog = False  # a dialog paused the replay: play on when it closes
-        self.state = state or MarketState(config, feed.source)
-        self.delivery = delivery or Delivery(
+        state = state or MarketState(config, feed.source)
+        delivery = delivery or Delivery(
             config,
             terminal_write=self.write_terminal,
             history=None if self.replay else history,
@@ -132,18 +130,18 @@ class MonitorApp(App[int]):
         )
         self.market_clock = MarketClock(clock)
         self.futures = FuturesBoard({} if self.replay else config.watched_futures(), self.market_clock)
-        self.backfill = backfill
-        self.history_first = HistoryFirst(MAX_HELD_BATCHES)
-        self.history_first.done = backfill is None
-        self.backfill_note = ""
+        self.session = LiveSession(
+            config, feed, delivery, frontend=self, state=state, backfill=backfill, clock=clock, market=self.market_clock,
+            futures=self.futures,
+        )
+        self.state = self.session.state
+        self.delivery = delivery
+        self._shown_status: FeedStatus | None = None
         self.terminal_output: list[str] = []  # what went straight to the terminal (bell, OSC)
         self.chart_range = chart_range  # one of detail.RANGES
         self.daily_range = chart_range if chart_range != "1D" else DAILY_RANGE  # where `c` goes back to
         self.intraday = intraday  # the data has minute bars (a daily replay has not)
-        self.infos: dict[str, SymbolInfo] = {}
-        self.feed_status: FeedStatus | None = None
         self.feed_error = ""
-        self.last_tick: float | None = None
         self.flushes = 0  # repaints the flush timer asked for
         self.delivered: deque[Alert] = deque(maxlen=KEEP_DELIVERED)  # newest last
         self._pending_moments: list[list[Alert]] = []  # delivered, not yet toasted: one list per batch and symbol
@@ -151,7 +149,6 @@ class MonitorApp(App[int]):
         self._status_dirty = True
         self._detail_dirty = True
         self._flash_timers: list = []
-        self._market_second, self._market_is_open = -1, False
         self._chart_drawn = 0.0  # monotonic time of the last chart redraw
         self._chart_pending = False  # prices moved since the chart was drawn
         self._watchlist: Watchlist | None = None
@@ -205,97 +202,77 @@ class MonitorApp(App[int]):
                 self.set_interval(TTY_CHECK_SECONDS, self._check_terminal, name="tty")
         self.call_after_refresh(self.place_toasts)
         self.consume_feed()
-        if self.backfill is not None:
-            self.load_history()
         self.flush()
 
-    # --- feed --------------------------------------------------------------------------------
+    # --- feed: the live session (monitor.session) does the work; the app draws ------------------
 
     @work(name="feed", group="feed", exclusive=True, exit_on_error=False)
     async def consume_feed(self) -> None:
-        """Apply every event of the feed; errors end up in the status bar (exit_on_error=False)."""
-        async for event in self.feed.events():
-            if isinstance(event, list):
-                self.apply_ticks(event)
-            elif isinstance(event, FeedStatus):
-                self.feed_changed(event)
-            elif isinstance(event, SymbolInfo):
-                self.learn(event)
-        if self.replay:
-            self.handle_alerts(self.state.finish())
-        if self.feed_status is None or self.feed_status.state is not FeedState.ENDED:
-            self.feed_status = FeedStatus(FeedState.ENDED, self.feed.source, self.clock(), "end of data")
-        self._status_dirty = True
+        """Run the session (feed, history, door, state, delivery); errors end up in the status
+        bar (exit_on_error=False)."""
+        try:
+            await self.session.run()
+        finally:
+            self._status_dirty = True
 
-    def feed_changed(self, status: FeedStatus) -> None:
+    @property
+    def feed_status(self) -> FeedStatus | None:
+        return self.session.feed_status
+
+    @property
+    def last_tick(self) -> float | None:
+        return self.session.last_tick
+
+    @property
+    def infos(self) -> dict[str, SymbolInfo]:
+        return self.session.infos
+
+    @property
+    def history_first(self):
+        return self.session.history_first
+
+    @property
+    def backfill(self):
+        return self.session.backfill
+
+    def market_open(self, now: float) -> bool:
+        return self.session.market_open(now)
+
+    # Frontend: what the session tells the app.
+
+    def show_status(self, status: FeedStatus) -> None:
         """A new feed state for the status bar. Going offline or stale is also said once in a
         toast with its reason, which the status bar has no room for at 80 columns."""
-        previous, self.feed_status = self.feed_status, status
+        previous, self._shown_status = self._shown_status, status
         self._status_dirty = True
         trouble = status.state in (FeedState.OFFLINE, FeedState.STALE)
         changed = previous is None or (previous.state, previous.source) != (status.state, status.source)
         if trouble and changed:
             self.notify(status.detail or status.state.value, title=f"{status.source}: {status.state.value}", severity="warning", timeout=10)
 
-    def market_open(self, now: float) -> bool:
-        """MarketClock.is_open, worked out at most once a second (it is asked per batch)."""
-        second = int(now)
-        if second != self._market_second:
-            self._market_second, self._market_is_open = second, self.market_clock.is_open(now)
-        return self._market_is_open
-
-    def learn(self, info: SymbolInfo) -> None:
-        self.infos[info.symbol] = info
+    def show_info(self, info: SymbolInfo) -> None:
         self.state.dirty.add(info.symbol)
 
-    def apply_ticks(self, ticks: Sequence[Tick]) -> None:
-        """A live batch waits while the history loads (history first); then it goes in."""
-        if self.history_first.hold(ticks):
-            return
-        newest = max(tick.time for tick in ticks) if ticks else None
-        if newest is not None and (self.last_tick is None or newest > self.last_tick):
-            self.last_tick = newest
-            self._status_dirty = True
-        ticks, moved = self.futures.take(ticks)  # futures never reach the rules
-        if moved:
-            self.state.dirty.update(moved)
-            self._status_dirty = True
-        if not ticks:
-            return
-        stale = False
-        if not self.replay:
-            market_open = self.market_open(self.clock())
-            stale = any(is_stale(tick, self.config.feed.stale_after, market_open) for tick in ticks)
-            self.state.source = self.feed.source  # stream or poll, whichever delivered this batch
-        alerts = self.state.apply(ticks, stale=stale)
-        if alerts:
-            self.handle_alerts(alerts)
+    def say(self, text: str, warning: bool = False) -> None:
+        """Warnings (history problems, the first reject of each cause) once in a toast; the
+        status bar keeps the short note and the reject count."""
+        if warning:
+            self.notify(text, title="Input", severity="warning", timeout=10)
 
-    @work(name="backfill", group="backfill", exclusive=True, exit_on_error=False)
-    async def load_history(self) -> None:
-        """Two years of daily bars and today's minutes (cache, then Yahoo) in a thread; live
-        ticks wait meanwhile (at most BACKFILL_TIMEOUT s) so history never overwrites them."""
-        self.backfill_note = "loading history"
+    def changed(self) -> None:
         self._status_dirty = True
-        result = None
-        try:
-            result = await asyncio.wait_for(in_daemon_thread(self.backfill.load), BACKFILL_TIMEOUT)
-        except asyncio.TimeoutError:
-            self.backfill_note = f"no history after {BACKFILL_TIMEOUT:g} s"
-        except Exception as exc:  # a failed backfill must never stop live data
-            self.backfill_note = "no history"
-            self.notify(f"{type(exc).__name__}: {exc}", title="History failed", severity="warning", timeout=10)
-        else:
-            # A short note stays in the status bar; the reasons (long: URLs, curl errors) would
-            # push the feed's own state out of it, so they come once in a toast.
-            self.backfill_note = "history incomplete" if result.problems else ""
-            if result.problems:
-                self.notify("\n".join(result.problems[:3]), title="History incomplete", severity="warning", timeout=10)
-            self._learn_history(result)
-        for batch in self.history_first.finish(self.state, result, self.clock()):
-            self.apply_ticks(batch)
-        self.state.dirty.update(self.state.symbols)
-        self._status_dirty = self._detail_dirty = True
+
+    def show_alerts(self, alerts: list[Alert]) -> None:
+        """One batch's delivered alerts: the log shows them at once, toasts and row flashes come
+        with the next repaint, one per symbol of the batch (a moment)."""
+        moments: dict[str, list[Alert]] = {}
+        for alert in alerts:
+            self.delivered.append(alert)
+            self.alert_log.add(alert)
+            moments.setdefault(alert.symbol, []).append(alert)
+            self.unread += 1
+            self._status_dirty = True
+        self._pending_moments += moments.values()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "feed":
@@ -309,17 +286,8 @@ class MonitorApp(App[int]):
     # --- alerts ------------------------------------------------------------------------------
 
     def handle_alerts(self, alerts: Iterable[Alert]) -> None:
-        """One batch's alerts: policy, history and sinks (bell included) through ``Delivery``; the
-        log shows the delivered alerts at once, toasts and row flashes come with the next
-        repaint, one per symbol of the batch (a moment)."""
-        moments: dict[str, list[Alert]] = {}
-        for alert in self.delivery.handle(alerts):
-            self.delivered.append(alert)
-            self.alert_log.add(alert)
-            moments.setdefault(alert.symbol, []).append(alert)
-            self.unread += 1
-            self._status_dirty = True
-        self._pending_moments += moments.values()
+        """Policy, history and sinks (bell included) through the session's ``Delivery``."""
+        self.session.deliver(list(alerts))
 
     def _announce(self) -> None:
         """The newest moment in one toast (each of its alerts a line), the others counted; one
@@ -367,7 +335,9 @@ class MonitorApp(App[int]):
             watchlist.flash(symbol, False)
 
     def settle(self) -> None:
-        """Stop flashes, clear toasts and repaint: a still picture for snapshot tests."""
+        """Stop flashes, clear toasts and repaint: a still picture for snapshot tests. Alerts
+        still waiting for the repaint are announced first, so their flashes stop too."""
+        self.flush()
         self.stop_flashes()
         self.clear_notifications()
         self._status_dirty = self._detail_dirty = True
@@ -414,6 +384,8 @@ class MonitorApp(App[int]):
         info = self.infos.get(sym.symbol)
         now = self.clock()
         feed = self.feed_status
+        market_open = self.market_open(now) if not self.replay else True
+        shown = shown_state(feed.state, market_open) if feed is not None else None  # the status bar's word
         fresh = freshness(
             self.feed.source,
             now=now,
@@ -421,8 +393,8 @@ class MonitorApp(App[int]):
             last_time=getattr(sym, "last_time", None),
             delay_minutes=info.delay_minutes if info else None,
             stale_after=self.config.feed.stale_after,
-            market_open=self.market_open(now) if not self.replay else True,
-            feed_stale=feed is not None and feed.state in (FeedState.STALE, FeedState.OFFLINE),
+            market_open=market_open and shown is not FeedState.MARKET_CLOSED,
+            feed_stale=shown in (FeedState.STALE, FeedState.OFFLINE),
         )
         row = row_inputs(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol))
         quote = self._futures_quote(sym.symbol, now)
@@ -473,22 +445,25 @@ class MonitorApp(App[int]):
                 replay=replay,
                 paused=bool(getattr(self.replay_control, "paused", False)),
                 speed=replay_speed(getattr(self.replay_control, "speed", None)) if replay else "",
-                note=self.backfill_note,
+                note=self.status_note(),
                 unread=self.unread,
                 futures=any(self._futures_quote(symbol, now) for symbol in self.watchlist.order),
             )
         )
 
     def _tick_second(self) -> None:
-        """Once a second: countdowns and ages move; live bars whose session closed commit; a
-        sorted watchlist follows the new values."""
+        """Once a second: countdowns and ages move (the session commits closed bars); a sorted
+        watchlist follows the new values."""
         watchlist = self._main_watchlist()
         if watchlist is not None:
             watchlist.resort()
         if not self.replay:
             self._status_dirty = True
-            self.handle_alerts(self.state.commit_due(self.clock()))
             self.state.dirty.update(self.state.symbols)  # freshness badges age
+
+    def status_note(self) -> str:
+        """The backfill's note and what the door rejected, for the status bar."""
+        return " · ".join(part for part in (self.session.note, self.session.rejects) if part)
 
     def on_data_table_row_highlighted(self, event) -> None:
         if event.data_table is self.watchlist:
@@ -526,7 +501,7 @@ class MonitorApp(App[int]):
             future = self.config.futures.get(symbol)
             if future and not self.replay:  # its future's closes, for the row before the open
                 self.futures.configure({**self.futures.futures, symbol: future})
-                self._learn_history(await in_daemon_thread(self.backfill.with_symbols([future]).load))
+                self.session.learn_history(await in_daemon_thread(self.backfill.with_symbols([future]).load))
         if result is not None:
             self._take_history(result)
         await self.watch_symbols([*self.watchlist.order, symbol], selected=symbol, said=f"added {symbol}")
@@ -534,28 +509,9 @@ class MonitorApp(App[int]):
             self.notify(f"{symbol}: {unchecked}; it shows 'waiting' until Yahoo sends a price", title="Watchlist", severity="warning", timeout=8)
         return ""
 
-    def _learn_history(self, result) -> None:
-        """Names and delays of a backfill; its futures' daily bars go to the futures board
-        and out of the result, which then holds what ``MarketState`` may see."""
-        for info in result.infos:
-            learn = getattr(self.feed, "learn", None)
-            if learn is not None:
-                learn(info)
-            self.learn(info)
-        futures = self.futures.index_of
-        for series in result.series:
-            if series.symbol in futures and series.kind == "daily":
-                self.futures.learn_daily(series.symbol, series.rows)
-        result.series = [series for series in result.series if series.symbol not in futures]
-
     def _take_history(self, result) -> None:
-        """A new symbol's backfill into the state (its subscription comes after, so no live
-        tick of it is there yet); its old bar-close alerts are discarded like any history's."""
-        self._learn_history(result)
-        new = {series.symbol for series in result.series}
-        for batch in result.batches():
-            self.state.apply(batch)
-        self.handle_alerts([alert for alert in self.state.commit_due(self.clock()) if alert.symbol not in new])
+        """A new symbol's backfill into the state, through the session (and its door)."""
+        self.session.add_history(result)
 
     async def watch_symbols(self, symbols: Sequence[str], *, selected: str | None = None, said: str = "") -> None:
         """Watch ``symbols`` in this order from now on: state, rows, the feed's subscriptions
@@ -757,7 +713,7 @@ class MonitorApp(App[int]):
 
         path = config.path or self.config.path or config_path()[0]
         config = replace(config, path=path)
-        self.config = config
+        self.config = self.session.config = config
         self.state.reconfigure(config)
         self.delivery.reconfigure(config)
         self.state.dirty.update(self.state.symbols)
@@ -898,10 +854,7 @@ class MonitorApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
-        try:
-            await self.feed.aclose()
-        finally:
-            self.delivery.close(timeout=2.0)
+        await self.session.aclose()
 
 
 # --- building the app -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
-from monitor.model import FeedState, FeedStatus
+from monitor.model import FeedState, FeedStatus, shown_state
 from monitor.tui.widgets.lines import LinesView
 from monitor.tui.widgets.rows import age, ny_time
 
@@ -71,17 +71,21 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
     elif feed is None:
         text.append(f"{inputs.source}: starting", style="yellow")
     else:
+        market_open = inputs.market is None or inputs.replay or inputs.market.is_open
+        shown = shown_state(feed.state, market_open)
         if feed.state is FeedState.ENDED:
             label = "replay ended"
         elif feed.state is FeedState.REPLAY:
             label = f"{'replay paused' if inputs.paused else 'replay playing'} {inputs.speed}".rstrip()
+        elif shown is not feed.state:  # live a moment ago, but the market has closed
+            label = f"{feed.source}: {shown.value}"
         else:
             label = f"{feed.source}: {feed.label}"
-        text.append(label, style=STATE_STYLES.get(feed.state, ""))
+        text.append(label, style=STATE_STYLES.get(shown, ""))
         if feed.retry_in is not None:
             left = max(0.0, feed.retry_in - (inputs.now - feed.time))
             text.append(f" in {_countdown(left)}", style="yellow")
-        if feed.state not in (FeedState.ENDED, FeedState.REPLAY):
+        if shown not in (FeedState.ENDED, FeedState.REPLAY) and shown is feed.state:
             detail = feed.detail
     market = inputs.market
     if market is not None and not inputs.replay:
