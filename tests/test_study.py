@@ -338,3 +338,39 @@ def test_the_returns_behind_a_row_are_its_mean():
     base = result.baseline_returns(row.symbol, 21)
     assert np.mean(base) == pytest.approx(result.baselines[row.symbol][21]["mean_pct"])
     assert len(base) == result.ranges[row.symbol].sessions - 21
+
+
+def test_each_level_and_zone_is_its_own_row_read_from_the_alert_fields():
+    """Rules only need to put their level or zone in the alert's fields to be studied apart."""
+    from monitor.bars import SessionDays
+    from monitor.market_hours import session_close
+    from monitor.model import Alert
+    from monitor.study import Replayed, Sessions, subject_text
+
+    days = [date(2026, 1, d) for d in (5, 6, 7, 8, 9, 12, 13, 14)]
+    sessions = Sessions(days, [100.0, 101, 102, 103, 104, 105, 106, 107], [99.0, 100, 95, 102, 103, 104, 105, 106])
+    zone = {"low": 2580.0, "high": 2600.0, "label": "resistance", "event": "entered"}
+    alerts = [
+        Alert(session_close(days[0]), "^RUT", "zone_cross", "up", 1.0, "", dict(zone)),
+        Alert(session_close(days[1]), "^RUT", "zone_cross", "up", 1.0, "", dict(zone, event="broke_above")),
+        Alert(session_close(days[1]), "^RUT", "zone_cross", "up", 1.0, "", {"low": 2400.0, "high": 2420.0, "label": ""}),
+        Alert(session_close(days[2]), "^RUT", "level_cross", "up", 1.0, "", {"level": 2500.0, "label": "support"}),
+        Alert(session_close(days[3]), "^RUT", "level_cross", "up", 1.0, "", {"level": 2600.0, "label": "resistance"}),
+    ]
+    assert SessionDays().lookup(alerts[0].time)[0] == days[0]
+    result = study(Replayed(alerts, {"^RUT": sessions}), (1, 2))
+    rows = [(r.rule, subject_text(r.subject), r.count) for r in result.rows]
+    assert rows == [
+        ("level_cross", "2,500 support", 1),
+        ("level_cross", "2,600 resistance", 1),
+        ("zone_cross", "2,400-2,420", 1),
+        ("zone_cross", "2,580-2,600 resistance", 2),  # the zone, whatever the event
+    ]
+    zone_row = result.rows[3]
+    assert zone_row.to_dict()["low"] == 2580.0 and "event" not in zone_row.to_dict()
+    # entries on days 0 and 1: 2-session returns 102/100 and 103/101; lowest lows 95 and 95
+    stats = zone_row.horizons[2]
+    assert stats["mean_pct"] == pytest.approx((2.0 + (103 / 101 - 1) * 100) / 2)
+    assert stats["mae_median_pct"] == pytest.approx(((95 / 100 - 1) * 100 + (95 / 101 - 1) * 100) / 2)
+    assert stats["overlapping"] == 1  # one session apart, two-session windows
+    assert zone_row.per_year == pytest.approx(2 / (9 / 365.25))
