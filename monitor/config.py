@@ -562,17 +562,15 @@ def check_config_text(text: str, path: str, warnings: list[str] | None = None) -
 
 
 def ticker_problem(symbol: str) -> str | None:
-    """Why ``symbol`` cannot be a Yahoo Finance ticker, or None when it can. Yahoo tickers are
-    upper case letters and digits with ``.``, ``-``, ``=`` and ``&`` (``BRK-B``, ``ES=F``,
+    """Why ``symbol`` (upper-cased already) cannot be a Yahoo Finance ticker, or None when it
+    can. Yahoo tickers are upper case letters and digits with ``.``, ``-``, ``=`` and ``&`` (``BRK-B``, ``ES=F``,
     ``EURUSD=X``, ``M&M.NS``), an index's ``^`` first (``^RUT``). Whether a well-formed one
     exists only Yahoo knows."""
     if _YAHOO_TICKER.match(symbol):
         return None
-    if _YAHOO_TICKER.match(symbol.upper()):
-        return f"Yahoo tickers are upper case: {symbol.upper()!r}"
     if "^" in symbol[1:]:
         return "'^' only starts an index ticker, such as '^RUT'"
-    odd = "".join(dict.fromkeys(c for c in symbol.upper() if not (c.isascii() and (c.isalnum() or c in "^.=&-"))))
+    odd = "".join(dict.fromkeys(c for c in symbol if not (c.isascii() and (c.isalnum() or c in "^.=&-"))))
     if odd:
         return f"Yahoo tickers never contain {odd!r}"
     if len(symbol) > 20:
@@ -601,9 +599,9 @@ def _symbol_uses(config: Config, data: dict[str, Any]) -> list[tuple[str, str, s
 
 
 def _nearest_symbol(symbol: str, symbols: tuple[str, ...]) -> str | None:
-    """The watched symbol ``symbol`` was probably meant to be (a missing '^', another case)."""
-    bare = symbol.upper().lstrip("^")
-    return next((s for s in symbols if s.upper().lstrip("^") == bare), None)
+    """The watched symbol ``symbol`` was probably meant to be (a missing or extra '^')."""
+    bare = symbol.lstrip("^")
+    return next((s for s in symbols if s.lstrip("^") == bare), None)
 
 
 def config_warnings(config: Config, data: dict[str, Any], warnings: Problems) -> None:
