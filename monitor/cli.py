@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 
 from monitor.errors import UserError
+from monitor.feeds import DEFAULT_SOURCE, SOURCE_NAMES
 
 PROG = "market-monitor"
 CONFIG_HELP = "config file (default: $MARKET_MONITOR_CONFIG or the user config dir)"
@@ -130,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
     parser.add_argument("--demo", action="store_true", help="open the monitor on a replay of real history (no network)")
     parser.add_argument("--headless", action="store_true", help="no screen: print alerts as JSON lines on stdout")
-    parser.add_argument("--source", choices=["yahoo-stream", "yahoo-poll"], help="live data source (default from config: yahoo-stream)")
+    parser.add_argument("--source", choices=SOURCE_NAMES, help=f"live data source (default from config: {DEFAULT_SOURCE})")
     parser.add_argument("--stream-url", metavar="URL", help="streaming server URL (default Yahoo's)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)

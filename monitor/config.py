@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from monitor.errors import UserError
+from monitor.feeds import DEFAULT_SOURCE, SOURCE_NAMES
 from monitor.settings import Setting, bounded as _bounded, boolean as _bool, choice as _choice, number as _number
 from monitor.settings import positive_number as _positive_number, string as _string
 from monitor.sinks import notify_settings
@@ -32,7 +33,7 @@ RULES = (
 FREQUENCIES = ("once", "once_per_session", "every_time")
 CONFIRMS = ("tick", "close")  # when a crossing alerts: at the tick, or only if the session closes beyond
 CONFIRM_RULES = ("level_cross", "new_high", "new_low")  # the rules that fire on ticks
-SOURCES = ("yahoo-stream", "yahoo-poll")
+SOURCES = SOURCE_NAMES  # the live data sources, from their registry (monitor.feeds)
 DEFAULT_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
 MIN_POLL_INTERVAL = 5.0
 
@@ -81,7 +82,7 @@ class Divergence:
 
 @dataclass(frozen=True)
 class FeedConfig:
-    source: str = "yahoo-stream"
+    source: str = DEFAULT_SOURCE
     stream_url: str = DEFAULT_STREAM_URL
     poll_interval: float = 15.0
     stale_after: float = 60.0

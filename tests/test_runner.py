@@ -145,7 +145,7 @@ def test_build_live_feed_follows_source_and_url():
     poll = build_live_feed(CONFIG, Namespace(source="yahoo-poll", stream_url=None))
     assert isinstance(poll, YahooPollFeed) and poll.source == "poll" and poll.interval == 15.0
     both = build_live_feed(CONFIG, Namespace(source=None, stream_url="ws://127.0.0.1:9/x"))
-    assert isinstance(both, FallbackFeed) and both.stream.url == "ws://127.0.0.1:9/x"
+    assert isinstance(both, FallbackFeed) and both.primary.url == "ws://127.0.0.1:9/x"
     assert both.source == "stream"
     with pytest.raises(UserError, match="stream-url"):
         build_live_feed(CONFIG, Namespace(source=None, stream_url="http://example.invalid/"))

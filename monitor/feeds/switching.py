@@ -1,10 +1,11 @@
-"""Streaming first, polling when streaming keeps failing, and back to streaming when it can.
+"""One feed first, another when the first keeps failing, and back to the first when it can.
 
-``FallbackFeed`` runs the stream feed until it gives up (``give_up_after`` consecutive failed
-connections), then polls; while polling it probes the stream every ``probe_every`` seconds and
-switches back as soon as the stream delivers (a tick, or a connected "market closed"). Every
-event passes through unchanged, so the status always names the source in use (``stream`` or
-``poll``), and ``source`` says which one produced the latest ticks.
+``FallbackFeed`` runs the primary feed (Yahoo's stream) until it gives up (``give_up_after``
+consecutive failed connections, ``Feed.attempts``), then the fallback (polling); meanwhile it
+probes the primary every ``probe_every`` seconds and switches back as soon as it delivers (a
+tick, or a connected "market closed"). Every event passes through unchanged, so the status
+always names the source in use (``stream`` or ``poll``), and ``source`` says which one produced
+the latest ticks. Both are plain ``Feed``s: any source can be the primary or the fallback.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.feeds.yahoo_poll import YahooPollFeed
-from monitor.feeds.yahoo_stream import YahooStreamFeed
 from monitor.model import FeedState, FeedStatus, SymbolInfo
 
 log = logging.getLogger("monitor.feeds.switching")
@@ -27,32 +26,32 @@ _STREAM_OK = (FeedState.LIVE, FeedState.DELAYED, FeedState.MARKET_CLOSED)
 class FallbackFeed(Feed):
     def __init__(
         self,
-        stream: YahooStreamFeed,
-        poll: YahooPollFeed,
+        primary: Feed,
+        fallback: Feed,
         *,
         give_up_after: int = 3,
         probe_every: float = 300.0,
     ) -> None:
-        self.stream = stream
-        self.poll = poll
+        self.primary = primary
+        self.fallback = fallback
         self.give_up_after = give_up_after
         self.probe_every = probe_every
-        self.source = stream.source
+        self.source = primary.source
         self.switches = 0
         self._closed = False
 
     def learn(self, info: SymbolInfo) -> None:
-        self.stream.learn(info)
-        self.poll.learn(info)
+        self.primary.learn(info)
+        self.fallback.learn(info)
 
     async def set_symbols(self, symbols: Sequence[str]) -> None:
-        await self.stream.set_symbols(symbols)
-        await self.poll.set_symbols(symbols)
+        await self.primary.set_symbols(symbols)
+        await self.fallback.set_symbols(symbols)
 
     async def aclose(self) -> None:
         self._closed = True
-        await self.stream.aclose()
-        await self.poll.aclose()
+        await self.primary.aclose()
+        await self.fallback.aclose()
 
     def events(self) -> AsyncIterator[FeedEvent]:
         return self.run()
@@ -64,8 +63,8 @@ class FallbackFeed(Feed):
         def start(name: str, agen: AsyncIterator[FeedEvent]) -> None:
             tasks[name] = asyncio.create_task(_pump(name, agen, queue), name=f"feed-{name}")
 
-        start("stream", self.stream.run(self.give_up_after))
-        mode = "stream"
+        start("primary", self.primary.attempts(self.give_up_after))
+        mode = "primary"
         probe_at: float | None = None
         loop = asyncio.get_running_loop()
         try:
@@ -75,27 +74,27 @@ class FallbackFeed(Feed):
                     name, event = await asyncio.wait_for(queue.get(), timeout)
                 except asyncio.TimeoutError:
                     probe_at = None
-                    log.info("probing the stream while polling")
-                    start("stream", self.stream.run(1))
+                    log.info("probing %s while on %s", self.primary.source, self.fallback.source)
+                    start("primary", self.primary.attempts(1))
                     continue
-                if name == "stream" and mode == "poll":
-                    if event is _END:  # the probe failed: keep polling, probe again later
+                if name == "primary" and mode == "fallback":
+                    if event is _END:  # the probe failed: stay on the fallback, probe again later
                         probe_at = loop.time() + self.probe_every
                         continue
                     if not (isinstance(event, list) or (isinstance(event, FeedStatus) and event.state in _STREAM_OK)):
-                        continue  # a probe's connecting/reconnecting noise: polling is what runs
-                    mode, self.source = "stream", self.stream.source
-                    self.stream.give_up_after = self.give_up_after  # the probe is the stream now
+                        continue  # a probe's connecting/reconnecting noise: the fallback is what runs
+                    mode, self.source = "primary", self.primary.source
+                    self.primary.give_up_after = self.give_up_after  # the probe is the primary now
                     self.switches += 1
-                    await self.poll.aclose()
-                    await _cancel(tasks.pop("poll", None))
+                    await self.fallback.aclose()
+                    await _cancel(tasks.pop("fallback", None))
                     yield event
                     continue
                 if event is _END:
-                    if name == "stream" and mode == "stream" and not self._closed:
-                        mode, self.source = "poll", self.poll.source
+                    if name == "primary" and mode == "primary" and not self._closed:
+                        mode, self.source = "fallback", self.fallback.source
                         self.switches += 1
-                        start("poll", self.poll.run())
+                        start("fallback", self.fallback.events())
                         probe_at = loop.time() + self.probe_every
                     continue
                 if name == mode:

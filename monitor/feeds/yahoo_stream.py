@@ -186,6 +186,9 @@ class YahooStreamFeed(Feed):
     def events(self) -> AsyncIterator[FeedEvent]:
         return self.run()
 
+    def attempts(self, give_up_after: int | None) -> AsyncIterator[FeedEvent]:
+        return self.run(give_up_after)
+
     async def run(self, give_up_after: int | None = None) -> AsyncIterator[FeedEvent]:
         """Connect, stream, reconnect forever; or end after ``give_up_after`` consecutive
         failed connections (the fallback feed then polls). The fallback feed may change
