@@ -57,7 +57,7 @@ NOW = datetime(2026, 11, 20, 11, 0, tzinfo=NEW_YORK).timestamp()  # a Friday, 90
 
 history = AlertHistory(folder / "alerts.jsonl")
 for i in range(10_000):
-    history.append(Alert(NOW - 86400 * 20 + i * 60, "^RUT", "level_cross", "down", 2499.0, f"^RUT broke below 2,500 support #{i}",
+    history.append(Alert(NOW - 86400 * 20 + i * 60, "^RUT", "level_cross", "down", 2499.0, f"^RUT fell below 2,500 (support) #{i}",
                          {"level": 2500.0, "label": "support"}, "stream"))
 session, _ = fake_session(StandinYahoo(504, NOW))
 backfill = Backfill(SYMBOLS, cache=folder / "cache", session=session, clock=functools.partial(float, NOW),

@@ -471,7 +471,7 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
             problems.add(f"alerts.{rule}", f"unknown rule (rules: {', '.join(RULES)})")
             continue
         if not isinstance(raw, dict):
-            problems.add(f"alerts.{rule}", "expected a table with frequency, cooldown, expires, muted")
+            problems.add(f"alerts.{rule}", "expected a table with frequency, cooldown, expires, muted, confirm")
             continue
         reader = _Reader(problems, raw, f"alerts.{rule}.")
         alerts[rule] = _policy(reader)

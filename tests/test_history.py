@@ -19,7 +19,7 @@ from monitor.paths import state_dir
 
 def alert(i: int, day: int = 2) -> Alert:
     when = datetime(2026, 3, day, 10, 0, tzinfo=NEW_YORK).timestamp() + i * 60
-    return Alert(when, "^RUT", "level_cross", "down", 2499.0 - i, f"^RUT broke below 2,500 support #{i}", {"level": 2500.0, "label": "support"}, "stream")
+    return Alert(when, "^RUT", "level_cross", "down", 2499.0 - i, f"^RUT fell below 2,500 (support) #{i}", {"level": 2500.0, "label": "support"}, "stream")
 
 
 def test_default_path_is_in_the_state_dir_and_survives_a_new_instance():

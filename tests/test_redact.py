@@ -32,7 +32,7 @@ from monitor.redact import install_log_redaction, redact
         ("notify --token abc123 --api-key k1 --password pw -v", "notify --token *** --api-key *** --password *** -v"),
         ("curl -H 'X-Api-Key: abc123' -u bob:hunter2 https://x.io", "curl -H 'X-Api-Key: ***' -u bob:*** https://x.io"),
         ("run --tokens 3 --token-file /etc/tok", "run --tokens 3 --token-file /etc/tok"),
-        ("^RUT broke below 2,500 support at 2,497.12", "^RUT broke below 2,500 support at 2,497.12"),
+        ("^RUT fell below 2,500 (support) at 2,497.12", "^RUT fell below 2,500 (support) at 2,497.12"),
         ("", ""),
     ],
 )

@@ -27,7 +27,7 @@ from monitor.sinks import (
     sanitize,
 )
 
-ALERT = Alert(1772463600.0, "^RUT", "level_cross", "down", 2497.12, "^RUT broke below 2,500 support at 2,497.12",
+ALERT = Alert(1772463600.0, "^RUT", "level_cross", "down", 2497.12, "^RUT fell below 2,500 (support) at 2,497.12",
               {"level": 2500.0, "label": "support"}, "stream")
 EVIL = Alert(1772463600.0, "^RUT", "level_cross", "down", 1.0, "x $(touch PWNED) `touch PWNED`; touch PWNED\x1b]0;title\x07 \x9b end")
 
@@ -59,10 +59,10 @@ def test_desktop_osc777_and_osc9_with_sanitized_text():
 def test_desktop_formats_and_tmux_passthrough():
     out = []
     DesktopSink(out.append, "osc9", tmux=False).deliver(ALERT)
-    assert out[-1] == "\x1b]9;^RUT broke below 2,500 support at 2,497.12\x07"
+    assert out[-1] == "\x1b]9;^RUT fell below 2,500 (support) at 2,497.12\x07"
     DesktopSink(out.append, "osc777", tmux=True).deliver(ALERT)
     assert out[-1] == ("\x1bPtmux;\x1b\x1b]777;notify;market-monitor: ^RUT level cross down;"
-                       "^RUT broke below 2,500 support at 2,497.12\x07\x1b\\")
+                       "^RUT fell below 2,500 (support) at 2,497.12\x07\x1b\\")
     digits = Alert(0.0, "6E", "new_high", "up", 1.0, "4;2 odd message")
     DesktopSink(out.append, "osc9", tmux=False).deliver(digits)
     assert out[-1] == "\x1b]9;6E: 4;2 odd message\x07"  # never "9;<digit>;" (ConEmu commands)
@@ -394,7 +394,7 @@ def test_delivery_rebuilds_sinks_when_notify_changes(monkeypatch):
     assert [s.name for s in delivery.dispatcher.sinks] == ["desktop"]
     delivery.handle([ALERT])
     assert delivery.close(timeout=10)
-    assert out == ["\x1b]9;^RUT broke below 2,500 support at 2,497.12\x07"]
+    assert out == ["\x1b]9;^RUT fell below 2,500 (support) at 2,497.12\x07"]
 
 
 # --- under pressure ---------------------------------------------------------------------------

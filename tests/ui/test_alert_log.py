@@ -20,8 +20,8 @@ LONG = "^RUT is up 1.58% while ^GSPC down 0.14% and ^NDX down 0.72%, a spread of
 
 def _alerts() -> list[Alert]:
     return [
-        Alert(FROZEN - 300, "^RUT", "level_cross", "down", 2497.0, "^RUT broke below 2,500 support at 2,497.00", {"level": 2500.0, "label": "support"}, "stream"),
-        Alert(FROZEN - 200, "^GSPC", "new_high", "up", 6800.0, "^GSPC made a new 252-session high at 6,800.00", {"previous_high": 6790.5, "window": 252}, "stream"),
+        Alert(FROZEN - 300, "^RUT", "level_cross", "down", 2497.0, "^RUT fell below 2,500 (support) at 2,497.00", {"level": 2500.0, "label": "support"}, "stream"),
+        Alert(FROZEN - 200, "^GSPC", "new_high", "up", 6800.0, "^GSPC made a new 52-week high at 6,800.00", {"previous_high": 6790.5, "window": 252}, "stream"),
         Alert(FROZEN - 100, "^RUT", "relative_divergence", "up", 2510.0, LONG, {"spread": 2.01}, "stream", stale=True),
     ]
 
@@ -46,7 +46,7 @@ async def test_enter_opens_the_details_with_values_and_rule_parameters(config):
         await pilot.press("a", "down", "down", "enter")  # the oldest: the level cross
         assert isinstance(app.screen, AlertDetails)
         shown = texts(app.screen)
-        assert "^RUT broke below 2,500 support at 2,497.00" in shown
+        assert "^RUT fell below 2,500 (support) at 2,497.00" in shown
         assert "level" in shown and "2,500" in shown and "support" in shown  # alert.extra
         assert f"{config.rules.hysteresis_pct:g} % either side" in shown  # the rule's hysteresis
         assert "frequency" in shown and "cooldown" in shown and "expires" in shown

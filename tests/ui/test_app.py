@@ -68,7 +68,7 @@ async def test_add_a_level_in_the_dialog_then_its_alert_fires_and_it_is_saved(co
         assert len(saved.levels) == 3  # the two defaults stay
         assert app.state.symbols["^RUT"].levels  # applied to the running state
 
-        feed.tick("^RUT", 2460.0)  # above 2450 by more than the 0.1 % band
+        feed.tick("^RUT", 2460.0)  # above 2450 by more than the 0.25 % band
         await drain(pilot, app)
         fired = [a for a in app.delivered if a.rule == "level_cross"]
         assert [(a.direction, a.extra.get("level")) for a in fired] == [("up", 2450.0)]
@@ -172,12 +172,12 @@ async def test_help_screen_and_a_palette_command_for_every_key(config):
 
 async def test_history_is_shown_at_start_but_not_in_replays(config):
     history = AlertHistory()
-    old = Alert(FROZEN - 86400, "^RUT", "level_cross", "down", 2497.0, "^RUT broke below 2,500 support at 2,497.00")
+    old = Alert(FROZEN - 86400, "^RUT", "level_cross", "down", 2497.0, "^RUT fell below 2,500 (support) at 2,497.00")
     history.append(old)
     app = make_app(config, QueueFeed(), clock=frozen_clock, history=history)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert "broke below 2,500" in app.query_one(AlertLog).plain_lines[0]
+        assert "fell below 2,500" in app.query_one(AlertLog).plain_lines[0]
     demo = build_demo_app(Config(), speed=None, clock=frozen_clock)
     assert demo.history is None
 

@@ -90,9 +90,9 @@ def test_status_line_says_what_the_feed_is_doing():
 
 
 def test_alert_line_has_time_arrow_and_message():
-    alert = Alert(1_700_000_000.0, "^RUT", "level_cross", "down", 2497.0, "^RUT broke below 2,500 support at 2,497.00", stale=True)
+    alert = Alert(1_700_000_000.0, "^RUT", "level_cross", "down", 2497.0, "^RUT fell below 2,500 (support) at 2,497.00", stale=True)
     text = alert_line(alert)
-    assert text.plain.startswith("11-14 17:13 ▼ ^RUT broke below") and text.plain.endswith("(stale)")
+    assert text.plain.startswith("11-14 17:13 ▼ ^RUT fell below") and text.plain.endswith("(stale)")
 
 
 def _symbol(last: float, sma: float, low: float, high: float) -> SimpleNamespace:

@@ -29,7 +29,7 @@ KEEP = 500
 
 
 def alert_line(alert: Alert, *, old: bool = False) -> Text:
-    """``11-03 11:00 ▼ ^RUT broke below 2,500 support at 2,497.12``."""
+    """``11-03 11:00 ▼ ^RUT fell below 2,500 (support) at 2,497.12``."""
     when = datetime.fromtimestamp(alert.time, NEW_YORK).strftime("%m-%d %H:%M")
     up = alert.direction == "up"
     colour = "green" if up else "red"
