@@ -276,6 +276,48 @@ async def attack_flapping():
     return "one tick, then drop (3 s)", ok, 0, len(run.alerts), f"{seen} connections in 3 s (backoff 0.05 s doubling to 1 s, never reset)"
 
 
+async def attack_outage():
+    """A 30 s outage, at 1/10 scale (stream backoff, probe backoff and outage all divided by
+    10): the stream gives up, the monitor polls, and must be back on the stream within a
+    (scaled) minute of the server's return."""
+    from monitor.feeds.switching import PROBE_CAP, PROBE_FIRST, FallbackFeed
+    from monitor.feeds.yahoo_poll import YahooPollFeed
+
+    scale = 10.0
+    async with FakeStreamer() as first:
+        port = first.port
+        stream = YahooStreamFeed(["^RUT"], first.url, market=FixedMarket(), backoff=Backoff(0.1, 6.0), ping_interval=None)
+        poll = YahooPollFeed(["^RUT"], 1.5, market=FixedMarket(), download=lambda symbols: None)
+        feed = FallbackFeed(stream, poll, probe_backoff=Backoff(PROBE_FIRST / scale, PROBE_CAP / scale))
+        events: list = []
+
+        async def pump():
+            async for event in feed.events():
+                events.append(event)
+
+        task = asyncio.create_task(pump())
+        await first.wait_subscribed(0)
+        await first.send(encode_frame(id="^RUT", price=2480.0, time=MS))
+        first.drop()
+    down = time.monotonic()
+    await wait_until(lambda: feed.source == "poll", 10)
+    await asyncio.sleep(max(0.0, 30 / scale - (time.monotonic() - down)))
+    async with FakeStreamer(port) as again:
+        back = time.monotonic()
+        await again.wait_subscribed(0, 60 / scale + 5)
+        await again.send(encode_frame(id="^RUT", price=2490.0, time=MS + 1000))
+        try:
+            await wait_until(lambda: feed.source == "stream", 5)
+        except AssertionError:
+            pass
+        took = (time.monotonic() - back) * scale
+        on_stream = feed.source == "stream"
+        await feed.aclose()
+        await asyncio.wait_for(task, 5)
+    note = f"back on the stream {took:.0f} s (scaled) after the server returned; {len(feed.probes)} probe(s)"
+    return "30 s outage (at 1/10 scale)", on_stream and took <= 60, 0, 0, note
+
+
 # ------------------------------------------------------------------------------------ processes
 
 
@@ -337,7 +379,7 @@ async def attack_credentials_in_url():
 ATTACKS = [
     attack_time_overflow, attack_day_ahead, attack_stale_snapshot, attack_escape_name, attack_float32_edge,
     attack_lower_case_config, attack_bare_base64, attack_harmless_frames, attack_bad_prices, attack_no_time_closed,
-    attack_snapshot_while_closed, attack_oversized_frame, attack_flapping, attack_credentials_in_url,
+    attack_snapshot_while_closed, attack_oversized_frame, attack_flapping, attack_outage, attack_credentials_in_url,
     lambda: attack_signal(signal.SIGTERM, "SIGTERM"), lambda: attack_signal(signal.SIGHUP, "SIGHUP"),
     attack_closed_stdout,
 ]

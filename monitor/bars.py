@@ -316,6 +316,18 @@ class SessionBars:
         self.session_end = self.session_start  # an empty range: any later tick is looked up
         return bar
 
+    def revise_close(self, t: float, price: float) -> DailyBar:
+        """A print of the committed latest session (the official close arriving after the
+        commit): its close (and high or low) become ``price``; ``last`` follows."""
+        daily = self.daily
+        old = daily[-1]
+        bar = _make(DailyBar, (old.day, old.open, max(old.high, price), min(old.low, price), price, old.volume))
+        daily[-1] = bar
+        self._last_close = self.last = price
+        self.day_high, self.day_low = bar.high, bar.low
+        self.last_time = t
+        return bar
+
     @property
     def close_time(self) -> float:
         """The session close of the latest session (forming or committed); 0.0 before any tick."""

@@ -27,6 +27,7 @@ from monitor.market_hours import session_close
 from monitor.model import Alert, Tick
 
 NAN = float("nan")
+CLOSE_REVISION = 1800.0  # seconds after a session's close in which its prints still revise its close
 COMMIT_GRACE = 120.0  # seconds after a session's close before commit_due commits its bar
 _EMPTY = Snapshot()
 _new = tuple.__new__  # NamedTuple construction without the Python-level __new__ (per bar)
@@ -174,11 +175,24 @@ class MarketState:
                 return False
             self._commit(s, out)
         elif s.last_day is not None and day <= s.last_day:
-            s.late_ticks += 1
+            if day == s.last_day and t <= s.close_time + CLOSE_REVISION:
+                self._revise_close(s, t, price)
+            else:
+                s.late_ticks += 1
             return False
         s.open_session(day, start, end, t, price, volume)
         s.ind.update(price, price, price)
         return True
+
+    def _revise_close(self, s: SymbolState, t: float, price: float) -> None:
+        """The official close printed after the bar was committed (up to ``CLOSE_REVISION``
+        seconds after the close): that session's close is revised, so the next session's
+        change is measured from it. Its bar-close alerts have fired already and stay as they
+        are; the indicators take the revised close."""
+        bar = s.revise_close(t, price)
+        s.ind.revise(price, bar.high, bar.low)
+        s.snapshot = _snapshot_of(s.ind)
+        self.dirty.add(s.symbol)
 
     def _commit(self, s: SymbolState, out: list[Alert]) -> None:
         """Commit ``s``'s forming bar: the extremes and levels that wait for the close, listeners,

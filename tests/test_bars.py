@@ -194,7 +194,9 @@ def test_late_prints_of_a_committed_session_are_ignored_and_counted():
     st = state()
     st.apply([tick("X", "2026-01-05", "15:59", 10.0)])
     st.commit_due(ny("2026-01-05", "16:02", 5))
-    st.apply([tick("X", "2026-01-05", "16:00", 10.3, seconds=7)])  # after the commit
+    # After the commit, and more than 30 minutes after the close (earlier prints revise the
+    # close: tests/test_session.py).
+    st.apply([tick("X", "2026-01-05", "16:31", 10.3, seconds=7)])
     s = st.symbols["X"]
     assert s.late_ticks == 1
     assert s.daily[-1].close == 10.0 and s.last == 10.0

@@ -13,6 +13,7 @@ from monitor.cli import build_parser
 from monitor.config import Config, FeedConfig, check_config_text
 from monitor.feeds import DEFAULT_SOURCE, LIVE_SOURCES, SOURCE_NAMES, LiveSource, build_live_feed
 from monitor.feeds.base import Feed
+from monitor.feeds.live import Backoff
 from monitor.feeds.switching import FallbackFeed
 from monitor.model import Tick
 
@@ -92,7 +93,7 @@ class Ticks(Feed):
 
 async def test_the_fallback_feed_takes_any_two_feeds():
     primary, fallback = GivesUp(), Ticks()
-    feed = FallbackFeed(primary, fallback, give_up_after=4, probe_every=60)
+    feed = FallbackFeed(primary, fallback, give_up_after=4, probe_backoff=Backoff(60, 60))
     feed.learn("info")
     events = feed.events()
     assert await asyncio.wait_for(events.__anext__(), 5) == [Tick("X", 1.0, 2.0)]

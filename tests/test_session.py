@@ -89,3 +89,27 @@ async def test_hostile_frames_never_end_the_feed_and_each_cause_is_said_once(tmp
     assert "\x1b" not in log and "\x07" not in log
     for cause in ("time not representable", "time more than 5 min ahead", "price not a positive", "stale snapshot"):
         assert log.count(cause) == 1, (cause, log)
+
+
+def test_the_official_close_printed_after_the_commit_revises_that_session():
+    """Prints up to 30 minutes after 16:00 revise the committed session's close (the next day's
+    change is measured from it); a later one is a late print, ignored."""
+    from datetime import date, time as dtime
+
+    from monitor.config import Config
+    from monitor.market_hours import ny_epoch
+    from monitor.model import Tick
+    from monitor.state import MarketState
+
+    day, next_day = date(2026, 2, 24), date(2026, 2, 25)
+    state = MarketState(Config(symbols=("^RUT",)), "stream")
+    state.apply([Tick("^RUT", ny_epoch(day, dtime(15, 59, 59)), 2500.0, None, None)])
+    state.commit_due(ny_epoch(day, dtime(16, 3)))  # committed 2 minutes after the bell
+    rut = state.symbols["^RUT"]
+    assert rut.session is None and rut.daily[-1].close == 2500.0
+    state.apply([Tick("^RUT", ny_epoch(day, dtime(16, 10)), 2504.5, None, None)])  # the official close
+    assert rut.daily[-1].close == 2504.5 and rut.last == 2504.5 and rut.late_ticks == 0
+    state.apply([Tick("^RUT", ny_epoch(day, dtime(16, 31)), 2600.0, None, None)])  # too late
+    assert rut.daily[-1].close == 2504.5 and rut.late_ticks == 1
+    state.apply([Tick("^RUT", ny_epoch(next_day, dtime(9, 30)), 2514.5, None, None)])
+    assert rut.prev_close == 2504.5 and rut.change == 10.0

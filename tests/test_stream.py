@@ -252,7 +252,7 @@ async def test_falls_back_to_polling_and_returns_to_streaming(unused_tcp_port, t
     url = f"ws://127.0.0.1:{unused_tcp_port}/"
     stream = YahooStreamFeed(SYMBOLS, url, market=FixedMarket(), backoff=Backoff(0.01, 0.02), ping_interval=None)
     poll = YahooPollFeed(SYMBOLS, 0.05, session=session, market=FixedMarket(), backoff=Backoff(0.05, 0.1))
-    feed = FallbackFeed(stream, poll, give_up_after=2, probe_every=0.2)
+    feed = FallbackFeed(stream, poll, give_up_after=2, probe_backoff=Backoff(0.2, 0.2))
     reader = Reader(feed)
     await wait_until(lambda: feed.source == "poll" and reader.ticks())
     assert reader.ticks()[0].price == 2400.0
@@ -292,3 +292,26 @@ async def test_silence_before_the_open_does_not_count_once_it_opens(server):
 
 async def _collect(agen) -> list:
     return [event async for event in agen]
+
+
+async def test_probes_of_the_stream_back_off_from_the_first_and_reset_once_it_is_back(unused_tcp_port, tmp_path):
+    """While polling, the stream is probed soon at first (a short outage is back on the stream
+    quickly), then less and less often up to the cap; once back, the next outage starts over."""
+    from monitor.feeds.switching import PROBE_CAP, PROBE_FIRST, FallbackFeed
+    from monitor.feeds.yahoo_poll import YahooPollFeed
+
+    assert (PROBE_FIRST, PROBE_CAP) == (15.0, 300.0)
+    url = f"ws://127.0.0.1:{unused_tcp_port}/"
+    stream = YahooStreamFeed(SYMBOLS, url, market=FixedMarket(), backoff=Backoff(0.01, 0.02), ping_interval=None)
+    poll = YahooPollFeed(SYMBOLS, 5.0, market=FixedMarket(), download=lambda symbols: None)
+    feed = FallbackFeed(stream, poll, give_up_after=2, probe_backoff=Backoff(0.1, 0.4, rng=lambda: 1.0))
+    reader = Reader(feed)
+    await wait_until(lambda: len(feed.probes) >= 5, timeout=10)
+    gaps = [round(b - a, 1) for a, b in zip(feed.probes, feed.probes[1:])]
+    assert gaps[:4] == [0.2, 0.4, 0.4, 0.4]  # 0.1 to the first probe, then doubling, capped
+    async with FakeStreamer(unused_tcp_port) as server:
+        await server.wait_subscribed(0, timeout=10)
+        await server.send_price("^RUT", 2555.0)
+        await wait_until(lambda: feed.source == "stream")
+        assert feed.probe_backoff.attempt == 0  # reset: the next outage probes early again
+    await reader.close()

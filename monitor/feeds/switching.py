@@ -2,8 +2,10 @@
 
 ``FallbackFeed`` runs the primary feed (Yahoo's stream) until it gives up (``give_up_after``
 consecutive failed connections, ``Feed.attempts``), then the fallback (polling); meanwhile it
-probes the primary every ``probe_every`` seconds and switches back as soon as it delivers (a
-tick, or a connected "market closed"). Every event passes through unchanged, so the status
+probes the primary on a backoff (``PROBE_FIRST`` seconds at first, doubling up to
+``PROBE_CAP``: a short outage is back on the stream within a minute of the server's return, a
+long one costs one probe every 5 minutes) and switches back as soon as it delivers (a tick, or
+a connected "market closed"). Every event passes through unchanged, so the status
 always names the source in use (``stream`` or ``poll``), and ``source`` says which one produced
 the latest ticks. Both are plain ``Feed``s: any source can be the primary or the fallback.
 """
@@ -15,10 +17,13 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from monitor.feeds.base import Feed, FeedEvent
+from monitor.feeds.live import Backoff
 from monitor.model import FeedState, FeedStatus, SymbolInfo
 
 log = logging.getLogger("monitor.feeds.switching")
 
+PROBE_FIRST = 15.0  # seconds before the first probe of the primary after falling back
+PROBE_CAP = 300.0
 _END = object()
 _STREAM_OK = (FeedState.LIVE, FeedState.DELAYED, FeedState.MARKET_CLOSED)
 
@@ -30,12 +35,13 @@ class FallbackFeed(Feed):
         fallback: Feed,
         *,
         give_up_after: int = 3,
-        probe_every: float = 300.0,
+        probe_backoff: Backoff | None = None,
     ) -> None:
         self.primary = primary
         self.fallback = fallback
         self.give_up_after = give_up_after
-        self.probe_every = probe_every
+        self.probe_backoff = probe_backoff or Backoff(first=PROBE_FIRST, cap=PROBE_CAP)
+        self.probes: list[float] = []  # loop times the primary was probed (tests, fault suite)
         self.source = primary.source
         self.switches = 0
         self._closed = False
@@ -74,17 +80,19 @@ class FallbackFeed(Feed):
                     name, event = await asyncio.wait_for(queue.get(), timeout)
                 except asyncio.TimeoutError:
                     probe_at = None
+                    self.probes.append(loop.time())
                     log.info("probing %s while on %s", self.primary.source, self.fallback.source)
                     start("primary", self.primary.attempts(1))
                     continue
                 if name == "primary" and mode == "fallback":
                     if event is _END:  # the probe failed: stay on the fallback, probe again later
-                        probe_at = loop.time() + self.probe_every
+                        probe_at = loop.time() + self.probe_backoff.next()
                         continue
                     if not (isinstance(event, list) or (isinstance(event, FeedStatus) and event.state in _STREAM_OK)):
                         continue  # a probe's connecting/reconnecting noise: the fallback is what runs
                     mode, self.source = "primary", self.primary.source
                     self.primary.give_up_after = self.give_up_after  # the probe is the primary now
+                    self.probe_backoff.reset()  # the next outage probes early again
                     self.switches += 1
                     await self.fallback.aclose()
                     await _cancel(tasks.pop("fallback", None))
@@ -95,7 +103,7 @@ class FallbackFeed(Feed):
                         mode, self.source = "fallback", self.fallback.source
                         self.switches += 1
                         start("fallback", self.fallback.events())
-                        probe_at = loop.time() + self.probe_every
+                        probe_at = loop.time() + self.probe_backoff.next()
                     continue
                 if name == mode:
                     yield event

@@ -73,3 +73,20 @@ async def test_app_day_history_first_then_stale_flag_then_bar_close_alerts(tmp_p
                 assert "Russell 2000" in app.watchlist.cell_text("^RUT", "name")
         finally:
             day.backfill.release()
+
+
+async def test_rejected_input_is_counted_in_the_status_bar_and_said_once():
+    from monitor.model import Tick
+
+    from .conftest import QueueFeed, drain
+
+    feed = QueueFeed()
+    app = make_app(Config(), feed, clock=frozen_clock)
+    async with app.run_test(size=(120, 24)) as pilot:
+        for _ in range(3):
+            feed.put([Tick("^RUT", 2**62 / 1000, 2500.0, None, FROZEN)])
+        await drain(pilot, app)
+        status = app.query_one(StatusBar).plain_lines[0]
+        assert "rejected 3: ^RUT time not representable ×3" in status
+        toasts = [n.message for n in app._notifications]
+        assert sum("time not representable" in message for message in toasts) == 1
