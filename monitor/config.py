@@ -320,8 +320,9 @@ def watch_symbol(text: str) -> str:
     symbol = text.strip().upper()
     if not symbol:
         raise ValueError("type a Yahoo ticker such as ^RUT, AAPL or ES=F")
-    if not _YAHOO_TICKER.match(symbol):
-        raise ValueError(f"{text.strip()!r} cannot be a Yahoo ticker (letters, digits and ^ . = - only, such as ^RUT, BRK-B, ES=F)")
+    problem = ticker_problem(symbol)
+    if problem:
+        raise ValueError(f"{text.strip()!r} cannot be a Yahoo ticker: {problem}")
     return symbol
 
 
