@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from monitor.config import Rules  # noqa: E402
 from monitor.indicators import IndicatorSet  # noqa: E402
-from monitor.replay import bar_ticks_with_range  # noqa: E402
+from monitor.series import bar_ticks_with_range  # noqa: E402
 
 DAILY = REPO.parent / "shared" / "data" / "daily"
 FILES = ("rut_daily.csv", "spx_daily.csv", "ndx_daily.csv")

@@ -46,7 +46,7 @@ def time_replay(args: list[str], env: dict[str, str]) -> tuple[float, float, int
 def talipp_ticks(data: Path) -> list[tuple[int, bool, float]]:
     """(series index, new bar?, price) for every replay tick, from the replay's own tick maker."""
     sys.path.insert(0, str(REPO))
-    from monitor.replay import load_series, replay_batches
+    from monitor.series import load_series, replay_batches
 
     series = [load_series(data / name, symbol) for symbol, name in FILES]
     index = {s.symbol: i for i, s in enumerate(series)}

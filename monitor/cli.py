@@ -108,7 +108,7 @@ def _replay_in_app(args: argparse.Namespace, config, series) -> int:
 
 
 def _run_replay(args: argparse.Namespace) -> int:
-    from monitor.replay import run_replay_command
+    from monitor.replay_cli import run_replay_command
 
     return run_replay_command(args, _replay_in_app)
 

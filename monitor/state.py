@@ -44,7 +44,7 @@ def _indicator_params(rules: Rules) -> tuple:
 
 
 class BarExtremes(list):
-    """A batch of daily bars' 11:00 and 14:00 replay ticks (``monitor.replay``): each symbol's
+    """A batch of daily bars' 11:00 and 14:00 replay ticks (``monitor.series``): each symbol's
     own low or high, not prices seen at the same moment. They drive each symbol's own rules, but
     rules comparing symbols (``relative_divergence``) skip such a batch."""
 

@@ -1,6 +1,6 @@
 """``market-monitor study``: what each alert has been worth, measured on the engine that raises it.
 
-The files are replayed by ``monitor.replay.run_headless_replay`` (the same config, the same
+The files are replayed by ``monitor.replay_run.run_headless_replay`` (the same config, the same
 alerts in the same order as ``replay --headless``), which also hands over every committed daily
 bar. Each alert is placed in its New York session; for every (symbol, rule, direction), and every
 level or zone separately, the returns from the close of that session to the close h sessions
@@ -98,7 +98,7 @@ PROGRESS_EVERY = 1024  # bars between two progress reports
 def replay_for_study(config: Config, series: Sequence, progress: Callable[[float], None] | None = None) -> Replayed:
     """Replay ``series`` through ``run_headless_replay``, keeping the alerts and the bars.
     ``progress`` is told now and then how far the data time has come (0 .. 1)."""
-    from monitor.replay import run_headless_replay
+    from monitor.replay_run import run_headless_replay
 
     alerts: list[Alert] = []
     sessions: dict[str, Sessions] = {}
@@ -530,7 +530,7 @@ def default_series(config: Config, mode: str | None = None) -> tuple[list, Confi
         problems = result.problems
     if series:
         return series, config, f"data: the cached history of {describe_series(series)}"
-    from monitor.replay import DEMO_FILES, demo_series
+    from monitor.series import DEMO_FILES, demo_series
 
     series = demo_series()
     why = "; ".join(problems) or "no cached history of " + ", ".join(config.symbols)
@@ -569,7 +569,7 @@ def run_study(
 
 def run_study_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     from monitor.paths import load_effective_config
-    from monitor.replay import _gc_paused, load_all
+    from monitor.series import gc_paused, load_all
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -579,7 +579,7 @@ def run_study_command(args: argparse.Namespace, out: TextIO | None = None, err: 
         raise UserError(f"--from {start} is after --to {end}")
     config = load_effective_config(getattr(args, "sub_config", None) or getattr(args, "config", None))
     if args.files:
-        with _gc_paused():
+        with gc_paused():
             series = load_all(args.files)
         source = f"data: {describe_series(series)}"
     else:

@@ -14,7 +14,7 @@ from monitor.alerts import RsiArming, Snapshot, bar_close_alerts
 from monitor.bars import DailyBar, ny_day_epoch
 from monitor.config import AlertPolicy, Config, Divergence, Level, Rules
 from monitor.model import NEW_YORK, Alert, Tick
-from monitor.replay import DAILY_OFFSETS, OPEN_SECONDS, Series, replay_batches
+from monitor.series import DAILY_OFFSETS, OPEN_SECONDS, Series, replay_batches
 from monitor.state import BarExtremes, MarketState
 
 

@@ -24,7 +24,8 @@ import talib
 from monitor.config import Config
 from monitor.market_hours import session_close
 from monitor.model import NEW_YORK
-from monitor.replay import load_all, run_headless_replay
+from monitor.replay_run import run_headless_replay
+from monitor.series import load_all
 
 DATA = Path(__file__).resolve().parent / "data" / "daily"
 TICK_TIMES = (time(9, 30), time(11, 0), time(14, 0), time(16, 0))

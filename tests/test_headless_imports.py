@@ -50,7 +50,7 @@ def warm_calendar_cache() -> None:
 
 
 def test_core_modules_and_headless_replay_never_import_textual(tmp_path):
-    assert "monitor.state" in CORE and "monitor.replay" in CORE and "monitor.feeds.base" in CORE
+    assert "monitor.state" in CORE and "monitor.series" in CORE and "monitor.feeds.base" in CORE
     warm_calendar_cache()
     result = run_python(
         f"""

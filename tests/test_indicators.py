@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.config import Rules
-from monitor.replay import bar_ticks_with_range
+from monitor.series import bar_ticks_with_range
 from monitor.indicators import (
     ANCHOR_EVERY,
     EMA,

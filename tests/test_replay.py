@@ -17,17 +17,9 @@ from monitor.cli import main
 from monitor.config import Config
 from monitor.errors import UserError
 from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, SymbolInfo, Tick
-from monitor.replay import (
-    INDICATOR_COLUMNS,
-    MAX_SPEED,
-    MAX_WAIT,
-    ReplayFeed,
-    TimeOrderedOutput,
-    load_series,
-    parse_file_arg,
-    parse_speed,
-    replay_batches,
-)
+from monitor.feeds.replay import MAX_SPEED, MAX_WAIT, ReplayFeed, parse_speed
+from monitor.replay_run import INDICATOR_COLUMNS, TimeOrderedOutput
+from monitor.series import load_series, parse_file_arg, replay_batches
 
 
 def ny(text: str) -> float:
@@ -388,7 +380,7 @@ def test_stdout_write_errors_are_one_line_errors(tmp_path):
     import errno
     import io
 
-    from monitor.replay import run_headless_replay
+    from monitor.replay_run import run_headless_replay
 
     with pytest.raises(UserError, match="^stdout: cannot write the alerts: No space left on device$") as info:
         run_headless_replay(Config(), crossing_series(tmp_path), out=Unwritable(OSError(errno.ENOSPC, "No space left on device")), err=io.StringIO())
@@ -398,7 +390,7 @@ def test_stdout_write_errors_are_one_line_errors(tmp_path):
 def test_a_closed_pipe_stops_the_replay_but_the_indicators_csv_is_completed(tmp_path):
     import io
 
-    from monitor.replay import run_headless_replay
+    from monitor.replay_run import run_headless_replay
 
     series = crossing_series(tmp_path)
     with pytest.raises(BrokenPipeError):  # the CLI exits 0 on it
@@ -643,7 +635,7 @@ def test_a_file_that_ends_early_does_not_hold_back_the_other_files_alerts(tmp_pa
     import asyncio
     import io
 
-    from monitor.replay import run_headless_replay
+    from monitor.replay_run import run_headless_replay
 
     a = write(tmp_path, "a.csv", "date,open,high,low,close\n2026-01-05,1,1,1,1\n")
     b = write(tmp_path, "b.csv", "date,open,high,low,close\n" + "".join(

@@ -24,7 +24,7 @@ from monitor.feeds.live import Backoff
 from monitor.feeds.yahoo_stream import YahooStreamFeed
 from monitor.history import AlertHistory
 from monitor.model import NEW_YORK
-from monitor.replay import DAILY_OFFSETS, Series
+from monitor.series import DAILY_OFFSETS, Series
 from monitor.runner import LiveRunner
 from monitor.delivery import Delivery
 

@@ -20,7 +20,7 @@ import pytest
 from monitor.cli import main
 from monitor.config import Config, Rules
 from monitor.errors import UserError
-from monitor.replay import load_all
+from monitor.series import load_all
 from monitor.study import (
     FEW_ALERTS,
     HORIZON_FIELDS,

@@ -10,7 +10,7 @@ The downloads run in a short-lived child process (``monitor.isolate``): the moni
 itself never loads yfinance and pandas, which would stay resident (about 70 MB) for the whole
 live run. With an injected ``session`` or ``fetch`` (tests) the load runs in this process.
 
-The bars become ticks through ``monitor.replay`` (the same four ticks per bar as a replay), and
+The bars become ticks through ``monitor.series`` (the same four ticks per bar as a replay), and
 the runner applies them to ``MarketState`` with the alerts discarded.
 """
 
@@ -31,6 +31,7 @@ from monitor.errors import UserError
 from monitor.feeds.live import network_problem
 from monitor.market_hours import REGULAR_OPEN, MarketClock, ny_epoch, session_close
 from monitor.model import NEW_YORK, SymbolInfo
+from monitor.series import DAILY_OFFSETS, Series, load_series, replay_batches
 
 log = logging.getLogger("monitor.feeds.backfill")
 
@@ -39,7 +40,7 @@ KEEP_DAILY = 600  # sessions kept in the cache (two years is ~504)
 REFETCH_DAYS = 7  # a top-up re-takes this many calendar days
 INFO_MAX_AGE = 86400.0
 
-Row = tuple  # (bar time, open, high, low, close, volume or None), as in monitor.replay.Series
+Row = tuple  # (bar time, open, high, low, close, volume or None), as in monitor.series.Series
 
 
 @dataclass
@@ -56,8 +57,6 @@ class BackfillResult:
     def batches(self, before: dict[str, float] | None = None):
         """Tick batches in time order; a symbol's ticks at or after ``before[symbol]`` (its
         first live tick) are left out so history never overwrites live prices."""
-        from monitor.replay import replay_batches
-
         for batch in replay_batches(self.series):
             if before:
                 batch = [t for t in batch if t.time < before.get(t.symbol, math.inf)]
@@ -323,8 +322,6 @@ class Backfill:
     def _read(self, path: Path, symbol: str, result: BackfillResult) -> list[Row]:
         if not path.exists():
             return []
-        from monitor.replay import load_series
-
         try:
             return list(load_series(path, symbol).rows)
         except UserError as exc:
@@ -348,8 +345,6 @@ class Backfill:
     def _series(self, symbol: str, path: Path, kind: str, rows: list[Row]):
         if not rows:
             return None
-        from monitor.replay import DAILY_OFFSETS, Series
-
         offsets = DAILY_OFFSETS if kind == "daily" else (0.0, 15.0, 30.0, 45.0)
         return Series(symbol, path, kind, rows, offsets)
 

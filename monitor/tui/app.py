@@ -38,7 +38,7 @@ from monitor.futures import FuturesBoard
 from monitor.market_hours import MarketClock
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, shown_state
 from monitor.policy import alert_key
-from monitor.replay import demo_series
+from monitor.series import demo_series
 from monitor.session import BACKFILL_TIMEOUT, Frontend, LiveSession
 from monitor.state import MarketState
 from monitor.tui import partial_updates
@@ -921,7 +921,7 @@ def make_app(
 
 def prefill(state: MarketState, series: list) -> None:
     """Apply ``series`` to ``state`` at once as history: its alerts are discarded."""
-    from monitor.replay import replay_batches
+    from monitor.series import replay_batches
 
     for batch in replay_batches([s for s in series if s.rows]):
         state.apply(batch)
@@ -939,7 +939,8 @@ def build_replay_app(
     """The app on replayed ``series``: the watchlist is the replayed symbols (the config's levels
     and rules apply where they name them); the rows before the epoch ``cut`` are applied at once
     as history, the rest is played at ``speed``."""
-    from monitor.replay import ReplayFeed, replayed_symbols, split_at
+    from monitor.feeds.replay import ReplayFeed
+    from monitor.series import replayed_symbols, split_at
 
     config = replace(config, symbols=replayed_symbols(series))
     history, rest = split_at(series, cut) if cut is not None else ([], series)
@@ -959,7 +960,7 @@ def build_replay_app(
 
 def build_demo_app(config: Config, *, speed: float | None = DEMO_SPEED, clock: Callable[[], float] | None = None) -> MonitorApp:
     """``--demo``: 80 % of the shipped sessions as history, the rest played at ``speed``."""
-    from monitor.replay import share_cut
+    from monitor.series import share_cut
 
     series = demo_series()
     return build_replay_app(config, series, speed=speed, cut=share_cut(series, DEMO_HISTORY_SHARE), demo=True, clock=clock)
@@ -983,7 +984,8 @@ def run_app(args: argparse.Namespace) -> int:
 def run_app_on_replay(args: argparse.Namespace, config: Config, series: list) -> int:
     """``market-monitor replay FILES`` without --headless: the app on the replayed files, from
     ``--from DATE`` (default: the last year of a long replay; what is before is history)."""
-    from monitor.replay import default_cut, parse_from, parse_speed
+    from monitor.feeds.replay import parse_speed
+    from monitor.series import default_cut, parse_from
 
     speed = parse_speed(args.speed) if getattr(args, "speed", None) else DEMO_SPEED
     from_date = getattr(args, "from_date", None)

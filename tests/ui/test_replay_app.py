@@ -11,7 +11,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.config import Config, Level
-from monitor.replay import default_cut, load_series, parse_from, split_at
+from monitor.series import default_cut, load_series, parse_from, split_at
 from monitor.tui.app import build_replay_app
 from monitor.model import Alert
 from monitor.tui.widgets.alert_log import AlertLog

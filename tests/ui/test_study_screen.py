@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from monitor.config import Config
-from monitor.replay import demo_series, load_all
+from monitor.series import demo_series, load_all
 from monitor.study import study, replay_for_study
 from monitor.tui.app import build_demo_app, make_app
 from monitor.tui.widgets.study import (
@@ -115,7 +115,7 @@ def test_the_loader_studies_the_demo_data_a_replays_files_or_the_cache(config, t
     series, _, source = study_loader(demo)()
     assert [s.rows for s in series] == [s.rows for s in demo_series()]  # all of it, not the played part
     assert source == "data: the shipped demo data"
-    from monitor.replay import ReplayFeed
+    from monitor.feeds.replay import ReplayFeed
 
     files = load_all(FILES[:1])
     replay = make_app(config, ReplayFeed(files), clock=frozen_clock)

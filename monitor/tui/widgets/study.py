@@ -38,7 +38,7 @@ def study_loader(app: Any) -> Loader:
     live, the cached history of the configured symbols (never a download)."""
     config = app.config
     if app.badge.startswith("DEMO"):
-        from monitor.replay import demo_series
+        from monitor.series import demo_series
 
         return lambda: (demo_series(), config, "data: the shipped demo data")
     series = getattr(app.feed, "series", None)

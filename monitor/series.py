@@ -1,4 +1,4 @@
-"""Replay CSV history through the live code path: ``market-monitor replay SYMBOL=PATH ...``.
+"""The replay file format: CSV history <-> ``Series`` (bars) <-> tick batches.
 
 Files are daily (``date,open,high,low,close[,volume]``) or intraday (``timestamp,open,high,low,
 close[,volume]``, ISO 8601 with a UTC offset, each bar stamped at its start). Yahoo Finance's
@@ -22,28 +22,20 @@ Nothing heavy is imported here: a headless replay is timed as a whole process.
 
 from __future__ import annotations
 
-import argparse
 import gc
-import heapq
-import math
 import os
-import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby, repeat
 from operator import ge, itemgetter, lt
 from pathlib import Path
-from typing import IO, TextIO
 
-from monitor.bars import DailyBar, SessionDays, ny_day_epoch
-from monitor.config import Config
+from monitor.bars import SessionDays, ny_day_epoch
 from monitor.errors import UserError
-from monitor.feeds.base import Feed, FeedEvent
-from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, Tick
-from monitor.state import BarExtremes, MarketState
+from monitor.model import NEW_YORK, Tick
+from monitor.state import BarExtremes
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 IGNORED_COLUMNS = ("adj close",)  # Yahoo's export: a dividend-adjusted close, not a traded price
@@ -51,13 +43,6 @@ IGNORED_COLUMNS = ("adj close",)  # Yahoo's export: a dividend-adjusted close, n
 DAILY_OFFSETS = (0.0, 5400.0, 16200.0, 23400.0)
 OPEN_SECONDS = 9.5 * 3600  # 09:30
 DEFAULT_STEP = 60.0  # the bar length of an intraday file with one row (no spacing to measure)
-MAX_GAP = 3600.0  # paced replay: a longer gap in the data (night, weekend) counts as one hour
-YIELD_EVERY = 256  # unpaced ReplayFeed: let the event loop run every so many batches
-
-INDICATOR_COLUMNS = (
-    "date", "symbol", "open", "high", "low", "close", "sma_fast", "sma_slow", "ema_fast", "ema_slow",
-    "macd", "macd_signal", "macd_hist", "rsi", "high_n", "low_n",
-)
 
 
 def bar_tick_prices(o: float, h: float, l: float, c: float) -> tuple[float, float, float, float]:
@@ -365,231 +350,8 @@ def _running_volumes(times: Sequence[float], volumes: Sequence[float | None]) ->
     return out
 
 
-MAX_WAIT = 0.25  # paced ReplayFeed: longest single sleep, so speed keys and pause act at once
-MAX_SPEED = 10_000_000.0  # faster than this is "max" (as fast as possible)
-
-
-class ReplayFeed(Feed):
-    """Replayed files as a ``Feed`` (source "replay"). ``speed`` None plays as fast as possible
-    (yielding to the event loop now and then); a number N plays N data seconds per second, with
-    gaps longer than an hour (nights, weekends) counted as one hour.
-
-    The app's replay keys use ``faster``, ``slower``, ``step_session``, ``play_to_end`` and
-    ``paused``; they act within ``MAX_WAIT`` seconds, even in the middle of a long wait."""
-
-    source = "replay"
-
-    def __init__(
-        self,
-        series_list: Sequence[Series],
-        speed: float | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[object]] | None = None,
-    ) -> None:
-        self.series = list(series_list)
-        self.speed = speed
-        self.paused = False
-        self._clock = clock
-        self._sleep = sleep
-        self._closed = False
-        self._step = False  # step_session asked: play the next session, then pause
-        self._step_until: float | None = None  # epoch at which the stepped session is done
-
-    # --- controls ------------------------------------------------------------------------------
-
-    def faster(self) -> None:
-        """Twice the speed; past ``MAX_SPEED``, as fast as possible."""
-        if self.speed is not None:
-            self.speed = None if self.speed * 2 > MAX_SPEED else self.speed * 2
-
-    def slower(self) -> None:
-        """Half the speed (at least 1x, real time); from "max", ``MAX_SPEED``."""
-        self.speed = MAX_SPEED if self.speed is None else max(1.0, self.speed / 2)
-
-    def step_session(self) -> None:
-        """Play the next session at once, then pause (pauses a playing replay first)."""
-        self._step = True
-        self.paused = True
-
-    def play_to_end(self) -> None:
-        """Everything left, as fast as possible."""
-        self.speed = None
-        self._step, self._step_until = False, None
-        self.paused = False
-
-    # --- events --------------------------------------------------------------------------------
-
-    async def events(self) -> AsyncIterator[FeedEvent]:
-        import asyncio  # here, not at module level: a headless replay never needs it
-
-        sleep = self._sleep or asyncio.sleep
-        yield FeedStatus(FeedState.REPLAY, self.source, time.time(), _describe(self.series))
-        previous: float | None = None
-        due = self._clock()
-        days = SessionDays()
-        for count, batch in enumerate(replay_batches(self.series)):
-            t = batch[0].time
-            if self._step_until is not None and t >= self._step_until:  # the stepped session is done
-                self._step_until, self.paused = None, True
-            if self.speed is None or self._step_until is not None:
-                if not count % YIELD_EVERY:
-                    await asyncio.sleep(0)
-            elif previous is not None:
-                due += min(t - previous, MAX_GAP) / self.speed
-                due = await self._wait(due, sleep)
-            # Checked after the pacing wait too: a pause pressed during it holds this batch.
-            while self.paused and not self._closed:
-                if self._step:  # play this batch's session unpaced, pause at the next one
-                    self._step, self.paused = False, False
-                    self._step_until = days.lookup(t)[2]
-                    break
-                await sleep(0.1)
-                due = self._clock()
-            if self._closed:
-                return
-            previous = t
-            yield batch
-        yield FeedStatus(FeedState.ENDED, self.source, time.time(), "end of replay data")
-
-    async def _wait(self, due: float, sleep: Callable[[float], Awaitable[object]]) -> float:
-        """Sleep until ``due`` in slices of at most ``MAX_WAIT``; a speed change meanwhile
-        rescales what is left of the wait, a pause or a step ends it. Returns the due time."""
-        speed = self.speed
-        # Counted down by the clock and by the slices asked for: a sleep that returns early
-        # (a stand-in that does not wait) still ends the wait.
-        left = due - self._clock()
-        while not (self.paused or self._closed or self.speed is None):
-            if self.speed != speed:
-                left *= speed / self.speed
-                due = self._clock() + (due - self._clock()) * speed / self.speed
-                speed = self.speed
-            delay = min(due - self._clock(), left)
-            if delay <= 0:
-                break
-            step = min(delay, MAX_WAIT)
-            await sleep(step)
-            left -= step
-        return due
-
-    async def aclose(self) -> None:
-        self._closed = True
-
-
-def _describe(series_list: Sequence[Series]) -> str:
-    return ", ".join(f"{s.symbol} from {s.path.name}" for s in series_list)
-
-
-# --------------------------------------------------------------------------------------------
-# Outputs
-
-
-class IndicatorsCsv:
-    """``--indicators-csv``: one row per committed daily bar per symbol (a bar listener).
-
-    It refuses to overwrite one of the replayed ``inputs``; a write error (disk full) is a
-    one-line ``UserError`` naming the file."""
-
-    def __init__(self, path: str | Path, state: MarketState, inputs: Iterable[Path] = ()) -> None:
-        self.path = Path(path)
-        self.state = state
-        if any(_same_file(self.path, source) for source in inputs):
-            raise UserError(f"{self.path}: is one of the replayed files; write the indicators CSV elsewhere")
-        try:
-            self.file: IO[str] = open(self.path, "w", encoding="utf-8", newline="")
-            self.file.write(",".join(INDICATOR_COLUMNS) + "\n")
-        except OSError as exc:
-            raise self._error(exc) from None
-        self.rows = 0
-        state.bar_listeners.append(self.on_bar)
-
-    def _error(self, exc: OSError) -> UserError:
-        return UserError(f"{self.path}: cannot write the indicators CSV: {exc.strerror or exc}", exit_code=1)
-
-    def on_bar(self, symbol: str, bar: DailyBar) -> None:
-        ind = self.state.symbols[symbol].ind
-        values = (
-            bar.open, bar.high, bar.low, bar.close, ind.sma_fast, ind.sma_slow, ind.ema_fast, ind.ema_slow,
-            ind.macd, ind.macd_signal, ind.macd_hist, ind.rsi, ind.high_n, ind.low_n,
-        )
-        cells = ",".join("" if v != v else repr(v) for v in values)
-        try:
-            self.file.write(f"{bar.day.isoformat()},{symbol},{cells}\n")
-        except OSError as exc:
-            raise self._error(exc) from None
-        self.rows += 1
-
-    def close(self) -> None:
-        try:
-            self.file.close()
-        except OSError as exc:
-            raise self._error(exc) from None
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # ``a`` does not exist yet
-        return False
-
-
-class TimeOrderedOutput:
-    """Holds alerts until no later-applied data can produce an earlier one, then writes them.
-
-    Bar-close alerts are stamped with the session close, which a later batch can report after
-    ticks stamped past the close (an early close, a closing print bar). ``release(upto)`` writes
-    every held alert at or before ``upto``."""
-
-    def __init__(self, write: Callable[[Alert], None]) -> None:
-        self._write = write
-        self.heap: list[tuple[float, int, Alert]] = []  # held alerts; empty almost always
-        self._seq = 0
-        self.count = 0
-
-    def add(self, alerts: Iterable[Alert]) -> None:
-        """Hold ``alerts`` until ``release``."""
-        for alert in alerts:
-            self._seq += 1
-            heapq.heappush(self.heap, (alert.time, self._seq, alert))
-
-    def put(self, alerts: list[Alert], upto: float) -> None:
-        """``add`` then ``release(upto)``; time-ordered alerts pass straight through when nothing
-        is held and none is later than ``upto`` (almost always)."""
-        if not self.heap and alerts[-1].time <= upto:
-            write = self._write
-            for alert in alerts:
-                write(alert)
-            self.count += len(alerts)
-        else:
-            self.add(alerts)
-            self.release(upto)
-
-    def release(self, upto: float = float("inf")) -> None:
-        heap = self.heap
-        while heap and heap[0][0] <= upto:
-            self._write(heapq.heappop(heap)[2])
-            self.count += 1
-
-
-def _notifier(config: Config, err: TextIO) -> tuple[Callable[[Alert], None], Callable[[], None]]:
-    """``--notify``: the policy gate and the ``[notify]`` sinks, as the live runner delivers
-    (``delivery.Delivery``, without the alert history). Imported only when asked for. Bell and
-    desktop notifications go to the terminal: stdout carries the JSON lines."""
-    from monitor.delivery import Delivery, terminal_writer
-
-    def on_error(sink: str, message: str) -> None:
-        err.write(f"notify: {sink}: {message}\n")
-
-    delivery = Delivery(config, terminal_write=terminal_writer(), on_error=on_error)
-
-    def deliver(alert: Alert) -> None:
-        delivery.handle((alert,))
-
-    return deliver, delivery.close
-
-
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Replay allocates hundreds of thousands of small objects and creates no reference cycles;
     the cyclic garbage collector would only re-scan them (it doubled the tick generation time)."""
     was_enabled = gc.isenabled()
@@ -600,18 +362,6 @@ def _gc_paused() -> Iterator[None]:
         if was_enabled:
             gc.enable()
 
-
-def parse_speed(text: str | None) -> float | None:
-    """``--speed``: None or 'max' -> None (as fast as possible), else a factor above 0."""
-    if text is None or text.strip().lower() == "max":
-        return None
-    try:
-        speed = float(text)
-    except ValueError:
-        speed = float("nan")
-    if not (0 < speed < float("inf")):
-        raise UserError(f"--speed: expected 'max' or a number above 0, got {text!r}")
-    return speed
 
 
 def parse_file_arg(arg: str) -> tuple[str | None, str]:
@@ -706,155 +456,3 @@ def demo_series() -> list[Series]:
 
     folder = resources.files("monitor") / "data"
     return [load_series(str(folder / name), symbol) for symbol, name in DEMO_FILES]
-
-
-def run_replay_command(args: argparse.Namespace, open_app: Callable[[argparse.Namespace, Config, list[Series]], int]) -> int:
-    """``market-monitor replay``: headless (JSON alerts on stdout) or in the app, which the front
-    end passes as ``open_app`` (the core never imports the Textual front end)."""
-    from monitor.paths import load_effective_config
-
-    speed = parse_speed(args.speed)
-    config = load_effective_config(args.config)
-    with _gc_paused():
-        series = load_all(args.files)
-    if not args.headless:
-        if args.indicators_csv:
-            raise UserError("--indicators-csv is written by a headless replay; add --headless")
-        if getattr(args, "from_date", None):
-            parse_from(args.from_date, series)  # a bad date is said before the app opens
-        return open_app(args, config, series)
-    if getattr(args, "from_date", None):
-        raise UserError("--from sets where the app starts playing; a headless replay prints every alert (drop --from)")
-    return run_headless_replay(
-        config, series, speed=speed, indicators_csv=args.indicators_csv, notify=args.notify
-    )
-
-
-def run_headless_replay(
-    config: Config,
-    series: Sequence[Series],
-    *,
-    speed: float | None = None,
-    indicators_csv: str | None = None,
-    notify: bool = False,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-    on_alert: Callable[[Alert], None] | None = None,
-    on_bar: Callable[[str, DailyBar], None] | None = None,
-) -> int:
-    """Replay ``series``: one JSON alert per line on ``out`` in time order, a summary on ``err``.
-
-    ``on_alert`` takes each alert instead of ``out`` (the same alerts in the same order);
-    ``on_bar`` is told every committed daily bar (``monitor.study`` reads both).
-
-    When the reader of ``out`` goes away (``| head -1``) the replay stops with ``BrokenPipeError``
-    (the CLI exits 0 quietly), except that an indicators CSV is still written to the end."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    if out is None and on_alert is None:
-        raise UserError("stdout is closed: the alerts have nowhere to go (redirect it, e.g. >/dev/null)")
-    started = time.perf_counter()
-    state = MarketState(config, "replay")
-    if on_bar is not None:
-        state.bar_listeners.append(on_bar)
-    csv_out = IndicatorsCsv(indicators_csv, state, [s.path for s in series]) if indicators_csv else None
-    deliver, close_notify = _notifier(config, err) if notify else (None, lambda: None)
-    reader_gone = False
-
-    def write(alert: Alert) -> None:
-        nonlocal reader_gone
-        if not reader_gone:
-            try:
-                out.write(alert.to_json() + "\n")
-            except BrokenPipeError:
-                if csv_out is None:
-                    raise
-                reader_gone = True
-            except OSError as exc:
-                raise _output_error(exc) from None
-        if deliver is not None:
-            deliver(alert)
-
-    pending = TimeOrderedOutput(write if on_alert is None else on_alert)
-    settle = _settler(state, series, pending)
-    try:
-        with _gc_paused():
-            if speed is None:
-                apply = state.apply
-                for batch in replay_batches(series):
-                    alerts = apply(batch)
-                    if alerts or pending.heap:
-                        settle(alerts, batch[0].time)
-            else:
-                import asyncio
-
-                asyncio.run(_paced(state, ReplayFeed(series, speed), pending, settle))
-            pending.add(state.finish())
-            pending.release()
-    finally:
-        if csv_out is not None:
-            csv_out.close()
-        close_notify()
-    if not reader_gone and on_alert is None:
-        try:
-            out.flush()
-        except BrokenPipeError:
-            reader_gone = True
-        except OSError as exc:
-            raise _output_error(exc) from None
-    elapsed = time.perf_counter() - started
-    ticks = sum(s.ticks for s in series)
-    err.write(
-        f"replay: {ticks:,} ticks of {len({s.symbol for s in series})} symbol(s), "
-        f"{pending.count:,} alerts in {elapsed:.2f} s"
-        + (f"; indicators written to {csv_out.path} ({csv_out.rows:,} rows)" if csv_out else "")
-        + "\n"
-    )
-    if reader_gone:
-        raise BrokenPipeError  # after the summary: the CLI drops stdout so exit cannot fail on it
-    return 0
-
-
-def _output_error(exc: OSError) -> UserError:
-    return UserError(f"stdout: cannot write the alerts: {exc.strerror or exc}", exit_code=1)
-
-
-def _settler(
-    state: MarketState, series: Sequence[Series], pending: TimeOrderedOutput
-) -> Callable[[list[Alert], float], None]:
-    """``settle(alerts, now)`` after a batch at data time ``now`` that fired ``alerts`` or while
-    alerts are held: hand them to ``pending`` and write what can no longer be preceded.
-
-    A symbol whose files have ended keeps its last bar forming until ``finish``, and that bar's
-    close would hold back every later alert (``MarketState.settled_until``): a paced replay would
-    print nothing more until the end. So once the data is past the New York day of a symbol's
-    last tick, its bar is committed (the same bar, the same alerts, only written in time)."""
-    days = SessionDays()
-    last: dict[str, float] = {}
-    for s in series:
-        if s.rows:
-            last[s.symbol] = max(last.get(s.symbol, -math.inf), s.rows[-1][0] + s.offsets[-1])
-    ends = sorted((days.lookup(t)[2], symbol) for symbol, t in last.items())  # (end of that day, symbol)
-
-    def settle(alerts: list[Alert], now: float) -> None:
-        if ends and ends[0][0] <= now:
-            done = [symbol for end, symbol in ends if end <= now]
-            del ends[: len(done)]
-            pending.add(state.finish(done))
-        upto = state.settled_until(now)
-        if alerts:
-            pending.put(alerts, upto)
-        else:
-            pending.release(upto)
-
-    return settle
-
-
-async def _paced(
-    state: MarketState, feed: ReplayFeed, pending: TimeOrderedOutput, settle: Callable[[list[Alert], float], None]
-) -> None:
-    async for event in feed.events():
-        if isinstance(event, list):
-            alerts = state.apply(event)
-            if alerts or pending.heap:
-                settle(alerts, event[0].time)
