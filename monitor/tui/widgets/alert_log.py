@@ -23,6 +23,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from monitor.model import NEW_YORK, Alert
+from monitor.tui.widgets.help import badged
 from monitor.tui.widgets.lines import LinesView
 
 KEEP = 500
@@ -251,12 +252,7 @@ class AlertDetails(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         alert = self.alert
         with VerticalScroll(id="dialog"):
-            title = Text(f"{alert.symbol} · {alert.rule}", style="bold")
-            title.append("  ▲ up" if alert.direction == "up" else "  ▼ down", style="green" if alert.direction == "up" else "red")
-            if self.badge:
-                title.append("   ")
-                title.append(f" {self.badge} ", style="reverse")
-            yield Static(title, id="dialog-title")
+            yield Static(badged(f"{alert.symbol} · {alert.rule} {'▲ up' if alert.direction == 'up' else '▼ down'}", self.badge), id="dialog-title")
             yield Static(Text(alert.message))
             when = datetime.fromtimestamp(alert.time, NEW_YORK).strftime("%Y-%m-%d %H:%M:%S ET")
             facts = [("time", when), ("price", _value(float(alert.price))), ("source", alert.source)]
@@ -288,11 +284,7 @@ class AlertFilter(ModalScreen[LogFilter | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
-            title = Text("Filter the alert log", style="bold")
-            if self.badge:
-                title.append("   ")
-                title.append(f" {self.badge} ", style="reverse")
-            yield Static(title, id="dialog-title")
+            yield Static(badged("Filter the alert log", self.badge), id="dialog-title")
             options = [Option("All alerts", id="all")]
             options += [Option(f"Symbol {s}" + ("  [shown]" if s == self.current.symbol else ""), id=f"symbol:{s}") for s in self.symbols]
             options += [Option(f"Rule {r}" + ("  [shown]" if r == self.current.rule else ""), id=f"rule:{r}") for r in self.rules]

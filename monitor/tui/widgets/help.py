@@ -22,6 +22,15 @@ NOTES = (
 )
 
 
+def badged(title: str, badge: str) -> Text:
+    """A dialog's bold title with the DEMO · REPLAY / REPLAY badge after it."""
+    text = Text(title, style="bold")
+    if badge:
+        text.append("   ")
+        text.append(f" {badge} ", style="reverse")
+    return text
+
+
 def keys_table(bindings: Iterable[tuple[str, str]]) -> Table:
     table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2, 0, 0))
     table.add_column("Key")
@@ -41,11 +50,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog"):
-            title = Text("market-monitor keys", style="bold")
-            if self.badge:
-                title.append("   ")
-                title.append(f" {self.badge} ", style="reverse")
-            yield Static(title, id="dialog-title")
+            yield Static(badged("market-monitor keys", self.badge), id="dialog-title")
             yield Static(keys_table(self.bindings))
             for note in NOTES:
                 yield Static(Text(note, style="dim"), classes="note")
