@@ -83,6 +83,17 @@ class Dispatcher:
     def sinks(self) -> list[Sink]:
         return [worker.sink for worker in self._workers]
 
+    def waiting(self) -> list[int]:
+        """Per sink, in order: alerts queued and not yet taken by its worker."""
+        return [worker.queue.qsize() for worker in self._workers]
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the workers to end (after ``close``); True if all did."""
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(worker.thread.is_alive() for worker in self._workers)
+
     def submit(self, alert: Alert, repeat: bool = False) -> None:
         """``repeat``: not the first alert of its moment; sinks that notify once per moment skip it."""
         if self._closed:

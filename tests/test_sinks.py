@@ -281,13 +281,12 @@ def test_a_worker_closed_with_a_full_queue_still_ends_once_it_has_drained():
     stuck = Recorder("stuck", gate=gate)
     dispatcher = Dispatcher([stuck], queue_size=1)
     dispatcher.submit(ALERT)
-    while not dispatcher._workers[0].queue.empty():  # the first alert is being delivered
+    while dispatcher.waiting()[0]:  # the first alert is being delivered
         time.sleep(0.001)
     dispatcher.submit(ALERT)  # the queue is full now: no room for the stop marker
     assert dispatcher.close(timeout=0) is False  # what Delivery.reconfigure does
     gate.set()
-    dispatcher._workers[0].thread.join(10)
-    assert not dispatcher._workers[0].thread.is_alive() and len(stuck.got) == 2
+    assert dispatcher.join(10) and len(stuck.got) == 2
 
 
 def test_on_error_that_raises_does_not_kill_the_worker():
@@ -427,7 +426,7 @@ def test_a_storm_of_dropped_alerts_is_reported_once_a_minute_with_a_count():
     errors = []
     dispatcher = Dispatcher([stuck], lambda name, message: errors.append((name, message)), queue_size=1, clock=clock)
     dispatcher.submit(ALERT)
-    while not dispatcher._workers[0].queue.empty():  # the first alert is being delivered
+    while dispatcher.waiting()[0]:  # the first alert is being delivered
         time.sleep(0.001)
     for _ in range(1000):  # one fits in the queue, 999 are dropped
         dispatcher.submit(ALERT)

@@ -149,6 +149,7 @@ class MonitorApp(App[int], Frontend):
         self._status_dirty = True
         self._detail_dirty = True
         self._flash_timers: list = []
+        self._toasts: list[tuple[str, str]] = []  # (title, message) shown since the last clear
         self._chart_drawn = 0.0  # monotonic time of the last chart redraw
         self._chart_pending = False  # prices moved since the chart was drawn
         self._watchlist: Watchlist | None = None
@@ -195,7 +196,7 @@ class MonitorApp(App[int], Frontend):
             self.alert_log.add_history(reversed(self.history.recent(HISTORY_SHOWN)))
         self.watchlist.focus()
         self.set_interval(1.0 / self.config.ui.max_fps, self.flush, name="flush")
-        self.set_interval(1.0, self._tick_second, name="clock")
+        self.set_interval(1.0, self.tick_second, name="clock")
         if not self.is_headless:
             self._watch_signals()
             if _on_a_tty():  # not under `textual serve` (pipes, no tty): see _run
@@ -326,6 +327,24 @@ class MonitorApp(App[int], Frontend):
         if watchlist is not None:
             watchlist.flash(symbol, on)
 
+    @property
+    def flash_steps(self) -> int:
+        """Row flash steps scheduled since the flashes were last stopped (the latest 64)."""
+        return len(self._flash_timers)
+
+    @property
+    def toasts(self) -> tuple[tuple[str, str], ...]:
+        """(title, message) of every toast shown since the last ``clear_notifications``."""
+        return tuple(self._toasts)
+
+    def notify(self, message: str, *, title: str = "", **kwargs) -> None:
+        self._toasts.append((title, message))
+        super().notify(message, title=title, **kwargs)
+
+    def clear_notifications(self) -> None:
+        self._toasts.clear()
+        super().clear_notifications()
+
     def stop_flashes(self) -> None:
         for timer in self._flash_timers:
             timer.stop()
@@ -451,8 +470,8 @@ class MonitorApp(App[int], Frontend):
             )
         )
 
-    def _tick_second(self) -> None:
-        """Once a second: countdowns and ages move (the session commits closed bars); a sorted
+    def tick_second(self) -> None:
+        """Once a second (the clock timer; a test calls it rather than wait): countdowns and ages move (the session commits closed bars); a sorted
         watchlist follows the new values."""
         watchlist = self._main_watchlist()
         if watchlist is not None:

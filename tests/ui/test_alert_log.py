@@ -66,11 +66,11 @@ async def test_unread_count_until_marked_read_and_the_flash_stops(config):
         app.handle_alerts(_alerts())
         await drain(pilot, app)
         assert "3 unread" in status(app)
-        assert app._flash_timers  # the rows flash
+        assert app.flash_steps  # the rows flash
         await pilot.press("r")
         await drain(pilot, app)
         assert "unread" not in status(app)
-        assert not app._flash_timers and not app.watchlist._flash
+        assert not app.flash_steps and not app.watchlist.flashing
 
 
 async def test_filter_by_symbol_then_rule_and_clear(config):

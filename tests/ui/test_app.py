@@ -28,8 +28,8 @@ def status(app) -> str:
 
 
 def toasts(app) -> list[tuple[str, str]]:
-    """(title, message) of the notifications on show."""
-    return [(n.title, n.message) for n in app._notifications]
+    """(title, message) of the notifications shown since the last clear."""
+    return list(app.toasts)
 
 
 async def test_arrow_keys_select_a_symbol_and_the_detail_follows(config):
@@ -328,7 +328,7 @@ async def test_the_table_on_screen_shows_each_new_price(config):
     app = make_app(config, feed, clock=frozen_clock)
     async with app.run_test(size=(80, 24)) as pilot:
         watchlist = app.watchlist
-        assert watchlist._fast_updates  # the cache layout this Textual version has
+        assert watchlist.fast_updates  # the cache layout this Textual version has
         for price in (2440.0, 2441.5, 2439.25):
             feed.tick("^GSPC", price)
             await drain(pilot, app)
@@ -370,7 +370,7 @@ async def test_one_batch_of_a_symbols_alerts_is_one_toast_one_bell_one_flash(con
         feed.tick("^RUT", 2450.0)  # below both levels
         await drain(pilot, app)
         flashes = app.watchlist.flashes
-        assert app._flash_timers == []
+        assert app.flash_steps == 0
         feed.tick("^RUT", 2650.0)  # one tick through both: two alerts, one moment
         await drain(pilot, app)
         assert [a.extra["level"] for a in app.delivered] == [2500.0, 2600.0]
@@ -384,7 +384,7 @@ async def test_one_batch_of_a_symbols_alerts_is_one_toast_one_bell_one_flash(con
         await pilot.pause(0.1)
         assert app.terminal_output.count("\a") == 1
         assert app.watchlist.flashes - flashes == 1  # the first step of the flash
-        assert len(app._flash_timers) == len(FLASH_TIMES)  # one flash sequence, not one per alert
+        assert app.flash_steps == len(FLASH_TIMES)  # one flash sequence, not one per alert
 
 
 async def test_the_demo_rings_no_bell():

@@ -88,5 +88,5 @@ async def test_rejected_input_is_counted_in_the_status_bar_and_said_once():
         await drain(pilot, app)
         status = app.query_one(StatusBar).plain_lines[0]
         assert "rejected 3: ^RUT time not representable ×3" in status
-        toasts = [n.message for n in app._notifications]
+        toasts = [message for _, message in app.toasts]
         assert sum("time not representable" in message for message in toasts) == 1

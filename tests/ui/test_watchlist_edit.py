@@ -138,7 +138,7 @@ async def test_add_without_a_network_is_added_unchecked_and_says_so(config_file,
         await pilot.press("n", *"aapl", "enter")
         await until(pilot, lambda: not isinstance(app.screen, SymbolDialog))
         assert app.watchlist.order[-1] == "AAPL"
-        said = " ".join(n.message for n in app._notifications)
+        said = " ".join(message for _, message in app.toasts)
         assert "AAPL: not checked: network unreachable" in said
 
 
@@ -150,7 +150,7 @@ async def test_remove_takes_a_second_del_then_unsubscribes_and_saves(config_file
             await server.wait_subscribed(0)
             await pilot.press("down", "delete")
             assert app.watchlist.order == ["^RUT", "^GSPC", "^NDX"]  # one Del only asks
-            assert "press Del again to remove ^GSPC" in [n.message for n in app._notifications]
+            assert "press Del again to remove ^GSPC" in [message for _, message in app.toasts]
             await pilot.press("delete")
             await pilot.pause()
             assert app.watchlist.order == ["^RUT", "^NDX"]
@@ -192,7 +192,7 @@ async def test_move_keys_reorder_and_save_and_sorting_follows_the_values(config_
 
         feed.tick("^GSPC", 6600, at=FROZEN + 1)  # +10 %: the sort follows within a second
         await drain(pilot, app)
-        app._tick_second()
+        app.tick_second()
         assert app.watchlist.symbols == ["^GSPC", "^NDX", "^RUT"]
 
         await pilot.click("#watchlist", offset=(at, 0))  # again: low to high

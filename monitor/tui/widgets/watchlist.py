@@ -46,7 +46,8 @@ class Watchlist(DataTable):
         self._cells: dict[str, dict[str, Text]] = {s: {} for s in self.symbols}
         self._flash: set[str] = set()
         self._shown: list[Column] = []
-        self._fast_updates = all(isinstance(getattr(self, name, None), LRUCache) for name in _CACHES) and isinstance(
+        # DataTable's caches have the layout ``update_cell``'s fast path relies on (read-only)
+        self.fast_updates = all(isinstance(getattr(self, name, None), LRUCache) for name in _CACHES) and isinstance(
             getattr(self, "_data", None), dict
         )
         self.flashes = 0
@@ -183,7 +184,7 @@ class Watchlist(DataTable):
         bumping its update counter, re-renders every cell of every row on the next frame: at
         4 repaints a second that was most of the app's CPU. Here only the caches holding this
         cell are dropped (DataTable internals, checked at mount; the public path otherwise)."""
-        if update_width or not self._fast_updates:
+        if update_width or not self.fast_updates:
             super().update_cell(row_key, column_key, value, update_width=update_width)
             return
         row_key = RowKey(row_key) if isinstance(row_key, str) else row_key
@@ -195,6 +196,11 @@ class Watchlist(DataTable):
         _discard(self._row_renderable_cache, lambda key: key[1] == row_index)
         self._line_cache.clear()
         self.refresh_coordinate(Coordinate(row_index, self.get_column_index(column_key)))
+
+    @property
+    def flashing(self) -> frozenset[str]:
+        """The symbols whose rows are lit by a flash now."""
+        return frozenset(self._flash)
 
     def flash(self, symbol: str, on: bool) -> None:
         """Highlight (or restore) a row: used to flash the row of a symbol that alerted."""
