@@ -365,6 +365,12 @@ def _pct(value: float | None, decimals: int, sign: bool = True) -> str:
     return f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
 
 
+def shown_decimals(row: StudyRow, stats: dict[str, Any], decimals: int) -> int:
+    """Whole percents (0 decimals) where fewer than ``FEW_ALERTS`` alerts stand behind the number:
+    the whole row, or this horizon (``n``: the alerts with h later sessions)."""
+    return 0 if row.few or stats["n"] < FEW_ALERTS else decimals
+
+
 def _overlap_mark(stats: dict[str, Any]) -> str:
     """'~' when at least half of the windows overlap the previous alert's."""
     return "~" if stats["n"] and stats["overlapping"] * 2 >= stats["n"] else ""
@@ -405,16 +411,16 @@ def _narrow_block(result: Study, symbol: str, rows: list[StudyRow]) -> list[str]
         annualised = (_pct(rows[0].horizons[h]["annualised_baseline_mean_pct"], 1) for h in horizons)
         out.append(line("", "", "ann.", annualised))
     for row in rows:
-        decimals = 0 if row.few else 1
         stats = row.horizons
+        decimals = {h: shown_decimals(row, stats[h], 1) for h in horizons}
         rate = "" if row.per_year is None else f"{rate_text(row.per_year)}/yr"
         second = ", ".join(part for part in (subject_text(row.subject), rate) if part)
         out.append(line(f"{row.rule} {row.direction}", f"{row.count:,}", "mean",
-                        (_pct(stats[h]["mean_pct"], decimals) + _overlap_mark(stats[h]) for h in horizons)))
-        out.append(line(f"  {second}", "", "edge", (_pct(stats[h]["edge_pct"], decimals) for h in horizons)))
+                        (_pct(stats[h]["mean_pct"], decimals[h]) + _overlap_mark(stats[h]) for h in horizons)))
+        out.append(line(f"  {second}", "", "edge", (_pct(stats[h]["edge_pct"], decimals[h]) for h in horizons)))
         out.append(line("  few alerts" if row.few else "", "", "pos %", (_pct(stats[h]["positive_pct"], 0, False) for h in horizons)))
         if ANNUALISED_FIELDS[0] in stats[horizons[0]]:
-            out.append(line("", "", "ann.", (_pct(stats[h]["annualised_mean_pct"], decimals) for h in horizons)))
+            out.append(line("", "", "ann.", (_pct(stats[h]["annualised_mean_pct"], decimals[h]) for h in horizons)))
     return out
 
 
@@ -455,7 +461,7 @@ def _wide_block(result: Study, symbol: str, rows: list[StudyRow]) -> list[str]:
         cells = []
         for h in horizons:
             s = row.horizons[h]
-            cells += [cell(s, name, 0 if row.few and decimals else decimals, _overlap_mark(s)) for _, name, decimals in columns]
+            cells += [cell(s, name, decimals and shown_decimals(row, s, decimals), _overlap_mark(s)) for _, name, decimals in columns]
         count = f"{row.count:,}" + ("*" if row.few else "")
         out.append(f"{label[:WIDE_LABEL]:<{WIDE_LABEL}}{count:>{COUNT}}{rate:>{COUNT}}" + "".join(f"{c:>{CELL}}" for c in cells))
     return out
@@ -476,6 +482,8 @@ def _notes(result: Study, wide: bool) -> list[str]:
         notes.append("n: the alerts with h later sessions in the data.")
     if any(row.few for row in result.rows):
         notes.append(f"{'*' if wide else 'few alerts'}: fewer than {FEW_ALERTS}: too few to mean much (whole percents only).")
+    if any(not row.few and 0 < s["n"] < FEW_ALERTS for row in result.rows for s in row.horizons.values()):
+        notes.append(f"Whole percents also where fewer than {FEW_ALERTS} of a row's alerts have h later sessions.")
     if any(_overlap_mark(s) for row in result.rows for s in row.horizons.values()):
         notes.append("~: at least half of these alerts came less than h sessions after the previous")
         notes.append("   one: their windows overlap and share one future (not independent samples).")

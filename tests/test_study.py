@@ -221,6 +221,23 @@ def test_wide_table_has_every_statistic_on_one_line(capsys):
     assert len(row.split()) == 4 + 12  # rule, direction, count, /yr, 6 per horizon
 
 
+def test_a_horizon_with_few_alerts_behind_it_is_in_whole_percents_too(capsys):
+    """A row of 10 alerts or more, but fewer than 10 with 400 later sessions: that horizon's
+    numbers rest on a handful of samples and get no decimals (the other horizon keeps them)."""
+    result = study(replay_for_study(Config(), load_all(FILES)), (5, 400))
+    row = next(r for r in result.rows if r.rule == "relative_divergence" and r.direction == "up")
+    assert not row.few and row.horizons[5]["n"] >= FEW_ALERTS and 0 < row.horizons[400]["n"] < FEW_ALERTS
+    lines = format_table(result).splitlines()
+    i = lines.index(next(line for line in lines if line.startswith("relative_divergence up")))
+    for line in lines[i : i + 2]:  # mean, edge
+        five, four_hundred = line.split()[-2:]
+        assert "." in five and "." not in four_hundred, line
+    assert any(line.startswith("Whole percents also where fewer than 10") for line in lines)
+    wide = format_table(result, wide=True).splitlines()
+    cells = next(line for line in wide if line.startswith("relative_divergence up")).split()[5:]
+    assert "." in cells[1] and "." not in cells[7]  # mean at 5 and at 400 sessions
+
+
 def test_few_threshold_and_overlap_count():
     # breakout_gap 1: every new 52-week high alerts, enough of them not to be "few"
     replayed = replay_for_study(Config(rules=Rules(breakout_gap=1)), load_all(FILES[:1]))

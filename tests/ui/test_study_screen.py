@@ -130,3 +130,16 @@ def test_histogram_bins_and_braille_bars():
     top, bottom, axis = histograms([1.0, 2.0], [-1.0, 0.0, 3.0], width=20, height=2)
     assert len(top) == len(bottom) == 2 and all(len(line) == 20 for line in top + bottom)
     assert axis.startswith("-1.0%") and axis.endswith("+3.0%") and "0" in axis[5:15]
+
+
+async def test_a_horizon_with_few_alerts_behind_it_is_in_whole_percents(config):
+    """As in the CLI's table: 16 divergences, but only 5 with 400 later sessions."""
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = StudyScreen("^RUT", lambda: (load_all(FILES), Config(), "data: three test files"), horizons=(5, 400))
+        await app.push_screen(screen)
+        await screen.worker.wait()
+        await pilot.pause()
+        row = next(r for r in table_rows(screen) if r[0] == "relative_divergence" and r[1] == "up")
+        assert row[2] == "16"
+        assert "." in row[3] and "." not in row[4] and row[4] != "-"

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from monitor.config import Config
-from monitor.study import DEFAULT_HORIZONS, FEW_ALERTS, Study, StudyRow, default_series, describe_series, rate_text, run_study, subject_text
+from monitor.study import DEFAULT_HORIZONS, FEW_ALERTS, Study, StudyRow, default_series, describe_series, rate_text, run_study, shown_decimals, subject_text
 
 Loader = Callable[[], tuple[list, Config, str]]  # -> (series, config, "data: ...")
 DEFAULT_HORIZON = 63
@@ -208,14 +208,13 @@ class StudyScreen(Screen[None]):
         span = result.ranges[self.symbol]
         table.add_row("baseline", "", f"{span.sessions:,}", *(_pct(base[h]["mean_pct"]) for h in self.horizons), key="baseline")
         for n, row in enumerate(self.rows):
-            decimals = 0 if row.few else 1
             rule = " ".join(part for part in (row.rule, subject_text(row.subject)) if part)[:RULE_WIDTH]
             count = f"{row.count:,}" + (" few" if row.few else "")
             cells = []
             for h in self.horizons:
                 stats = row.horizons[h]
                 overlap = "~" if stats["n"] and stats["overlapping"] * 2 >= stats["n"] else ""
-                cells.append(_pct(stats["mean_pct"], decimals) + overlap)
+                cells.append(_pct(stats["mean_pct"], shown_decimals(row, stats, 1)) + overlap)
             table.add_row(rule, row.direction, count, *cells, key=str(n))
         if self.rows:
             table.move_cursor(row=1)
