@@ -65,7 +65,8 @@ def main() -> int:
 
     replay_name, study_name = commands
     alerts = outputs[replay_name].count(b"\n")
-    rows = sum(1 for line in outputs[study_name].decode().splitlines() if line[:1].isalpha() and " mean " in line and not line.startswith("baseline"))
+    # a row's first line: "rule direction  count  mean ..." (the notes below the table mention "mean" too)
+    rows = sum(1 for line in outputs[study_name].decode().splitlines() if line[:1].isalpha() and line.split()[1:2] in (["up"], ["down"]))
     print(f"{', '.join(s for s, _ in FILES)} full daily histories: {alerts:,} alerts, {rows} study rows, best of {options.runs}")
     print(f"{'':46} {'wall s':>8} {'cpu s':>8}")
     best = {}
