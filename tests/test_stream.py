@@ -84,6 +84,17 @@ async def test_subscribes_and_yields_ticks_with_exchange_and_receive_time(server
     assert reader.done
 
 
+async def test_a_snapshot_while_the_market_is_closed_is_not_live(server):
+    """Yahoo re-sends a snapshot on every subscribe, at night too: it says "market closed"."""
+    feed = make_feed(server, market=FixedMarket(open_=False))
+    reader = Reader(feed)
+    await server.wait_subscribed(0)
+    await server.send_price("^RUT", 2480.0)
+    await reader.wait_ticks(1)
+    assert reader.statuses(FeedState.MARKET_CLOSED) and not reader.statuses(FeedState.LIVE)
+    await reader.close()
+
+
 async def test_delayed_symbols_badge_the_status(server):
     feed = make_feed(server)
     feed.learn(SymbolInfo("^RUT", delay_minutes=15))
@@ -314,4 +325,31 @@ async def test_probes_of_the_stream_back_off_from_the_first_and_reset_once_it_is
         await server.send_price("^RUT", 2555.0)
         await wait_until(lambda: feed.source == "stream")
         assert feed.probe_backoff.attempt == 0  # reset: the next outage probes early again
+    await reader.close()
+
+
+async def test_a_connection_that_gives_a_tick_and_dies_does_not_reset_the_backoff(server):
+    """Only a connection that stayed up healthy_after seconds resets the backoff: one tick and a
+    drop, again and again, must wait longer each time (was: 34 reconnects in 40 s)."""
+    feed = make_feed(server, backoff=Backoff(first=0.05, cap=1.0, rng=lambda: 1.0), healthy_after=5.0)
+    reader = Reader(feed)
+    for connection in range(3):
+        await server.wait_connections(connection + 1)
+        await server.wait_subscribed(connection)
+        await server.send_price("^RUT", 2480.0 + connection)
+        await reader.wait_ticks(connection + 1)
+        server.drop()
+    await wait_until(lambda: len(reader.statuses(FeedState.RECONNECTING)) >= 3)
+    waits = [s.retry_in for s in reader.statuses(FeedState.RECONNECTING)][:3]
+    assert waits == [0.05, 0.1, 0.2]
+    await reader.close()
+
+
+async def test_a_frame_over_the_size_limit_says_so(server):
+    reader = Reader(make_feed(server))
+    await server.wait_subscribed(0)
+    await server.send("x" * (2**20 + 10))
+    await wait_until(lambda: reader.statuses(FeedState.RECONNECTING))
+    assert "size limit" in reader.statuses(FeedState.RECONNECTING)[0].detail
+    await server.wait_subscribed(1)  # and the feed goes on
     await reader.close()

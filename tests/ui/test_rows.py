@@ -87,6 +87,8 @@ def test_status_line_says_what_the_feed_is_doing():
     weekend = SimpleNamespace(is_open=False, phase=SimpleNamespace(value="closed"), next_open=1000.0 + 2 * 86400 + 5400 + 59)
     line = status_line(StatusInputs(feed=FeedStatus(FeedState.LIVE, "stream", 1000.0), **dict(base, market=weekend)))
     assert "NYSE closed, opens in 49h" in line.plain
+    # The feed said live a moment ago, but the market has closed: the bar says so (model.shown_state).
+    assert "stream: market closed" in line.plain and "live" not in line.plain
 
 
 def test_alert_line_has_time_arrow_and_message():
