@@ -151,14 +151,13 @@ def readout_lines(sym: Any, name: str, levels: Sequence[tuple[float, str]], rule
     """The indicator readouts beside the chart, one Text per line."""
     ind = sym.ind
     last = sym.last
-    nan = math.nan
     head = Text(f"{name or KNOWN_NAMES.get(sym.symbol, '')} ", style="bold")
     head.append(sym.symbol, style="dim")
     move = Text(price(last, decimals), style="bold")
-    move.append(" " + signed(getattr(sym, "change_pct", nan), 2, "%"), style=direction_style(getattr(sym, "change_pct", nan)))
-    rsi = getattr(ind, "rsi", nan)
+    move.append(" " + signed(sym.change_pct, 2, "%"), style=direction_style(sym.change_pct))
+    rsi = ind.rsi
     rsi_style = "bold red" if known(rsi) and rsi >= rules.rsi_overbought else "bold green" if known(rsi) and rsi <= rules.rsi_oversold else ""
-    macd, signal = getattr(ind, "macd", nan), getattr(ind, "macd_signal", nan)
+    macd, signal = ind.macd, ind.macd_signal
     macd_state = Text("")
     if known(macd) and known(signal):
         macd_state = Text("▲ above" if macd > signal else "▼ below", style=direction_style(macd - signal))
@@ -168,11 +167,11 @@ def readout_lines(sym: Any, name: str, levels: Sequence[tuple[float, str]], rule
         move,
         _row(f"RSI {rules.rsi_period}", f"{rsi:.1f}" if known(rsi) else "–", style=rsi_style),
         _row("MACD", f"{macd:,.1f}" if known(macd) else "–", macd_state),
-        _row(" signal", f"{signal:,.1f}" if known(signal) else "–", signed(getattr(ind, "macd_hist", nan), 1)),
-        _row(f"SMA {rules.ma_fast}", price(getattr(ind, "sma_fast", nan), short), _vs(last, getattr(ind, "sma_fast", nan))),
-        _row(f"SMA {rules.ma_slow}", price(getattr(ind, "sma_slow", nan), short), _vs(last, getattr(ind, "sma_slow", nan))),
-        _row("52w hi", price(getattr(ind, "high_n", nan), short), _vs(last, getattr(ind, "high_n", nan))),
-        _row("52w lo", price(getattr(ind, "low_n", nan), short), _vs(last, getattr(ind, "low_n", nan))),
+        _row(" signal", f"{signal:,.1f}" if known(signal) else "–", signed(ind.macd_hist, 1)),
+        _row(f"SMA {rules.ma_fast}", price(ind.sma_fast, short), _vs(last, ind.sma_fast)),
+        _row(f"SMA {rules.ma_slow}", price(ind.sma_slow, short), _vs(last, ind.sma_slow)),
+        _row("52w hi", price(ind.high_n, short), _vs(last, ind.high_n)),
+        _row("52w lo", price(ind.low_n, short), _vs(last, ind.low_n)),
     ]
     places = level_decimals(levels, decimals)
     for level, label in sorted(levels, reverse=True):

@@ -285,25 +285,25 @@ def watch_cells(row: RowInputs) -> dict[str, Text]:
 
 
 def row_inputs(sym: Any, config: Any, name: str, fresh: tuple[str, str], decimals: int = 2) -> RowInputs:
-    """Read a ``monitor.state.SymbolState`` (duck-typed) into plain row values."""
+    """Read a ``monitor.state.SymbolState`` into plain row values. Attributes are read directly
+    (no ``getattr`` defaults): a renamed core attribute fails the app tests instead of blanking a cell."""
     ind = sym.ind
-    nan = math.nan
     return RowInputs(
         symbol=sym.symbol,
         name=name,
         last=sym.last,
-        change=getattr(sym, "change", nan),
-        change_pct=getattr(sym, "change_pct", nan),
-        day_low=getattr(sym, "day_low", nan),
-        day_high=getattr(sym, "day_high", nan),
-        high_n=getattr(ind, "high_n", nan),
-        rsi=getattr(ind, "rsi", nan),
-        macd=getattr(ind, "macd", nan),
-        macd_signal=getattr(ind, "macd_signal", nan),
-        macd_cross=getattr(ind, "macd_cross", 0) or 0,
-        sma_fast=getattr(ind, "sma_fast", nan),
-        sma_slow=getattr(ind, "sma_slow", nan),
-        ma_cross=getattr(ind, "ma_cross", 0) or 0,
+        change=sym.change,
+        change_pct=sym.change_pct,
+        day_low=sym.day_low,
+        day_high=sym.day_high,
+        high_n=ind.high_n,
+        rsi=ind.rsi,
+        macd=ind.macd,
+        macd_signal=ind.macd_signal,
+        macd_cross=ind.macd_cross,
+        sma_fast=ind.sma_fast,
+        sma_slow=ind.sma_slow,
+        ma_cross=ind.ma_cross,
         levels=tuple((level.price, level.label) for level in config.levels_for(sym.symbol)),
         fresh=fresh,
         decimals=decimals,
