@@ -29,6 +29,10 @@ RULES = (
     "rsi_oversold",
     "rsi_macd_divergence",
     "relative_divergence",
+    "relative_strength",
+    "zone_cross",
+    "price_rsi_divergence",
+    "level_approach",
 )
 FREQUENCIES = ("once", "once_per_session", "every_time")
 CONFIRMS = ("tick", "close")  # when a crossing alerts: at the tick, or only if the session closes beyond
@@ -57,6 +61,19 @@ class Level:
     price: float
     label: str = ""
     policy: AlertPolicy = AlertPolicy()
+    approach_pct: float | None = None  # None: [rules] approach_pct
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A price range (``[[zones]]``): ``zone_cross`` fires on entering and leaving it. Its
+    delivery policy is ``[alerts.zone_cross]``'s."""
+
+    symbol: str
+    low: float
+    high: float
+    label: str = ""
+    approach_pct: float | None = None  # None: [rules] approach_pct
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,17 @@ class Rules:
     high_low_window: int = 252
     rsi_rearm: float = 5.0  # RSI points back inside before an RSI rule may fire again
     breakout_gap: int = 5  # sessions since the old extreme was set before new_high/new_low fire
+    divergence_lookback: int = 20  # price_rsi_divergence: sessions searched for the earlier extreme
+    divergence_min_gap: float = 5.0  # ... and the RSI points it must be below (above) it
+    approach_pct: float = 0.5  # level_approach: within this % of a level or zone edge
+
+
+@dataclass(frozen=True)
+class RelativeStrength:
+    """``relative_strength``: the lead's N-session return minus each peer's, in basis points."""
+
+    sessions: int = 21
+    threshold_bp: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -118,12 +146,18 @@ def _default_levels() -> tuple[Level, ...]:
     )
 
 
+def _default_zones() -> tuple[Zone, ...]:
+    return (Zone("^RUT", 2580.0, 2600.0, "resistance zone"),)
+
+
 @dataclass(frozen=True)
 class Config:
     symbols: tuple[str, ...] = ("^RUT", "^GSPC", "^NDX")
     levels: tuple[Level, ...] = field(default_factory=_default_levels)
+    zones: tuple[Zone, ...] = field(default_factory=_default_zones)
     rules: Rules = Rules()
     divergence: Divergence = Divergence()
+    relative_strength: RelativeStrength = RelativeStrength()
     feed: FeedConfig = FeedConfig()
     notify: NotifyConfig = NotifyConfig()
     ui: UIConfig = UIConfig()
@@ -141,6 +175,9 @@ class Config:
 
     def levels_for(self, symbol: str) -> list[Level]:
         return [level for level in self.levels if level.symbol == symbol]
+
+    def zones_for(self, symbol: str) -> list[Zone]:
+        return [zone for zone in self.zones if zone.symbol == symbol]
 
     def policy_for(self, rule: str) -> AlertPolicy:
         return self.alerts.get(rule, AlertPolicy())
@@ -400,22 +437,15 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
 
     top.used.add("levels")
     levels: list[Level] = []
-    raw_levels = data.get("levels", None)
-    if raw_levels is None:
+    if data.get("levels", None) is None:
         levels = list(defaults.levels)
-    elif not isinstance(raw_levels, list):
-        problems.add("levels", "expected [[levels]] tables")
     else:
         first_entry: dict[tuple[str, float], str] = {}  # (symbol, price) -> its first entry
-        for index, raw in enumerate(raw_levels):
-            key = f"levels[{index + 1}]"
-            if not isinstance(raw, dict):
-                problems.add(key, "expected a table with symbol, price and label")
-                continue
-            reader = _Reader(problems, raw, f"{key}.")
+        for key, raw, reader in _entries(problems, data, "levels", "symbol, price and label"):
             symbol = reader.get("symbol", None, _symbol, "a symbol")
             price = reader.get("price", None, _positive_number, "a price above 0")
             label = reader.get("label", "", _label, "text")
+            approach = reader.get("approach_pct", None, _non_negative_number, "a percentage")
             policy = _policy(reader)
             reader.finish()
             for name in ("symbol", "price"):
@@ -427,7 +457,9 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
                 problems.add(key, f"{symbol} {price:g} is already {first_entry[symbol, price]}")
                 continue
             first_entry[symbol, price] = key
-            levels.append(Level(symbol, price, label, policy))
+            levels.append(Level(symbol, price, label, policy, approach))
+
+    zones = _zones(top, defaults.zones)
 
     rules = _section(top, "rules", defaults.rules, {
         "hysteresis_pct": (_non_negative_number, "a percentage"),
@@ -440,6 +472,9 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
         "high_low_window": (_positive_int, "a whole number"),
         "rsi_rearm": (_percent, "RSI points from 0 to 100"),
         "breakout_gap": (_positive_int, "a whole number of sessions"),
+        "divergence_lookback": (_positive_int, "a whole number"),
+        "divergence_min_gap": (_non_negative_number, "RSI points"),
+        "approach_pct": (_non_negative_number, "a percentage"),
     })
     if rules.rsi_oversold >= rules.rsi_overbought:
         problems.add("rules.rsi_oversold", f"must be below rsi_overbought ({rules.rsi_overbought:g})")
@@ -447,6 +482,11 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
         problems.add("rules.rsi_rearm", "must be below rsi_overbought and 100 - rsi_oversold (RSI could never re-arm)")
     if rules.ma_fast >= rules.ma_slow:
         problems.add("rules.ma_fast", f"must be below ma_slow ({rules.ma_slow})")
+
+    relative_strength = _section(top, "relative_strength", defaults.relative_strength, {
+        "sessions": (_positive_int, "a whole number"),
+        "threshold_bp": (_positive_number, "basis points above 0"),
+    })
 
     divergence = _section(top, "divergence", defaults.divergence, {
         "lead": (_symbol, "a symbol"),
@@ -486,8 +526,10 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
     return Config(
         symbols=symbols,
         levels=tuple(levels),
+        zones=zones,
         rules=rules,
         divergence=divergence,
+        relative_strength=relative_strength,
         feed=feed,
         notify=notify,
         ui=ui,
@@ -515,6 +557,52 @@ def _futures(top: _Reader) -> dict[str, str]:
         else:
             futures[index] = future
     return futures
+
+
+def _entries(problems: Problems, data: dict[str, Any], name: str, fields: str):
+    """(key, table, reader) for each table of the ``[[name]]`` array; a value that is not an
+    array of tables is a problem."""
+    value = data[name]
+    if not isinstance(value, list):
+        problems.add(name, f"expected [[{name}]] tables")
+        return
+    for index, raw in enumerate(value):
+        key = f"{name}[{index + 1}]"
+        if not isinstance(raw, dict):
+            problems.add(key, f"expected a table with {fields}")
+            continue
+        yield key, raw, _Reader(problems, raw, f"{key}.")
+
+
+def _zones(top: _Reader, default: tuple[Zone, ...]) -> tuple[Zone, ...]:
+    """The ``[[zones]]`` entries (absent: the default zones; ``zones = []``: none)."""
+    problems = top.problems
+    top.used.add("zones")
+    if top.data.get("zones", None) is None:
+        return default
+    zones: list[Zone] = []
+    first_entry: dict[tuple[str, float, float], str] = {}
+    for key, raw, reader in _entries(problems, top.data, "zones", "symbol, low, high and label"):
+        symbol = reader.get("symbol", None, _symbol, "a symbol")
+        low = reader.get("low", None, _positive_number, "a price above 0")
+        high = reader.get("high", None, _positive_number, "a price above 0")
+        label = reader.get("label", "", _string, "text")
+        approach = reader.get("approach_pct", None, _non_negative_number, "a percentage")
+        reader.finish()
+        for name in ("symbol", "low", "high"):
+            if name not in raw:
+                problems.add(f"{key}.{name}", "missing")
+        if symbol is None or low is None or high is None:
+            continue
+        if low >= high:
+            problems.add(f"{key}.high", f"must be above low ({low:g})")
+            continue
+        if (symbol, low, high) in first_entry:
+            problems.add(key, f"{symbol} {low:g}-{high:g} is already {first_entry[symbol, low, high]}")
+            continue
+        first_entry[symbol, low, high] = key
+        zones.append(Zone(symbol, low, high, label, approach))
+    return tuple(zones)
 
 
 def _ws_url(value: Any) -> str:

@@ -22,6 +22,7 @@ from monitor.config import (
     Config,
     Level,
     Rules,
+    Zone,
     RULES,
     check_config_text,
     format_duration,
@@ -55,6 +56,14 @@ symbol = "^RUT"
 price = 2600
 label = "resistance"
 
+# Price zones: zone_cross fires on entering the range and on leaving it through either edge.
+# Per level or zone, optional: approach_pct (level_approach distance, default [rules] approach_pct).
+[[zones]]
+symbol = "^RUT"
+low = 2580
+high = 2600
+label = "resistance zone"
+
 [rules]
 hysteresis_pct = 0.25     # a level re-arms only after the price moves this % past it
 rsi_period = 14
@@ -66,12 +75,21 @@ ma_slow = 200
 high_low_window = 252     # new high / new low over this many daily bars (52 weeks)
 breakout_gap = 5          # ... only if the old extreme was set at least this many sessions back
 rsi_rearm = 5             # an RSI alert fires again only after RSI came back this many points
+divergence_lookback = 20  # price_rsi_divergence: a higher high (lower low) than these sessions'
+divergence_min_gap = 5    # ... with RSI at least this many points below (above) it then
+approach_pct = 0.5        # level_approach: price within this % of a level or zone edge
 
 [divergence]
 # Fires when the lead moves against every peer by at least min_spread_pct (session change).
 lead = "^RUT"
 peers = ["^GSPC", "^NDX"]
 min_spread_pct = 1.0
+
+[relative_strength]
+# The lead's return minus each peer's over this many sessions, at each daily close (lead and
+# peers from [divergence]): fires at +/- threshold_bp, again after it came back within half of it.
+sessions = 21
+threshold_bp = 300
 
 [feed]
 source = "yahoo-stream"   # or "yahoo-poll"
@@ -220,8 +238,28 @@ def _level_table(level: Level, table: Table | None = None) -> Table:
     table["price"] = _number(level.price)
     if level.label or "label" in table:
         table["label"] = level.label
+    _set_approach(table, level.approach_pct)
     _set_policy_fields(table, level.policy)
     return table
+
+
+def _zone_table(zone: Zone, table: Table | None = None) -> Table:
+    if table is None:
+        table = tomlkit.table()
+    table["symbol"] = zone.symbol
+    table["low"] = _number(zone.low)
+    table["high"] = _number(zone.high)
+    if zone.label or "label" in table:
+        table["label"] = zone.label
+    _set_approach(table, zone.approach_pct)
+    return table
+
+
+def _set_approach(table: Any, approach_pct: float | None) -> None:
+    if approach_pct is not None:
+        table["approach_pct"] = _number(approach_pct)
+    elif "approach_pct" in table:
+        del table["approach_pct"]
 
 
 def _tables(tables: list[Table]) -> AoT:
@@ -326,7 +364,8 @@ def config_to_toml(config: Config, *, hide_secrets: bool = True) -> str:
     document = tomlkit.document()
     document["symbols"] = list(config.symbols)
     document["levels"] = _tables([_level_table(level) for level in config.levels]) if config.levels else []
-    for name in ("rules", "divergence", "feed", "notify", "ui"):
+    document["zones"] = _tables([_zone_table(zone) for zone in config.zones]) if config.zones else []
+    for name in ("rules", "divergence", "relative_strength", "feed", "notify", "ui"):
         section = getattr(config, name)
         table = tomlkit.table()
         for item in fields(section):

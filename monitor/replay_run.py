@@ -19,12 +19,19 @@ from monitor.errors import UserError
 from monitor.feeds.replay import ReplayFeed
 from monitor.model import Alert
 from monitor.series import Series, gc_paused, replay_batches
+from monitor.rotation import MONTH, WEEK, change_pct, spread_bp, ytd_pct
 from monitor.state import MarketState
 
+NAN = float("nan")
 INDICATOR_COLUMNS = (
     "date", "symbol", "open", "high", "low", "close", "sma_fast", "sma_slow", "ema_fast", "ema_slow",
-    "macd", "macd_signal", "macd_hist", "rsi", "high_n", "low_n",
+    "macd", "macd_signal", "macd_hist", "rsi", "high_n", "low_n", "chg_1w", "chg_1m", "chg_ytd",
 )
+
+
+def indicator_columns(config: Config) -> tuple[str, ...]:
+    """The ``--indicators-csv`` header: ``INDICATOR_COLUMNS`` then ``rs_<peer>`` per peer."""
+    return INDICATOR_COLUMNS + tuple(f"rs_{peer}" for peer in config.divergence.peers)
 
 
 
@@ -41,7 +48,7 @@ class IndicatorsCsv:
             raise UserError(f"{self.path}: is one of the replayed files; write the indicators CSV elsewhere")
         try:
             self.file: IO[str] = open(self.path, "w", encoding="utf-8", newline="")
-            self.file.write(",".join(INDICATOR_COLUMNS) + "\n")
+            self.file.write(",".join(indicator_columns(state.config)) + "\n")
         except OSError as exc:
             raise self._error(exc) from None
         self.rows = 0
@@ -51,17 +58,29 @@ class IndicatorsCsv:
         return UserError(f"{self.path}: cannot write the indicators CSV: {exc.strerror or exc}", exit_code=1)
 
     def on_bar(self, symbol: str, bar: DailyBar) -> None:
-        ind = self.state.symbols[symbol].ind
+        s = self.state.symbols[symbol]
+        ind = s.ind
         values = (
             bar.open, bar.high, bar.low, bar.close, ind.sma_fast, ind.sma_slow, ind.ema_fast, ind.ema_slow,
             ind.macd, ind.macd_signal, ind.macd_hist, ind.rsi, ind.high_n, ind.low_n,
-        )
+            change_pct(s, WEEK), change_pct(s, MONTH), ytd_pct(s),
+        ) + self._spreads(symbol, bar)
         cells = ",".join("" if v != v else repr(v) for v in values)
         try:
             self.file.write(f"{bar.day.isoformat()},{symbol},{cells}\n")
         except OSError as exc:
             raise self._error(exc) from None
         self.rows += 1
+
+    def _spreads(self, symbol: str, bar: DailyBar) -> tuple[float, ...]:
+        """``rs_<peer>`` in basis points on the lead's rows (NaN elsewhere or where unknown)."""
+        config = self.state.config
+        peers = config.divergence.peers
+        if symbol != config.divergence.lead:
+            return (NAN,) * len(peers)
+        symbols = self.state.symbols
+        n = config.relative_strength.sessions
+        return tuple(spread_bp(symbols[symbol], symbols[p], n, bar.day) if p in symbols else NAN for p in peers)
 
     def close(self) -> None:
         try:

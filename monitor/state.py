@@ -7,6 +7,7 @@ runner read ``symbols`` and ``dirty``. See ``monitor.alerts`` for the rules and
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
 from monitor.alerts import (
@@ -25,6 +26,11 @@ from monitor.config import Config, Level, Rules
 from monitor.indicators import IndicatorSet
 from monitor.market_hours import session_close
 from monitor.model import Alert, Tick
+from monitor.nearness import GAP_SESSIONS, ApproachWatch, gap_pct, targets
+from monitor.price_rsi import PriceRsiDivergence
+from monitor.records import Records
+from monitor.rotation import StrengthWatch
+from monitor.zones import check_zones, zone_states
 
 NAN = float("nan")
 CLOSE_REVISION = 1800.0  # seconds after a session's close in which its prints still revise its close
@@ -39,8 +45,14 @@ def _snapshot_of(ind: IndicatorSet) -> Snapshot:
 
 
 def _indicator_params(rules: Rules) -> tuple:
-    """The rule settings the indicator set is built from (a change means recomputing it)."""
-    return (rules.rsi_period, rules.macd, rules.ma_fast, rules.ma_slow, rules.high_low_window)
+    """The rule settings the indicator set (and the per-bar memory of price_rsi_divergence)
+    is built from: a change means recomputing it from the kept bars."""
+    return (rules.rsi_period, rules.macd, rules.ma_fast, rules.ma_slow, rules.high_low_window,
+            rules.divergence_lookback, rules.divergence_min_gap)
+
+
+def _approach(config: Config, symbol: str) -> ApproachWatch:
+    return ApproachWatch(targets(config.levels_for(symbol), config.zones_for(symbol), config.rules.approach_pct))
 
 
 class BarExtremes(list):
@@ -73,9 +85,13 @@ class SymbolState(SessionBars):
     and ``change_pct`` are against it. ``prev_high_n``/``prev_low_n`` are the highest high and
     lowest low of the last ``high_low_window`` committed bars (NaN until that many exist): the
     ``new_high``/``new_low`` reference. ``levels`` are the ``LevelState``s of this symbol,
-    ``rsi_armed`` which RSI rules may fire."""
+    ``rsi_armed`` which RSI rules may fire, ``zones`` its ``ZoneState``s, ``approach`` its
+    ``level_approach`` memory, ``records`` its all-time records, ``year_base`` the last close
+    before ``year`` (that of the last committed bar), ``gaps`` the SMA gaps (%) at the last
+    committed bars, ``rsi_divergence`` the ``price_rsi_divergence`` memory."""
 
-    __slots__ = ("ind", "prev_high_n", "prev_low_n", "snapshot", "high_alerted", "low_alerted", "levels", "rsi_armed")
+    __slots__ = ("ind", "prev_high_n", "prev_low_n", "snapshot", "high_alerted", "low_alerted", "levels", "rsi_armed",
+                 "zones", "approach", "records", "year", "year_base", "gaps", "rsi_divergence")
 
     def __init__(self, symbol: str, config: Config) -> None:
         super().__init__(symbol)
@@ -87,6 +103,13 @@ class SymbolState(SessionBars):
         self.low_alerted = None
         self.levels: list[LevelState] = [_level_state(config, lv) for lv in config.levels_for(symbol)]
         self.rsi_armed = RsiArming()
+        self.zones = zone_states(config.zones_for(symbol), config.rules.hysteresis_pct)
+        self.approach = _approach(config, symbol)
+        self.records = Records()
+        self.year = 0  # year of the last committed bar
+        self.year_base = NAN
+        self.gaps: deque[float] = deque(maxlen=GAP_SESSIONS + 1)
+        self.rsi_divergence = PriceRsiDivergence(config.rules.divergence_lookback, config.rules.divergence_min_gap)
 
     @property
     def change(self) -> float:
@@ -101,9 +124,14 @@ class SymbolState(SessionBars):
         self.ind = ind = IndicatorSet(rules)
         self.snapshot = _EMPTY
         self.prev_high_n = self.prev_low_n = NAN
+        self.gaps.clear()
+        self.rsi_divergence = divergence = PriceRsiDivergence(rules.divergence_lookback, rules.divergence_min_gap)
+        old_news: list[Alert] = []
         for bar in self.daily:
             ind.update(bar.close, bar.high, bar.low)
             self.snapshot = _snapshot_of(ind)
+            self.gaps.append(gap_pct(ind.sma_fast, ind.sma_slow))
+            divergence.on_close(self.symbol, bar, ind.rsi, old_news)
         if ind.count >= rules.high_low_window:
             self.prev_high_n, self.prev_low_n = ind.high_n, ind.low_n
         if self.session is not None:
@@ -125,6 +153,7 @@ class MarketState:
         self._days = SessionDays()
         self._divergence = DivergenceWatch(config.divergence)
         self._breakouts = _breakouts(config)
+        self._strength = StrengthWatch(config.divergence, config.relative_strength)
         for symbol in config.symbols:
             self._add(symbol)
 
@@ -153,6 +182,11 @@ class MarketState:
             s.last_received = received
             if s.levels:
                 check_levels(s.levels, symbol, t, price, out)
+            if s.zones:
+                check_zones(s.zones, symbol, t, price, out)
+            near = s.approach
+            if near.low <= price <= near.high:
+                near.check(symbol, s.session, t, price, out)
             if price > s.prev_high_n or price < s.prev_low_n:
                 check_extremes(s, t, price, breakouts, out)
             dirty.add(symbol)
@@ -209,12 +243,21 @@ class MarketState:
         if ind.count >= breakouts.window:
             s.prev_high_n = ind.high_n
             s.prev_low_n = ind.low_n
+        s.records.update(bar)
+        year = bar[0].year
+        if year != s.year:
+            s.year = year
+            s.year_base = s.prev_close  # the previous year's last close (NaN if none)
+        s.gaps.append(gap_pct(now[0], now[1]))
         for listener in self.bar_listeners:
             listener(s.symbol, bar)
         self.dirty.add(s.symbol)
         if s.levels:
             check_level_closes(s.levels, s.symbol, bar, out)
         bar_close_alerts(s.symbol, bar, before, now, self.config.rules, s.rsi_armed, out)
+        s.rsi_divergence.on_close(s.symbol, bar, now[2], out)
+        if s.symbol == self._strength.lead:
+            self._strength.on_commit(self.symbols, bar, out)
 
     def _stamp(self, alerts: list[Alert], stale: bool) -> None:
         for alert in alerts:
@@ -263,8 +306,9 @@ class MarketState:
     def reconfigure(self, config: Config) -> None:
         """New levels or thresholds (the app's dialogs). Bars and indicator history stay; the
         indicators are recomputed from the kept daily bars only if their periods changed. A level
-        that still exists keeps its side; a new one is armed by the last price if there is one,
-        else by the next tick (never firing on arming)."""
+        (zone) that still exists keeps its side (region); a new one is armed by the last price if
+        there is one, else by the next tick (never firing on arming). A new relative_strength
+        setting starts its sides afresh."""
         old = self.config
         self.config = config
         self._breakouts = _breakouts(config)
@@ -283,8 +327,14 @@ class MarketState:
                     state.arm(s.last)
                 levels.append(state)
             s.levels = levels
+            s.zones = zone_states(config.zones_for(s.symbol), config.rules.hysteresis_pct, s.zones, s.last)
+            approach = _approach(config, s.symbol)
+            approach.session, approach.fired = s.approach.session, s.approach.fired
+            s.approach = approach
         if old.divergence != config.divergence:
             self._divergence = DivergenceWatch(config.divergence)
+        if (old.divergence, old.relative_strength) != (config.divergence, config.relative_strength):
+            self._strength = StrengthWatch(config.divergence, config.relative_strength)
 
 
 def _alert_time(alert: Alert) -> float:

@@ -23,10 +23,12 @@ def ny(day: str, hhmm: str = "09:30", seconds: float = 0.0) -> float:
 
 
 def rut_state(hysteresis: float = 0.1, **rules) -> MarketState:
+    """^RUT with the two default levels; no zone, and level_approach off (tests/test_signals.py)."""
     config = Config(
         symbols=("^RUT",),
         levels=(Level("^RUT", 2500.0, "support"), Level("^RUT", 2600.0, "resistance")),
-        rules=Rules(hysteresis_pct=hysteresis, **rules),
+        zones=(),
+        rules=Rules(hysteresis_pct=hysteresis, **{"approach_pct": 0.0, **rules}),
     )
     return MarketState(config)
 

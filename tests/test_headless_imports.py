@@ -38,7 +38,8 @@ def run_python(code: str) -> dict:
 
 def small_daily_file(tmp_path: Path) -> Path:
     path = tmp_path / "x.csv"
-    path.write_text("date,open,high,low,close\n2026-01-05,2490,2495,2480,2490\n2026-01-06,2490,2520,2490,2510\n")
+    # outside the 0.5 % approach bands of 2500: level_cross is the only alert
+    path.write_text("date,open,high,low,close\n2026-01-05,2480,2485,2470,2480\n2026-01-06,2480,2530,2480,2520\n")
     return path
 
 

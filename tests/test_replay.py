@@ -18,7 +18,7 @@ from monitor.config import Config
 from monitor.errors import UserError
 from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.feeds.replay import MAX_SPEED, MAX_WAIT, ReplayFeed, parse_speed
-from monitor.replay_run import INDICATOR_COLUMNS, TimeOrderedOutput
+from monitor.replay_run import INDICATOR_COLUMNS, TimeOrderedOutput, indicator_columns
 from monitor.series import load_series, parse_file_arg, replay_batches
 
 
@@ -435,14 +435,15 @@ def test_notify_passes_alerts_through_the_delivery(tmp_path, capsys, monkeypatch
             return True
 
     monkeypatch.setattr(delivery_module, "Delivery", FakeDelivery)
-    path = write(tmp_path, "x.csv", "date,open,high,low,close\n2026-01-05,2490,2490,2490,2490\n2026-01-06,2510,2510,2510,2510\n")
+    # outside the 0.5 % approach bands of 2500, so level_cross is the only rule that fires
+    path = write(tmp_path, "x.csv", "date,open,high,low,close\n2026-01-05,2480,2480,2480,2480\n2026-01-06,2520,2520,2520,2520\n")
     code, lines, _ = run_cli(capsys, "replay", "--headless", "--notify", f"^RUT={path}")
     assert code == 0 and len(lines) == 1
     assert [a.rule for a in seen] == ["level_cross"] and closed == [True]
 
 
 def test_paced_headless_replay_gives_the_same_alerts(tmp_path, capsys, monkeypatch):
-    path = write(tmp_path, "x.csv", "date,open,high,low,close\n2026-01-05,2490,2490,2490,2490\n2026-01-06,2510,2510,2510,2510\n")
+    path = write(tmp_path, "x.csv", "date,open,high,low,close\n2026-01-05,2480,2480,2480,2480\n2026-01-06,2520,2520,2520,2520\n")
     slept = []
 
     async def fake_sleep(seconds):
@@ -467,7 +468,7 @@ def test_indicators_csv_matches_talib_on_real_data(data_dir, tmp_path, capsys):
     assert code == 0 and "1,344 rows" in err
     with open(out, newline="") as handle:
         reader = csv.reader(handle)
-        assert tuple(next(reader)) == INDICATOR_COLUMNS
+        assert tuple(next(reader)) == indicator_columns(Config())
         rows = list(reader)
     data = [line.split(",") for line in source.read_text().splitlines()[1:]]
     assert [r[0] for r in rows] == [d[0] for d in data] and {r[1] for r in rows} == {"^RUT"}

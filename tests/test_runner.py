@@ -70,7 +70,7 @@ async def test_stream_ticks_crossing_a_level_print_alert_json(tmp_path):
         runner, out, err, history = make_runner(server, tmp_path, backfill=SlowHistory(delay=0.3), commit_every=0.05)
         task = asyncio.create_task(runner.run())
         await server.wait_subscribed(0)
-        await server.send_price("^RUT", 2510.0)  # held until the history (2400, below) is in
+        await server.send_price("^RUT", 2520.0)  # held until the history (2400, below) is in
         await wait_until(lambda: alerts_of(out))
         [alert] = alerts_of(out)
         assert (alert["rule"], alert["direction"], alert["level"]) == ("level_cross", "up", 2500.0)

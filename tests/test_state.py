@@ -46,9 +46,9 @@ def test_unknown_symbols_are_added_on_their_first_tick_and_marked_dirty():
 def test_alerts_of_a_batch_come_in_time_order_with_source_and_stale():
     config = Config(symbols=("^RUT", "Y"), levels=(Level("^RUT", 2500.0, "support"),), rules=Rules(ma_fast=1, ma_slow=2))
     st = MarketState(config, source="stream")
-    st.apply([Tick("^RUT", ny("2026-01-05"), 2510.0)])
+    st.apply([Tick("^RUT", ny("2026-01-05"), 2520.0)])  # outside the 0.5 % approach band
     closes(st, "Y", [10.0, 9.0, 12.0])  # fast crosses above slow at the 01-07 close
-    batch = [Tick("^RUT", ny("2026-01-08"), 2490.0), Tick("Y", ny("2026-01-08"), 12.5)]
+    batch = [Tick("^RUT", ny("2026-01-08"), 2480.0), Tick("Y", ny("2026-01-08"), 12.5)]
     out = st.apply(batch, stale=True)
     assert [(a.rule, a.symbol) for a in out] == [("ma_cross", "Y"), ("level_cross", "^RUT")]
     assert [a.time for a in out] == [ny("2026-01-07", "16:00"), ny("2026-01-08")]
@@ -79,7 +79,7 @@ def test_change_is_against_the_previous_session_close_even_after_the_commit():
 def test_reconfigure_keeps_sides_of_kept_levels_and_arms_new_ones_with_the_last_price():
     st = MarketState(Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0, "support"),)))
     st.apply([Tick("^RUT", ny("2026-01-05"), 2480.0)])  # below 2500
-    new = Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0, "support"), Level("^RUT", 2450.0, "floor")))
+    new = Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0, "support"), Level("^RUT", 2450.0, "floor")), zones=(), rules=Rules(approach_pct=0.0))
     st.reconfigure(new)
     assert [lv.side for lv in st.symbols["^RUT"].levels] == [-1, 1]  # 2450 armed above by 2480
     out = st.apply([Tick("^RUT", ny("2026-01-05", "10:00"), 2440.0)])

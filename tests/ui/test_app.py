@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from monitor.tui.app import FLASH_TIMES, build_demo_app, make_app
 from monitor.config import Config, load_config
@@ -68,7 +69,7 @@ async def test_add_a_level_in_the_dialog_then_its_alert_fires_and_it_is_saved(co
         assert len(saved.levels) == 3  # the two defaults stay
         assert app.state.symbols["^RUT"].levels  # applied to the running state
 
-        feed.tick("^RUT", 2460.0)  # above 2450 by more than the 0.25 % band
+        feed.tick("^RUT", 2470.0)  # above 2450 by more than the 0.25 % band (and its 0.5 % approach band)
         await drain(pilot, app)
         fired = [a for a in app.delivered if a.rule == "level_cross"]
         assert [(a.direction, a.extra.get("level")) for a in fired] == [("up", 2450.0)]
@@ -364,6 +365,7 @@ async def test_space_pauses_and_resumes_the_replay():
 
 
 async def test_one_batch_of_a_symbols_alerts_is_one_toast_one_bell_one_flash(config):
+    config = replace(config, zones=())  # the default 2,580-2,600 zone would be a third alert
     feed = QueueFeed()
     app = make_app(config, feed, clock=frozen_clock)
     async with app.run_test(size=(80, 24)) as pilot:

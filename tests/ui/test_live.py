@@ -21,13 +21,13 @@ async def test_live_ticks_from_the_stream_reach_the_watchlist_and_fire_alerts():
         app = make_app(config, feed, clock=frozen_clock)
         async with app.run_test(size=(80, 24)) as pilot:
             await server.wait_subscribed(0)
-            await server.send_price("^RUT", 2490.0, when=FROZEN - 2)
-            await server.send_price("^RUT", 2510.0, when=FROZEN - 1)
+            await server.send_price("^RUT", 2480.0, when=FROZEN - 2)  # both outside the 0.5 % approach band of 2500
+            await server.send_price("^RUT", 2520.0, when=FROZEN - 1)
             for _ in range(200):
                 await pilot.pause(0.02)
-                if app.delivered and "2,510.00" in app.watchlist.cell_text("^RUT", "last"):
+                if app.delivered and "2,520.00" in app.watchlist.cell_text("^RUT", "last"):
                     break
-            assert "2,510.00" in app.watchlist.cell_text("^RUT", "last")
+            assert "2,520.00" in app.watchlist.cell_text("^RUT", "last")
             assert [(a.rule, a.direction, a.source) for a in app.delivered] == [("level_cross", "up", "stream")]
             app.flush()
             await pilot.pause()

@@ -1,0 +1,130 @@
+"""Relative performance: changes over 1 week (5 sessions), 1 month (21) and year to date, the
+lead's return minus each peer's in basis points, and the ``relative_strength`` rule.
+
+An N-session change at a session D is close[D] / close[N sessions before D] - 1; while D is
+forming its close is the last price. Year to date compares with the last close of the previous
+calendar year. Each is NaN until the history holds the sessions it needs.
+
+``relative_strength`` is evaluated when the lead's bar of a session D is committed, for each peer
+that has D (committed, or forming with its final prices: a replay and a live commit reach the
+peers' closes first): rs = lead's N-session return minus the peer's, in basis points. Per peer a
+side, set by the first defined rs without firing (above if rs >= T, below if rs <= -T, else
+neutral); "up" fires when rs >= T and the side is not above, "down" when rs <= -T and the side is
+not below; above returns to neutral when rs < T/2, below when rs > -T/2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING
+
+from monitor.alerts import fmt_price
+from monitor.config import Divergence, RelativeStrength
+from monitor.model import Alert
+
+if TYPE_CHECKING:  # pragma: no cover
+    from monitor.bars import DailyBar
+    from monitor.state import SymbolState
+
+NAN = float("nan")
+WEEK, MONTH = 5, 21
+ABOVE, NEUTRAL, BELOW = 1, 0, -1
+
+
+def close_and_base(s: "SymbolState", day: date | None, n: int) -> tuple[float, float]:
+    """(close at session ``day``, close ``n`` sessions before it) of ``s``; NaNs when unknown."""
+    daily = s.daily
+    if day is None:
+        return NAN, NAN
+    if s.session == day:
+        return s.last, daily[-n].close if len(daily) >= n else NAN
+    i = len(daily) - 1
+    while i >= n and daily[i].day > day:  # ``s`` is ahead of ``day`` (its data goes on)
+        i -= 1
+    if i >= 0 and daily[i].day == day:
+        return daily[i].close, daily[i - n].close if i >= n else NAN
+    return NAN, NAN
+
+
+def change_pct(s: "SymbolState", n: int) -> float:
+    """``s``'s change in % over the ``n`` sessions up to its latest one (forming or committed)."""
+    now, base = close_and_base(s, s.last_day, n)
+    return (now / base - 1.0) * 100.0 if base > 0 else NAN
+
+
+def ytd_base(s: "SymbolState") -> float:
+    """The close that year to date is measured from: the previous year's last close."""
+    if s.session is not None and s.daily and s.daily[-1].day.year != s.session.year:
+        return s.daily[-1].close
+    return s.year_base
+
+
+def ytd_pct(s: "SymbolState") -> float:
+    base = ytd_base(s)
+    return (s.last / base - 1.0) * 100.0 if base > 0 else NAN
+
+
+def spread_bp(lead: "SymbolState", peer: "SymbolState", n: int, day: date | None = None) -> float:
+    """Lead's ``n``-session return minus the peer's at session ``day`` (default the lead's
+    latest), in basis points; NaN when either is unknown."""
+    day = lead.last_day if day is None else day
+    lead_now, lead_base = close_and_base(lead, day, n)
+    peer_now, peer_base = close_and_base(peer, day, n)
+    if not (lead_base > 0 and peer_base > 0):
+        return NAN
+    return ((lead_now / lead_base) - (peer_now / peer_base)) * 10000.0
+
+
+class StrengthWatch:
+    """``relative_strength`` of the lead against each peer (see the module docstring)."""
+
+    def __init__(self, divergence: Divergence, settings: RelativeStrength) -> None:
+        self.lead = divergence.lead
+        self.peers = tuple(divergence.peers)
+        self.sessions = settings.sessions
+        self.threshold = settings.threshold_bp
+        self.sides: dict[str, int | None] = {peer: None for peer in self.peers}
+
+    def on_commit(self, symbols: Mapping[str, "SymbolState"], bar: "DailyBar", out: list[Alert]) -> None:
+        """After the lead committed ``bar``."""
+        lead = symbols[self.lead]
+        for name in self.peers:
+            peer = symbols.get(name)
+            if peer is None:
+                continue
+            rs = spread_bp(lead, peer, self.sessions, bar.day)
+            direction = self.step(name, rs)
+            if direction:
+                out.append(self._alert(lead, peer, bar, rs, direction))
+
+    def step(self, peer: str, rs: float) -> str | None:
+        """Move ``peer``'s side by a new rs (NaN: no change); the direction that fires, if any."""
+        if rs != rs:
+            return None
+        high = self.threshold
+        side = self.sides[peer]
+        if side is None:
+            self.sides[peer] = ABOVE if rs >= high else BELOW if rs <= -high else NEUTRAL
+        elif rs >= high and side != ABOVE:
+            self.sides[peer] = ABOVE
+            return "up"
+        elif rs <= -high and side != BELOW:
+            self.sides[peer] = BELOW
+            return "down"
+        elif side == ABOVE and rs < high / 2 or side == BELOW and rs > -high / 2:
+            self.sides[peer] = NEUTRAL
+        return None
+
+    def _alert(self, lead: "SymbolState", peer: "SymbolState", bar: "DailyBar", rs: float, direction: str) -> Alert:
+        n = self.sessions
+        verb = "outperformed" if direction == "up" else "underperformed"
+        lead_now, lead_base = close_and_base(lead, bar.day, n)
+        peer_now, peer_base = close_and_base(peer, bar.day, n)
+        message = (
+            f"{lead.symbol} {verb} {peer.symbol} by {abs(rs):,.0f} bp over {n} sessions "
+            f"({(lead_now / lead_base - 1) * 100:+.2f}% vs {(peer_now / peer_base - 1) * 100:+.2f}%) "
+            f"at the {bar.day.isoformat()} close of {fmt_price(bar.close)}"
+        )
+        extra = {"peer": peer.symbol, "sessions": n, "spread_bp": rs}
+        return Alert(bar.close_time, lead.symbol, "relative_strength", direction, bar.close, message, extra)
