@@ -296,7 +296,10 @@ def test_new_high_message_names_52_weeks_and_the_date():
 
 
 def rut(levels=(Level("^RUT", 2500.0, "support"), Level("^RUT", 2600.0, "resistance")), **config) -> MarketState:
-    return MarketState(Config(symbols=("^RUT",), levels=tuple(levels), **config))
+    """^RUT with levels only: no zone, and level_approach off (tests/test_signals.py has them)."""
+    config.setdefault("rules", Rules())
+    config["rules"] = replace(config["rules"], approach_pct=0.0)
+    return MarketState(Config(symbols=("^RUT",), levels=tuple(levels), zones=(), **config))
 
 
 def ticks(state: MarketState, prices, day: str = "2026-01-05") -> list[Alert]:

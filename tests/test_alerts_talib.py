@@ -160,10 +160,14 @@ def relative_divergences(lead: dict, peers: dict[str, dict]) -> list[tuple]:
 # --------------------------------------------------------------------------------------------
 
 
+SIGNALS = {"relative_strength", "zone_cross", "price_rsi_divergence", "level_approach"}  # tests/test_signals_real.py
+
+
 def replayed(files: list[str]) -> list[dict]:
+    """The alerts of the rules written again below (issue 10's rules are checked elsewhere)."""
     out = io.StringIO()
     run_headless_replay(Config(), load_all(files), out=out, err=io.StringIO())
-    return [json.loads(line) for line in out.getvalue().splitlines()]
+    return [a for a in map(json.loads, out.getvalue().splitlines()) if a["rule"] not in SIGNALS]
 
 
 def key(alert: dict) -> tuple:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from monitor.config import Config
@@ -24,6 +25,8 @@ from .conftest import QueueFeed, frozen_clock
 
 DATA = Path(__file__).resolve().parents[2] / "monitor" / "data"
 FILES = [f"^RUT={DATA / 'rut.csv'}", f"^GSPC={DATA / 'spx.csv'}", f"^NDX={DATA / 'ndx.csv'}"]
+# Without the default zone and level_approach, so level_cross is the first (and a "few") row
+LEVELS = replace(Config(), zones=(), rules=replace(Config().rules, approach_pct=0.0))
 
 
 def plain(widget) -> str:
@@ -40,7 +43,7 @@ async def test_the_study_runs_in_a_worker_while_the_screen_answers_keys(config):
 
     def load():
         assert release.wait(10), "the test never released the study"
-        return load_all(FILES), Config(), "data: three test files"
+        return load_all(FILES), LEVELS, "data: three test files"
 
     progress: list[str] = []
 
@@ -66,7 +69,7 @@ async def test_the_study_runs_in_a_worker_while_the_screen_answers_keys(config):
         assert any(text.endswith(" %") and text.startswith("replaying ^RUT") for text in progress)
         assert "done in" in plain(screen.query_one("#study-progress"))
         rows = table_rows(screen)
-        expected = [r for r in study(replay_for_study(Config(), load_all(FILES))).rows if r.symbol == "^RUT"]
+        expected = [r for r in study(replay_for_study(LEVELS, load_all(FILES))).rows if r.symbol == "^RUT"]
         assert len(rows) == 1 + len(expected)
         assert rows[0][:3] == ["baseline", "", "504"]
         assert [(row[0].split()[0], row[1]) for row in rows[1:]] == [(r.rule, r.direction) for r in expected]
