@@ -79,7 +79,7 @@ async def test_stream_ticks_crossing_a_level_print_alert_json(tmp_path):
         # first of its kind is said once on stderr. (Stale flags: tests/test_session.py.)
         await server.send_price("^RUT", 2480.0, when=time.time() - 300)
         await wait_until(lambda: "stale snapshot" in err.getvalue())
-        assert runner.state.symbols["^RUT"].last == 2510.0
+        assert runner.state.symbols["^RUT"].last == 2520.0
         runner.stop.set()
         assert await asyncio.wait_for(task, 5) == 0
     assert [a.direction for a in history.recent(10)] == ["up"]

@@ -68,7 +68,7 @@ async def test_hostile_frames_never_end_the_feed_and_each_cause_is_said_once(tmp
             encode_frame(id="^RUT", price=math.nan, time=ms),
             encode_frame(id="^RUT", price=1.4e-45, time=ms),
             encode_frame(id="^RUT", price=-1.0, time=ms),
-            encode_frame(id="^RUT", price=2490.0, time=ms, short_name="Russell\x1b]52;c;SGVsbG8=\x07\x1b]2;pwned\x07 2000"),
+            encode_frame(id="^RUT", price=2480.0, time=ms, short_name="Russell\x1b]52;c;SGVsbG8=\x07\x1b]2;pwned\x07 2000"),
             json.dumps({"type": "heartbeat"}),
             json.loads(encode_frame(id="^rut", price=2512.8, time=ms + 1000))["message"],  # bare base64, float32
             encode_frame(id="^RUT", price=2400.0, time=ms - 60_000),  # a re-sent snapshot, older
@@ -78,7 +78,7 @@ async def test_hostile_frames_never_end_the_feed_and_each_cause_is_said_once(tmp
         await asyncio.sleep(0.2)
         assert not task.done()
         alerts = [json.loads(line) for line in out.getvalue().splitlines()]
-        assert [(a["rule"], a["direction"], a["price"]) for a in alerts] == [("level_cross", "up", 2512.8)]
+        assert [(a["rule"], a["direction"], a["price"]) for a in alerts] == [("level_cross", "up", 2512.8)]  # 2480: outside the approach band
         assert '"price":2512.8,' in out.getvalue()  # not 2512.800048828125
         rut = runner.state.symbols["^RUT"]
         assert rut.last == 2512.8 and rut.late_ticks == 0
