@@ -196,6 +196,8 @@ def _fast_rows(body: list[str], columns: int, parse_time: Callable[[str], float]
     total = sum(opens) + sum(highs) + sum(lows) + sum(closes) + (sum(volumes) if volume is not None else 0.0)
     if total - total != 0.0 or any(map(lt, highs, lows)) or not all(map(lt, times, times[1:])):
         return None  # a non-finite number, high below low, or times not increasing
+    if not min(min(opens), min(lows), min(closes)) > 0.0:
+        return None  # a price of 0 or less
     return list(zip(times, opens, highs, lows, closes, volumes))
 
 
@@ -223,6 +225,9 @@ def _checked_rows(path: Path, header: tuple, body: list[str], parse_time: Callab
         total = o + h + l + c + (volume or 0.0)
         if total - total != 0.0:  # an inf or a nan somewhere
             raise _row_error(path, number, header, parts, parse_time, picks)
+        if not min(o, h, l, c) > 0.0:  # the study divides by closes; live prices are positive too
+            index = next(i for i, value in zip((io, ih, il, ic), (o, h, l, c)) if not value > 0.0)
+            raise UserError(f"{path}:{number}: {header[index]}: expected a price above 0, got {parts[index].strip()}")
         if h < l:
             raise UserError(f"{path}:{number}: high: {parts[ih].strip()} is below low {parts[il].strip()}")
         if bar_time <= previous:

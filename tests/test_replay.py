@@ -79,6 +79,8 @@ def test_load_intraday_file_takes_the_bar_length_from_the_spacing(data_dir):
         ("2026-01-05,nan,110,95,105,1000\n", 2, "open: expected a finite number, got 'nan'"),
         ("2026-01-05,100,110,95,105,1e999\n", 2, "volume: expected a finite number"),
         ("2026-01-05,100,90,95,92,1000\n", 2, "high: 90 is below low 95"),
+        ("2026-01-05,100,110,95,105,1000\n2026-01-06,1,2,0,0,1000\n", 3, "low: expected a price above 0, got 0"),
+        ("2026-01-05,-1,110,95,105,1000\n", 2, "open: expected a price above 0, got -1"),
         ("2026-01-05,100,110,95,105\n", 2, "expected 6 columns"),
         ("2026-01-05,100,110,95,105,1,2\n", 2, "expected 6 columns"),
         ("2026-13-05,100,110,95,105,1000\n", 2, "date: expected a date such as 2026-01-02, got '2026-13-05'"),

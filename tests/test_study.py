@@ -259,6 +259,7 @@ def test_few_threshold_and_overlap_count():
     [
         "date,open,high,low,close\n2026-01-05,1,2,0.5,1.5\n2026-01-06,1,x,0.5,1.5\n",
         "date,open,high,low,close\n2026-01-05,1,2,3,1.5\n",
+        "date,open,high,low,close\n2026-01-05,1,2,0.5,1.5\n2026-01-06,1,2,0.5,0\n2026-01-07,1,2,0.5,1.5\n",  # a close of 0
         "nonsense\n",
         "",
     ],
