@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from monitor.errors import UserError
-from monitor.feeds import DEFAULT_SOURCE, SOURCE_NAMES
+from monitor.feeds import DEFAULT_SOURCE, SOURCE_NAMES, check_ws_url
 from monitor.settings import Setting, bounded as _bounded, boolean as _bool, choice as _choice, number as _number
 from monitor.settings import positive_number as _positive_number, string as _string
 from monitor.sinks import notify_settings
@@ -606,10 +606,7 @@ def _zones(top: _Reader, default: tuple[Zone, ...]) -> tuple[Zone, ...]:
 
 
 def _ws_url(value: Any) -> str:
-    text = _string(value)
-    if not text.startswith(("ws://", "wss://")):
-        raise ValueError(f"expected a ws:// or wss:// URL, got {value!r}")
-    return text
+    return check_ws_url(_string(value))
 
 
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")

@@ -113,3 +113,25 @@ def test_config_show_masks_stream_url_credentials():
     config = replace(config, feed=replace(config.feed, stream_url=f"wss://alice:{SECRET}@stream.example.org/?version=2"))
     shown = config_to_toml(config)
     assert 'stream_url = "wss://***@stream.example.org/?version=2"' in shown and SECRET not in shown
+
+
+def test_stream_url_with_a_bad_port_or_host_is_refused_at_start_without_its_credentials(tmp_path):
+    # They pass a ws:// prefix test, then failed inside the feed at every connect ("primary feed
+    # failed", no reason, polling forever) instead of a one-line error at start.
+    from argparse import Namespace
+
+    import pytest
+
+    from monitor.config import Config, load_config
+    from monitor.errors import UserError
+    from monitor.feeds import build_live_feed
+
+    for url in (f"wss://bob:{SECRET}@host:99999/", f"wss://bob:{SECRET}@host:abc/", f"wss://bob:{SECRET}@[::1/", f"wss://bob:{SECRET}@/x"):
+        with pytest.raises(UserError) as caught:
+            build_live_feed(Config(), Namespace(source=None, stream_url=url))
+        assert SECRET not in str(caught.value) and "--stream-url: expected a ws:// or wss:// URL" in str(caught.value), url
+        config = tmp_path / "config.toml"
+        config.write_text(f'[feed]\nstream_url = "{url}"\n')
+        with pytest.raises(UserError) as caught:
+            load_config(config)
+        assert "stream_url" in str(caught.value) and SECRET not in str(caught.value), (url, str(caught.value))

@@ -69,6 +69,23 @@ SOURCE_NAMES = tuple(source.name for source in LIVE_SOURCES)
 DEFAULT_SOURCE = SOURCE_NAMES[0]  # [feed] source when the config does not say
 
 
+def check_ws_url(url: str) -> str:
+    """``url`` if it is a ws:// or wss:// URL the stream can connect to, else ValueError. A bad
+    port or host passes a prefix test but fails inside the feed at every (re)connect."""
+    from urllib.parse import urlsplit
+
+    if not url.startswith(("ws://", "wss://")):
+        raise ValueError(f"expected a ws:// or wss:// URL, got {url!r}")
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on 99999 or 'abc'
+    except ValueError as exc:
+        raise ValueError(f"expected a ws:// or wss:// URL, got {url!r} ({exc})") from None
+    if not host:
+        raise ValueError(f"expected a ws:// or wss:// URL with a host, got {url!r}")
+    return url
+
+
 def build_live_feed(config, args=None, *, clock: Callable[[], float] = time.time, session=None, symbols=None):
     """The feed of ``--source`` (else ``[feed] source``) from ``LIVE_SOURCES``.
 
@@ -79,10 +96,12 @@ def build_live_feed(config, args=None, *, clock: Callable[[], float] = time.time
 
     name = getattr(args, "source", None) or config.feed.source
     url = getattr(args, "stream_url", None) or config.feed.stream_url
-    if not url.startswith(("ws://", "wss://")):
+    try:
+        check_ws_url(url)
+    except ValueError as exc:
         from monitor.redact import redact
 
-        raise UserError(redact(f"--stream-url: expected a ws:// or wss:// URL, got {url!r}"))
+        raise UserError(redact(f"--stream-url: {exc}")) from None
     source = next(source for source in LIVE_SOURCES if source.name == name)  # argparse and the config checked it
     symbols = list(config.symbols if symbols is None else symbols)
     return source.build(FeedInputs(config, url, symbols, clock, MarketClock(clock), session))
