@@ -158,3 +158,54 @@ def test_a_child_error_keeps_its_class_name_text_and_yfinance_warnings():
     finally:
         calls.close()
     assert calls.pid is None
+
+
+async def test_a_poll_child_that_hangs_is_ended_at_the_timeout_and_the_next_poll_starts_a_fresh_one(caplog):
+    # Before: the hung child was never ended; every later poll waited for it again (polling dead
+    # for the rest of the run, the child alive until the monitor exited).
+    import asyncio
+    import os
+
+    from fakes.chart import standin_hang
+    from fakes.market import FixedMarket
+
+    from monitor.feeds.live import Backoff
+    from monitor.feeds.yahoo_poll import YahooPollFeed
+    from monitor.isolate import ChildCalls
+    from monitor.model import FeedStatus
+
+    calls = ChildCalls(standin_hang)
+    feed = YahooPollFeed(["^RUT"], 0.05, download=calls, market=FixedMarket(), backoff=Backoff(0.01, 0.02), download_timeout=1.0)
+    children: set[int] = set()
+
+    async def sample() -> None:
+        while True:
+            if calls.pid is not None:
+                children.add(calls.pid)
+            await asyncio.sleep(0.02)
+
+    sampler = asyncio.create_task(sample())
+    statuses = []
+    events = feed.events()
+    try:
+        async for event in events:
+            if isinstance(event, FeedStatus) and "no answer from Yahoo" in event.describe():
+                statuses.append(event.describe())
+                if len(statuses) == 2:
+                    break
+    finally:
+        sampler.cancel()
+        await feed.aclose()
+        await events.aclose()
+    assert calls.starts == 2 and len(children) == 2, (calls.starts, children, statuses)  # a fresh child per poll
+    for pid in children:  # each hung child was ended, none left behind
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        raise AssertionError(f"child {pid} still runs")
+    assert calls.pid is None
+    import gc
+
+    gc.collect()
+    assert "never retrieved" not in caplog.text  # the ended call's error is not a stray traceback

@@ -181,12 +181,18 @@ class YahooPollFeed(Feed):
     async def _fetch(self, symbols: list[str]):
         """One download in a worker thread, awaited at most ``download_timeout`` seconds. A
         download that hangs is never abandoned for a new one: the next poll waits for it again,
-        so a dead network cannot pile up threads."""
+        so a dead network cannot pile up threads. One in a child process is ended instead (its
+        call fails and frees the thread): the next poll starts a fresh child, where a hung
+        child would have held every later poll forever."""
         if self._running is None or self._running.done():
             self._running = asyncio.ensure_future(in_daemon_thread(lambda: self._download(symbols)))
+            self._running.add_done_callback(lambda done: done.cancelled() or done.exception())  # read if abandoned
         try:
             return await asyncio.wait_for(asyncio.shield(self._running), self.download_timeout)
         except asyncio.TimeoutError:
+            close = getattr(self._download, "close", None)
+            if close is not None:
+                await in_daemon_thread(close)
             raise TimeoutError(f"no answer from Yahoo in {self.download_timeout:g} s") from None
 
     async def _sleep(self, delay: float) -> None:

@@ -233,6 +233,11 @@ def standin_info(symbol: str) -> dict:
     return {"shortName": f"{symbol} name", "exchangeDataDelayedBy": 0, "priceHint": 2}
 
 
+def standin_hang(*_):
+    """A yfinance call that never returns (a module-level function: it can run in the child)."""
+    threading.Event().wait()
+
+
 def standin_failure(text: str):
     """Fails as a yfinance call can (a module-level function: it can run in the child process):
     an error of yfinance's rate-limit class carrying the warnings yfinance logged."""
