@@ -172,8 +172,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
 
 if __name__ == "__main__":
-    out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # a stray print must not break the protocol
+    import os
+
+    out = os.fdopen(os.dup(1), "wb")  # the answers' own descriptor: fd 1 becomes stderr's, so
+    os.dup2(2, 1)  # a stray write to it (a print, a C library's chatter) cannot break the protocol
+    sys.stdout = sys.stderr
     try:
         serve(sys.stdin.buffer, out)
     except KeyboardInterrupt:

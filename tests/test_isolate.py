@@ -209,3 +209,18 @@ async def test_a_poll_child_that_hangs_is_ended_at_the_timeout_and_the_next_poll
 
     gc.collect()
     assert "never retrieved" not in caplog.text  # the ended call's error is not a stray traceback
+
+
+def test_a_child_writing_to_its_stdout_directly_does_not_break_the_answers():
+    # Before: only Python's sys.stdout was sent elsewhere; bytes written to fd 1 (a C library's
+    # chatter) were read as a message: a broken answer, or a bogus length that waited forever.
+    from fakes.chart import standin_chatty
+
+    from monitor.isolate import ChildCalls
+
+    calls = ChildCalls(standin_chatty)
+    try:
+        assert calls([("^RUT", 2500.5)]) == [("^RUT", 2500.5)]
+        assert calls("again") == "again" and calls.starts == 1
+    finally:
+        calls.close()

@@ -238,6 +238,14 @@ def standin_hang(*_):
     threading.Event().wait()
 
 
+def standin_chatty(value):
+    """A yfinance call that writes to file descriptor 1 itself (as a C library can), then answers."""
+    import os
+
+    os.write(1, b"\x00\x00\x00\x01x")  # read as a message, this is a 1-byte broken pickle
+    return value
+
+
 def standin_failure(text: str):
     """Fails as a yfinance call can (a module-level function: it can run in the child process):
     an error of yfinance's rate-limit class carrying the warnings yfinance logged."""
