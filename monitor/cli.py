@@ -10,6 +10,7 @@ reports an unknown argument with its own usage.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -177,3 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout = None  # type: ignore[assignment]
         finally:
             return 0
+    except OSError as exc:
+        if exc.filename is not None or exc.errno not in _WRITE_REFUSED:
+            raise
+        # the output refused (disk full, > /dev/full): one line, not a traceback
+        sys.stdout = None  # type: ignore[assignment]  # the exit's flush would fail again
+        print(f"{PROG}: error: write failed: {exc.strerror}", file=sys.stderr)
+        return 1
+
+
+# a write error with no file named is stdout's (files the commands write are named in theirs)
+_WRITE_REFUSED = {getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG", "EIO") if hasattr(errno, name)}

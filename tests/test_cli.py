@@ -96,3 +96,28 @@ def test_replay_plays_yahoos_csv_export_like_the_plain_file(data_dir, tmp_path):
     got = cli("replay", "--headless", f"^RUT={yahoo}")
     assert expected.returncode == got.returncode == 0, got.stderr
     assert got.stdout == expected.stdout and "level_cross" in got.stdout
+
+
+
+@pytest.mark.parametrize("argv", [["config", "show"], ["config", "check"], ["config", "path"]])
+def test_output_the_disk_refuses_is_one_line_not_a_traceback(argv):
+    # Before: `config show > /dev/full` (or a full disk) ended in an OSError traceback.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "monitor", *argv], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (1, "market-monitor: error: write failed: No space left on device\n")
+
+
+def test_an_os_error_naming_a_file_is_not_taken_for_a_refused_write():
+    import errno
+
+    from monitor import cli
+
+    def fails(args, parser):
+        raise OSError(errno.EIO, "Input/output error", "/some/file")
+
+    original, cli.dispatch = cli.dispatch, fails
+    try:
+        with pytest.raises(OSError):
+            cli.main(["config", "path"])
+    finally:
+        cli.dispatch = original
