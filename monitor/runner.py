@@ -132,8 +132,13 @@ class LiveRunner:
         return 0
 
     def status_line(self, text: str) -> None:
-        self.err.write(f"{iso_time(self.clock())} {text}\n")
-        self.err.flush()
+        """One timestamped line on stderr; dropped when stderr is gone (a terminal that hung up
+        answers EIO), which must not end the run or turn its stop into a failure."""
+        try:
+            self.err.write(f"{iso_time(self.clock())} {text}\n")
+            self.err.flush()
+        except (OSError, ValueError):
+            pass
 
 
 class _Printer(Frontend):

@@ -135,3 +135,33 @@ def test_stream_url_with_a_bad_port_or_host_is_refused_at_start_without_its_cred
         with pytest.raises(UserError) as caught:
             load_config(config)
         assert "stream_url" in str(caught.value) and SECRET not in str(caught.value), (url, str(caught.value))
+
+
+def test_headless_on_a_terminal_that_hangs_up_stops_with_exit_0(tmp_path):
+    # An SSH session that drops: SIGHUP, and the terminal answers every later write with EIO.
+    # Before: the 'stopped' status line raised on the dead terminal and the run ended with 1.
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the monitor on the pty
+        os.environ.update(_env())
+        os.execv(str(EXE), [str(EXE), "--headless", "--stream-url", "ws://127.0.0.1:9/", "--config", str(_config(tmp_path))])
+    seen, deadline = b"", time.monotonic() + 20
+    while b"stream:" not in seen and time.monotonic() < deadline:  # running, its signals handled
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                seen += os.read(fd, 4096)
+            except OSError:
+                break
+    os.close(fd)  # the terminal hangs up
+    code, deadline = None, time.monotonic() + 10
+    while code is None and time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        code = os.waitstatus_to_exitcode(status) if done else time.sleep(0.05)
+    if code is None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert b"stream:" in seen, seen
+    assert code == 0
