@@ -33,17 +33,22 @@ ABOVE, NEUTRAL, BELOW = 1, 0, -1
 
 
 def close_and_base(s: "SymbolState", day: date | None, n: int) -> tuple[float, float]:
-    """(close at session ``day``, close ``n`` sessions before it) of ``s``; NaNs when unknown."""
-    daily = s.daily
+    """(close at session ``day``, close ``n`` sessions before it) of ``s``; NaNs when unknown.
+    Reads the daily ring's columns (floats, no bar decoded): it runs at every commit."""
     if day is None:
         return NAN, NAN
+    daily = s.daily
+    closes = daily.column("close")
+    size = len(closes)
     if s.session == day:
-        return s.last, daily[-n].close if len(daily) >= n else NAN
-    i = len(daily) - 1
-    while i >= n and daily[i].day > day:  # ``s`` is ahead of ``day`` (its data goes on)
+        return s.last, closes[size - n] if size >= n else NAN
+    days = daily.column("day")
+    ordinal = day.toordinal()
+    i = size - 1
+    while i >= n and days[i] > ordinal:  # ``s`` is ahead of ``day`` (its data goes on)
         i -= 1
-    if i >= 0 and daily[i].day == day:
-        return daily[i].close, daily[i - n].close if i >= n else NAN
+    if i >= 0 and days[i] == ordinal:
+        return closes[i], closes[i - n] if i >= n else NAN
     return NAN, NAN
 
 
