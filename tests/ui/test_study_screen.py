@@ -146,3 +146,16 @@ async def test_a_horizon_with_few_alerts_behind_it_is_in_whole_percents(config):
         row = next(r for r in table_rows(screen) if r[0] == "relative_divergence" and r[1] == "up")
         assert row[2] == "16"
         assert "." in row[3] and "." not in row[4] and row[4] != "-"
+
+
+async def test_quitting_while_the_study_opens_leaves_no_traceback(config):
+    """``e`` then ``q`` typed fast: the app exits before the screen's children are mounted, and
+    its on_mount must not look for a table that will never come (was NoMatches on quit)."""
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.action_study()
+        app.exit()
+        await pilot.pause()
+    assert app.return_code == 0
+    assert not app._exit_renderables  # where the app puts a handler's traceback

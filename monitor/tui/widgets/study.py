@@ -166,7 +166,10 @@ class StudyScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        tables = self.query(DataTable)
+        if not tables:  # the app quit as the screen opened: its children never came
+            return
+        table = tables.first()
         table.add_columns("rule", "dir", "count", *(f"{h}" for h in self.horizons))
         self.started = time.perf_counter()
         self.worker = self.run_worker(self._job, name="study", group="study", thread=True, exit_on_error=False)
