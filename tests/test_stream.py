@@ -265,18 +265,24 @@ async def test_falls_back_to_polling_and_returns_to_streaming(unused_tcp_port, t
     poll = YahooPollFeed(SYMBOLS, 0.05, session=session, market=FixedMarket(), backoff=Backoff(0.05, 0.1))
     feed = FallbackFeed(stream, poll, give_up_after=2, probe_backoff=Backoff(0.2, 0.2))
     reader = Reader(feed)
-    await wait_until(lambda: feed.source == "poll" and reader.ticks())
-    assert reader.ticks()[0].price == 2400.0
-    assert any(s.source == "poll" and s.state is FeedState.POLLING for s in reader.statuses())
-    async with FakeStreamer(unused_tcp_port) as server:
-        await server.wait_subscribed(0, timeout=10)
-        await server.send_price("^RUT", 2555.0)
-        await wait_until(lambda: reader.ticks()[-1].price == pytest.approx(2555.0))
-        assert feed.source == "stream" and feed.switches == 2
-        polls = poll.polls
-        await asyncio.sleep(0.2)
-        assert poll.polls == polls  # polling stopped once streaming was back
-        await reader.close()
+    try:
+        # The poll yields its ticks, then its POLLING status; the fallback feed hands them on
+        # loop iterations apart (Python 3.11's wait_for runs the get in a task), so wait for the
+        # status, the later of the two: waiting for the ticks raced the status on a loaded machine.
+        await wait_until(lambda: reader.statuses(FeedState.POLLING), timeout=30)
+        assert feed.source == "poll"
+        assert reader.ticks()[0].price == 2400.0
+        assert reader.statuses(FeedState.POLLING)[0].source == "poll"
+        async with FakeStreamer(unused_tcp_port) as server:
+            await server.wait_subscribed(0, timeout=30)
+            await server.send_price("^RUT", 2555.0)
+            await wait_until(lambda: reader.ticks()[-1].price == pytest.approx(2555.0), timeout=30)
+            assert feed.source == "stream" and feed.switches == 2
+            polls = poll.polls
+            await asyncio.sleep(0.2)
+            assert poll.polls == polls  # polling stopped once streaming was back
+    finally:
+        await reader.close()  # a failed assertion must not leave the feed running (the run hung)
 
 
 async def test_silent_connections_while_open_count_as_failures(server):
