@@ -419,3 +419,22 @@ async def test_a_level_s_frequency_cooldown_and_expiry_are_edited_in_the_dialog(
         await pilot.pause()
     level = next(lv for lv in load_config(config_file).levels if lv.price == 2450.0)
     assert (level.policy.frequency, level.policy.cooldown, level.policy.expires) == ("once_per_session", 900.0, date(2026, 12, 31))
+
+
+async def test_the_chart_title_drops_its_key_hint_whole_when_the_pane_is_narrow(config):
+    """At 80 columns the title and " · 1-7: range" do not fit: the hint goes, never cut to a
+    meaningless "1-7: r…"; a wide window shows it, and resizing brings it back."""
+    feed = QueueFeed()
+    app = make_app(config, feed, clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed.tick("^RUT", 2440.0)
+        await drain(pilot, app)
+        await pilot.press("c")  # the daily chart: the longest title (three legends)
+        await drain(pilot, app)
+        title = app.query_one(DetailPane).query_one("#chart-title", LinesView)
+        shown = title.render_line(0).text.rstrip()
+        assert "daily" in shown and "SMA200" in shown
+        assert "…" not in shown and "1-7" not in shown
+        await pilot.resize_terminal(140, 30)
+        await drain(pilot, app)
+        assert title.render_line(0).text.rstrip().endswith(" · 1-7: range")

@@ -126,9 +126,13 @@ def chart_data(sym: Any, levels: Sequence[tuple[float, str]], rules: Any, chart_
     return ChartData(title, lines, overlays, times)
 
 
-def chart_title(data: ChartData) -> Text:
-    """The title line with the key hint (cut first when the pane is narrow)."""
-    return data.title + Text(" · 1-7: range", style="dim")
+def chart_title(data: ChartData, width: int = 0) -> Text:
+    """The title line with the key hint, left out whole when the title and it do not fit in
+    ``width`` cells (cut with an ellipsis at 80 columns it read "1-7: r…"); 0: width unknown."""
+    hint = Text(" · 1-7: range", style="dim")
+    if width and data.title.cell_len + hint.cell_len > width:
+        return data.title.copy()
+    return data.title + hint
 
 
 def _row(label: str, value: str, extra: Text | str = "", style: str = "") -> Text:
@@ -198,9 +202,20 @@ class DetailPane(Horizontal):
             yield BrailleChart(id="chart")
         yield LinesView(id="readout")
 
+    _chart: ChartData | None = None
+
     def show_chart(self, data: ChartData, *, decimals: int = 0) -> None:
-        self.query_one("#chart-title", LinesView).set_lines([chart_title(data)])
+        self._chart = data
+        self._show_title()
         self.query_one("#chart", BrailleChart).set_data(data.lines, data.overlays, times=data.times, decimals=decimals, empty=data.empty)
+
+    def _show_title(self) -> None:
+        if self._chart is not None:
+            title = self.query_one("#chart-title", LinesView)
+            title.set_lines([chart_title(self._chart, title.size.width)])
+
+    def on_resize(self) -> None:
+        self._show_title()  # the hint comes or goes with the width
 
     def show_readout(self, readout: Sequence[Text]) -> None:
         self.query_one("#readout", LinesView).set_lines(readout)
