@@ -152,6 +152,17 @@ async def test_mute_a_level_from_the_app(config):
         assert not [a for a in app.delivered if a.rule == "level_cross"]  # ... and was muted
 
 
+def test_the_mute_dialog_names_every_rule_in_words():
+    """A rule added to config.RULES must be named in words in the mute dialog, not by its key
+    (the issue 10 rules showed as "relative_strength", "zone_cross", ...)."""
+    from monitor.config import RULES
+    from monitor.tui.widgets.dialogs import mute_entries
+
+    shown = dict(mute_entries("^RUT", Config()))
+    assert [rule for rule in RULES if "_" in shown[rule] or shown[rule] == rule] == []
+    assert shown["zone_cross"] == "zone entries and exits"
+
+
 async def test_help_screen_and_a_palette_command_for_every_key(config):
     app = make_app(config, QueueFeed(), clock=frozen_clock)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -281,6 +281,10 @@ RULE_NAMES = {
     "rsi_oversold": "RSI oversold",
     "rsi_macd_divergence": "RSI/MACD divergences",
     "relative_divergence": "divergences between the indexes",
+    "relative_strength": "relative strength against the peers",
+    "zone_cross": "zone entries and exits",
+    "price_rsi_divergence": "price/RSI divergences",
+    "level_approach": "approaches to a level or zone",
 }
 
 
