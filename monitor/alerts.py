@@ -1,15 +1,19 @@
-"""The alert rules and their messages. ``monitor.state.MarketState`` calls them at the right moments:
+"""The first eight rules, their messages and their detectors (``monitor.detector``), through
+which ``monitor.state.MarketState`` runs them at the right moments:
 
-- per tick: ``check_levels`` (``level_cross``) and ``check_extremes`` (``new_high``/``new_low``);
-- when a daily bar is committed: the same two for levels and extremes set to ``confirm = "close"``
-  (``check_level_closes``, ``check_extremes(closed=True)``), and ``bar_close_alerts``
-  (``ma_cross``, ``rsi_overbought``, ``rsi_oversold``, ``rsi_macd_divergence``), comparing the
-  committed bar's indicator values with those at the previous committed bar (a rule stays silent
-  while either is undefined; the RSI rules also re-arm, see ``RsiArming``);
-- after each batch of ticks whose prices were seen together: ``DivergenceWatch.check``
-  (``relative_divergence``).
+- ``Levels``: per tick ``check_levels`` (``level_cross``); at a committed bar ``check_level_closes``
+  for the levels set to ``confirm = "close"``;
+- ``Extremes``: per tick ``check_extremes`` (``new_high``/``new_low``); before a bar is committed
+  ``check_extremes(closed=True)`` for those set to ``confirm = "close"``;
+- ``BarClose``: at a committed bar ``bar_close_alerts`` (``ma_cross``, ``rsi_overbought``,
+  ``rsi_oversold``, ``rsi_macd_divergence``), comparing the committed bar's indicator values with
+  those at the previous committed bar (a rule stays silent while either is undefined; the RSI
+  rules also re-arm, see ``RsiArming``);
+- ``RelativeDivergence``: after each batch of ticks whose prices were seen together,
+  ``DivergenceWatch.check`` (``relative_divergence``).
 
-The exact semantics are documented in the README under "When alerts fire".
+They are registered in ``monitor.rules``. The exact semantics are documented in the README under
+"When alerts fire".
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
-from monitor.config import Divergence, Level, Rules
+from monitor.detector import Detector
 from monitor.model import Alert, Tick
 
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.bars import BarRing, DailyBar
+    from monitor.config import Config, Divergence, Level, Rules
     from monitor.state import SymbolState
 
 NAN = float("nan")
@@ -122,6 +127,42 @@ def _level_alert(lv: LevelState, symbol: str, t: float, price: float, direction:
     return Alert(t, symbol, "level_cross", direction, price, message, extra)
 
 
+def _level_state(config: Config, level: Level, side: int = 0) -> LevelState:
+    on_close = config.confirm_for("level_cross", level) == "close"
+    return LevelState(level, config.rules.hysteresis_pct, side, on_close)
+
+
+class Levels(Detector):
+    """``level_cross`` for the engine: each symbol's ``LevelState``s (``s.levels``)."""
+
+    memory = ("levels",)
+
+    def attach(self, s: SymbolState) -> None:
+        config = self.config
+        s.levels = [_level_state(config, level) for level in config.levels_for(s.symbol)]
+
+    def tick(self, s: SymbolState, t: float, price: float, out: list[Alert]) -> None:
+        if s.levels:
+            check_levels(s.levels, s.symbol, t, price, out)
+
+    def close(self, s: SymbolState, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
+        if s.levels:
+            check_level_closes(s.levels, s.symbol, bar, out)
+
+    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+        """A level that still exists keeps its side; a new one is armed by the last price if
+        there is one, else by the next tick (never firing on arming)."""
+        config = self.config
+        sides = {lv.price: lv.side for lv in s.levels}
+        levels = []
+        for level in config.levels_for(s.symbol):
+            state = _level_state(config, level, sides.get(level.price, 0))
+            if not state.side and s.last == s.last:
+                state.arm(s.last)
+            levels.append(state)
+        s.levels = levels
+
+
 # --------------------------------------------------------------------------------------------
 # new_high / new_low
 
@@ -180,6 +221,45 @@ def _breakout(
     if closed:
         extra["confirm"] = "close"
     out.append(Alert(t, s.symbol, f"new_{what}", direction, price, message, extra))
+
+
+def _breakouts(config: Config) -> Breakouts:
+    rules = config.rules
+    return Breakouts(
+        rules.high_low_window,
+        rules.breakout_gap,
+        config.confirm_for("new_high") == "close",
+        config.confirm_for("new_low") == "close",
+    )
+
+
+class Extremes(Detector):
+    """``new_high``/``new_low`` for the engine: on ticks, and at the close for those that wait
+    for it. The references ``s.prev_high_n``/``s.prev_low_n`` are the engine's (its indicators)."""
+
+    memory = ("high_alerted", "low_alerted")  # the session of the last new_high / new_low alert
+
+    def __init__(self, config: Config, symbols: Mapping[str, SymbolState]) -> None:
+        super().__init__(config, symbols)
+        self.breakouts = _breakouts(config)
+
+    def attach(self, s: SymbolState) -> None:
+        s.high_alerted = s.low_alerted = None
+
+    def tick(self, s: SymbolState, t: float, price: float, out: list[Alert]) -> None:
+        if price > s.prev_high_n or price < s.prev_low_n:
+            check_extremes(s, t, price, self.breakouts, out)
+
+    def closing(self, s: SymbolState, out: list[Alert]) -> None:
+        breakouts = self.breakouts
+        if breakouts.high_on_close or breakouts.low_on_close:
+            close = s.last
+            if close > s.prev_high_n or close < s.prev_low_n:
+                check_extremes(s, s.close_time, close, breakouts, out, closed=True)
+
+    def reconfigure(self, config: Config, rebuild: bool) -> None:
+        super().reconfigure(config, rebuild)
+        self.breakouts = _breakouts(config)
 
 
 def extreme_origin(daily: "BarRing[DailyBar]", window: int, value: float, field: str) -> tuple[int, date | None]:
@@ -299,6 +379,19 @@ def bar_close_alerts(
             out.append(Alert(bar.close_time, symbol, "rsi_oversold", "down", close, message, {"rsi": rsi, "threshold": low, "period": n}))
 
 
+class BarClose(Detector):
+    """``ma_cross``, ``rsi_overbought``, ``rsi_oversold``, ``rsi_macd_divergence`` for the engine
+    (``bar_close_alerts``); ``s.rsi_armed`` is the symbol's ``RsiArming``."""
+
+    memory = ("rsi_armed",)
+
+    def attach(self, s: SymbolState) -> None:
+        s.rsi_armed = RsiArming()
+
+    def close(self, s: SymbolState, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
+        bar_close_alerts(s.symbol, bar, before, now, self.config.rules, s.rsi_armed, out)
+
+
 # --------------------------------------------------------------------------------------------
 # relative_divergence
 
@@ -353,6 +446,24 @@ class DivergenceWatch:
         extra = {"change_pct": lead_change, "peers": changes, "spread_pct": spread}
         t = max(tick.time for tick in ticks)
         return Alert(t, self.lead, "relative_divergence", direction, lead.last, message, extra)
+
+
+class RelativeDivergence(Detector):
+    """``relative_divergence`` for the engine: a ``DivergenceWatch`` after each batch."""
+
+    def __init__(self, config: Config, symbols: Mapping[str, SymbolState]) -> None:
+        super().__init__(config, symbols)
+        self.watch = DivergenceWatch(config.divergence)
+
+    def batch(self, ticks: Sequence[Tick], out: list[Alert]) -> None:
+        alert = self.watch.check(self.symbols, ticks)
+        if alert is not None:
+            out.append(alert)
+
+    def reconfigure(self, config: Config, rebuild: bool) -> None:
+        if config.divergence != self.config.divergence:
+            self.watch = DivergenceWatch(config.divergence)
+        super().reconfigure(config, rebuild)
 
 
 def _moved(change: float) -> str:

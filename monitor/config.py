@@ -16,27 +16,15 @@ from typing import Any, Callable
 
 from monitor.errors import UserError
 from monitor.feeds import DEFAULT_SOURCE, SOURCE_NAMES, check_ws_url
+from monitor.rules import CONFIRMABLE, RULE_NAMES
 from monitor.settings import Setting, bounded as _bounded, boolean as _bool, choice as _choice, number as _number
 from monitor.settings import positive_number as _positive_number, string as _string
 from monitor.sinks import notify_settings
 
-RULES = (
-    "level_cross",
-    "new_high",
-    "new_low",
-    "ma_cross",
-    "rsi_overbought",
-    "rsi_oversold",
-    "rsi_macd_divergence",
-    "relative_divergence",
-    "relative_strength",
-    "zone_cross",
-    "price_rsi_divergence",
-    "level_approach",
-)
+RULES = RULE_NAMES  # every rule, from the registry (monitor.rules)
 FREQUENCIES = ("once", "once_per_session", "every_time")
 CONFIRMS = ("tick", "close")  # when a crossing alerts: at the tick, or only if the session closes beyond
-CONFIRM_RULES = ("level_cross", "new_high", "new_low")  # the rules that fire on ticks
+CONFIRM_RULES = CONFIRMABLE  # the tick rules that may wait for the session close
 SOURCES = SOURCE_NAMES  # the live data sources, from their registry (monitor.feeds)
 DEFAULT_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
 MIN_POLL_INTERVAL = 5.0

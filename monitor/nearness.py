@@ -16,10 +16,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from monitor.alerts import fmt_level
-from monitor.config import Level, Zone
+from monitor.detector import Detector
 from monitor.model import Alert
 
 if TYPE_CHECKING:  # pragma: no cover
+    from monitor.config import Config, Level, Zone
     from monitor.state import SymbolState
 
 NAN = float("nan")
@@ -106,3 +107,27 @@ def ma_gap(s: "SymbolState") -> tuple[float, float]:
     n = GAP_SESSIONS if s.session is not None else GAP_SESSIONS + 1
     before = gaps[-n] if len(gaps) >= n else NAN
     return gap, gap - before
+
+
+def _approach(config: Config, symbol: str) -> ApproachWatch:
+    return ApproachWatch(targets(config.levels_for(symbol), config.zones_for(symbol), config.rules.approach_pct))
+
+
+class Approach(Detector):
+    """``level_approach`` for the engine: each symbol's ``ApproachWatch`` (``s.approach``)."""
+
+    memory = ("approach",)
+
+    def attach(self, s: SymbolState) -> None:
+        s.approach = _approach(self.config, s.symbol)
+
+    def tick(self, s: SymbolState, t: float, price: float, out: list[Alert]) -> None:
+        near = s.approach
+        if near.low <= price <= near.high:
+            near.check(s.symbol, s.session, t, price, out)
+
+    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+        """New targets; what fired this session stays fired."""
+        approach = _approach(self.config, s.symbol)
+        approach.session, approach.fired = s.approach.session, s.approach.fired
+        s.approach = approach

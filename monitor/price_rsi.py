@@ -16,10 +16,15 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from monitor.alerts import fmt_price
+from monitor.detector import Detector
 from monitor.model import Alert
 
 if TYPE_CHECKING:  # pragma: no cover
+    from monitor.alerts import Snapshot
     from monitor.bars import DailyBar
+    from monitor.config import Config
+    from monitor.indicators import IndicatorSet
+    from monitor.state import SymbolState
 
 
 class PriceRsiDivergence:
@@ -77,3 +82,24 @@ def _alert(symbol: str, bar: "DailyBar", rsi: float, then: tuple, direction: str
     message = f"{symbol} price/RSI divergence, {what}, at the {bar.day.isoformat()} close of {fmt_price(bar.close)}"
     extra = {"rsi": rsi, "previous_close": close, "previous_rsi": previous_rsi, "previous_date": day.isoformat()}
     return Alert(bar.close_time, symbol, "price_rsi_divergence", direction, bar.close, message, extra)
+
+
+class PriceRsi(Detector):
+    """``price_rsi_divergence`` for the engine: each symbol's ``PriceRsiDivergence``
+    (``s.rsi_divergence``), fed every committed bar, and rebuilt with the indicators."""
+
+    memory = ("rsi_divergence",)
+
+    def attach(self, s: SymbolState) -> None:
+        rules = self.config.rules
+        s.rsi_divergence = PriceRsiDivergence(rules.divergence_lookback, rules.divergence_min_gap)
+
+    def close(self, s: SymbolState, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
+        s.rsi_divergence.on_close(s.symbol, bar, now[2], out)
+
+    def replay(self, s: SymbolState, bar: DailyBar, ind: IndicatorSet) -> None:
+        s.rsi_divergence.on_close(s.symbol, bar, ind.rsi, [])  # what fired then is not news
+
+    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+        if rebuild:  # refilled by ``replay`` from the kept bars
+            self.attach(s)

@@ -20,11 +20,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from monitor.alerts import fmt_price
-from monitor.config import Divergence, RelativeStrength
+from monitor.detector import Detector
 from monitor.model import Alert
 
 if TYPE_CHECKING:  # pragma: no cover
+    from monitor.alerts import Snapshot
     from monitor.bars import DailyBar
+    from monitor.config import Config, Divergence, RelativeStrength
     from monitor.state import SymbolState
 
 NAN = float("nan")
@@ -133,3 +135,22 @@ class StrengthWatch:
         )
         extra = {"peer": peer.symbol, "sessions": n, "spread_bp": rs}
         return Alert(bar.close_time, lead.symbol, "relative_strength", direction, bar.close, message, extra)
+
+
+class Strength(Detector):
+    """``relative_strength`` for the engine: a ``StrengthWatch`` run when the lead commits a bar."""
+
+    def __init__(self, config: Config, symbols: Mapping[str, SymbolState]) -> None:
+        super().__init__(config, symbols)
+        self.watch = StrengthWatch(config.divergence, config.relative_strength)
+
+    def close(self, s: SymbolState, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
+        if s.symbol == self.watch.lead:
+            self.watch.on_commit(self.symbols, bar, out)
+
+    def reconfigure(self, config: Config, rebuild: bool) -> None:
+        """A new setting starts the sides afresh."""
+        old = self.config
+        if (old.divergence, old.relative_strength) != (config.divergence, config.relative_strength):
+            self.watch = StrengthWatch(config.divergence, config.relative_strength)
+        super().reconfigure(config, rebuild)

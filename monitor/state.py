@@ -1,8 +1,9 @@
 """The market state: every symbol's bars, indicators and alert memory, fed batch by batch.
 
 Replay, backfill and the live feeds all go through ``MarketState.apply``; the app and the headless
-runner read ``symbols`` and ``dirty``. See ``monitor.alerts`` for the rules and
-``monitor.bars`` for how ticks become daily bars.
+runner read ``symbols`` and ``dirty``. The rules are those of the registry (``monitor.rules``):
+the state runs their detectors' hooks (``monitor.detector``) at each tick, bar commit and batch.
+See ``monitor.bars`` for how ticks become daily bars.
 """
 
 from __future__ import annotations
@@ -10,27 +11,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
-from monitor.alerts import (
-    Breakouts,
-    DivergenceWatch,
-    LevelState,
-    RsiArming,
-    Snapshot,
-    bar_close_alerts,
-    check_extremes,
-    check_level_closes,
-    check_levels,
-)
+from monitor.alerts import Snapshot
 from monitor.bars import DailyBar, SessionBars, SessionDays
-from monitor.config import Config, Level, Rules
+from monitor.config import Config, Rules
+from monitor.detector import Detector
 from monitor.indicators import IndicatorSet
 from monitor.market_hours import session_close
 from monitor.model import Alert, Tick
-from monitor.nearness import GAP_SESSIONS, ApproachWatch, gap_pct, targets
-from monitor.price_rsi import PriceRsiDivergence
+from monitor.nearness import GAP_SESSIONS, gap_pct
 from monitor.records import Records
-from monitor.rotation import StrengthWatch
-from monitor.zones import check_zones, zone_states
+from monitor.rules import ENGINE_ORDER
 
 NAN = float("nan")
 CLOSE_REVISION = 1800.0  # seconds after a session's close in which its prints still revise its close
@@ -51,10 +41,6 @@ def _indicator_params(rules: Rules) -> tuple:
             rules.divergence_lookback, rules.divergence_min_gap)
 
 
-def _approach(config: Config, symbol: str) -> ApproachWatch:
-    return ApproachWatch(targets(config.levels_for(symbol), config.zones_for(symbol), config.rules.approach_pct))
-
-
 class BarExtremes(list):
     """A batch of daily bars' 11:00 and 14:00 replay ticks (``monitor.series``): each symbol's
     own low or high, not prices seen at the same moment. They drive each symbol's own rules, but
@@ -63,53 +49,32 @@ class BarExtremes(list):
     __slots__ = ()
 
 
-def _breakouts(config: Config) -> Breakouts:
-    rules = config.rules
-    return Breakouts(
-        rules.high_low_window,
-        rules.breakout_gap,
-        config.confirm_for("new_high") == "close",
-        config.confirm_for("new_low") == "close",
-    )
-
-
-def _level_state(config: Config, level: Level, side: int = 0) -> LevelState:
-    on_close = config.confirm_for("level_cross", level) == "close"
-    return LevelState(level, config.rules.hysteresis_pct, side, on_close)
-
-
 class SymbolState(SessionBars):
     """One symbol: the session bars (see ``SessionBars``) plus indicators and alert memory.
 
     ``prev_close`` is the close of the session before the latest one (NaN if none); ``change``
     and ``change_pct`` are against it. ``prev_high_n``/``prev_low_n`` are the highest high and
     lowest low of the last ``high_low_window`` committed bars (NaN until that many exist): the
-    ``new_high``/``new_low`` reference. ``levels`` are the ``LevelState``s of this symbol,
-    ``rsi_armed`` which RSI rules may fire, ``zones`` its ``ZoneState``s, ``approach`` its
-    ``level_approach`` memory, ``records`` its all-time records, ``year_base`` the last close
-    before ``year`` (that of the last committed bar), ``gaps`` the SMA gaps (%) at the last
-    committed bars, ``rsi_divergence`` the ``price_rsi_divergence`` memory."""
+    ``new_high``/``new_low`` reference. ``records`` are its all-time records, ``year_base`` the
+    last close before ``year`` (that of the last committed bar), ``gaps`` the SMA gaps (%) at the
+    last committed bars. The rules' memory (``levels``, ``zones``, ...) are the slots each
+    detector of the registry names in its ``memory``, set by its ``attach``."""
 
-    __slots__ = ("ind", "prev_high_n", "prev_low_n", "snapshot", "high_alerted", "low_alerted", "levels", "rsi_armed",
-                 "zones", "approach", "records", "year", "year_base", "gaps", "rsi_divergence")
+    __slots__ = ("ind", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
+                 *(name for detector in ENGINE_ORDER for name in detector.memory))
 
-    def __init__(self, symbol: str, config: Config) -> None:
+    def __init__(self, symbol: str, config: Config, detectors: Iterable[Detector] = ()) -> None:
         super().__init__(symbol)
         self.ind = IndicatorSet(config.rules)
         self.prev_high_n = NAN
         self.prev_low_n = NAN
         self.snapshot = _EMPTY  # indicator values at the last committed bar
-        self.high_alerted = None  # session of the last new_high alert
-        self.low_alerted = None
-        self.levels: list[LevelState] = [_level_state(config, lv) for lv in config.levels_for(symbol)]
-        self.rsi_armed = RsiArming()
-        self.zones = zone_states(config.zones_for(symbol), config.rules.hysteresis_pct)
-        self.approach = _approach(config, symbol)
         self.records = Records()
         self.year = 0  # year of the last committed bar
         self.year_base = NAN
         self.gaps: deque[float] = deque(maxlen=GAP_SESSIONS + 1)
-        self.rsi_divergence = PriceRsiDivergence(config.rules.divergence_lookback, config.rules.divergence_min_gap)
+        for detector in detectors:
+            detector.attach(self)
 
     @property
     def change(self) -> float:
@@ -119,19 +84,19 @@ class SymbolState(SessionBars):
     def change_pct(self) -> float:
         return (self.last - self.prev_close) / self.prev_close * 100.0 if self.prev_close else NAN
 
-    def rebuild_indicators(self, rules: Rules) -> None:
-        """Recompute the indicators from the kept daily bars (after the periods changed)."""
+    def rebuild_indicators(self, rules: Rules, replays: Iterable[Callable[..., None]] = ()) -> None:
+        """Recompute the indicators from the kept daily bars (after the periods changed);
+        ``replays``: the detectors' ``replay`` hooks, called after each bar."""
         self.ind = ind = IndicatorSet(rules)
         self.snapshot = _EMPTY
         self.prev_high_n = self.prev_low_n = NAN
         self.gaps.clear()
-        self.rsi_divergence = divergence = PriceRsiDivergence(rules.divergence_lookback, rules.divergence_min_gap)
-        old_news: list[Alert] = []
         for bar in self.daily:
             ind.update(bar.close, bar.high, bar.low)
             self.snapshot = _snapshot_of(ind)
             self.gaps.append(gap_pct(ind.sma_fast, ind.sma_slow))
-            divergence.on_close(self.symbol, bar, ind.rsi, old_news)
+            for replay in replays:
+                replay(self, bar, ind)
         if ind.count >= rules.high_low_window:
             self.prev_high_n, self.prev_low_n = ind.high_n, ind.low_n
         if self.session is not None:
@@ -151,14 +116,17 @@ class MarketState:
         self.alert_count = 0
         self.commit_grace = COMMIT_GRACE
         self._days = SessionDays()
-        self._divergence = DivergenceWatch(config.divergence)
-        self._breakouts = _breakouts(config)
-        self._strength = StrengthWatch(config.divergence, config.relative_strength)
+        self._detectors = detectors = [kind(config, self.symbols) for kind in ENGINE_ORDER]
+        self._on_tick = [d.tick for d in detectors if d.tick is not None]
+        self._on_closing = [d.closing for d in detectors if d.closing is not None]
+        self._on_close = [d.close for d in detectors if d.close is not None]
+        self._on_batch = [d.batch for d in detectors if d.batch is not None]
+        self._on_replay = [d.replay for d in detectors if d.replay is not None]
         for symbol in config.symbols:
             self._add(symbol)
 
     def _add(self, symbol: str) -> SymbolState:
-        state = self.symbols[symbol] = SymbolState(symbol, self.config)
+        state = self.symbols[symbol] = SymbolState(symbol, self.config, self._detectors)
         return state
 
     # ----------------------------------------------------------------------------------------
@@ -169,7 +137,7 @@ class MarketState:
         out: list[Alert] = []
         symbols = self.symbols
         dirty = self.dirty
-        breakouts = self._breakouts
+        on_tick = self._on_tick
         for symbol, t, price, volume, received in ticks:
             s = symbols.get(symbol)
             if s is None:
@@ -180,20 +148,12 @@ class MarketState:
             elif not self._new_session(s, t, price, volume, out):
                 continue
             s.last_received = received
-            if s.levels:
-                check_levels(s.levels, symbol, t, price, out)
-            if s.zones:
-                check_zones(s.zones, symbol, t, price, out)
-            near = s.approach
-            if near.low <= price <= near.high:
-                near.check(symbol, s.session, t, price, out)
-            if price > s.prev_high_n or price < s.prev_low_n:
-                check_extremes(s, t, price, breakouts, out)
+            for check in on_tick:
+                check(s, t, price, out)
             dirty.add(symbol)
         if ticks.__class__ is not BarExtremes:
-            alert = self._divergence.check(symbols, ticks)
-            if alert is not None:
-                out.append(alert)
+            for check in self._on_batch:
+                check(ticks, out)
         if out:
             self._stamp(out, stale)
         return out
@@ -229,18 +189,15 @@ class MarketState:
         self.dirty.add(s.symbol)
 
     def _commit(self, s: SymbolState, out: list[Alert]) -> None:
-        """Commit ``s``'s forming bar: the extremes and levels that wait for the close, listeners,
-        then the bar-close rules against the previous bar (their alerts appended to ``out``)."""
-        breakouts = self._breakouts
-        if breakouts.high_on_close or breakouts.low_on_close:
-            close = s.last
-            if close > s.prev_high_n or close < s.prev_low_n:
-                check_extremes(s, s.close_time, close, breakouts, out, closed=True)
+        """Commit ``s``'s forming bar: the rules that wait for the close, listeners, then the
+        bar-close rules against the previous bar (their alerts appended to ``out``)."""
+        for check in self._on_closing:
+            check(s, out)
         bar = s.commit()
         ind = s.ind
         before = s.snapshot
         s.snapshot = now = _snapshot_of(ind)
-        if ind.count >= breakouts.window:
+        if ind.count >= self.config.rules.high_low_window:
             s.prev_high_n = ind.high_n
             s.prev_low_n = ind.low_n
         s.records.update(bar)
@@ -252,12 +209,8 @@ class MarketState:
         for listener in self.bar_listeners:
             listener(s.symbol, bar)
         self.dirty.add(s.symbol)
-        if s.levels:
-            check_level_closes(s.levels, s.symbol, bar, out)
-        bar_close_alerts(s.symbol, bar, before, now, self.config.rules, s.rsi_armed, out)
-        s.rsi_divergence.on_close(s.symbol, bar, now[2], out)
-        if s.symbol == self._strength.lead:
-            self._strength.on_commit(self.symbols, bar, out)
+        for check in self._on_close:
+            check(s, bar, before, now, out)
 
     def _stamp(self, alerts: list[Alert], stale: bool) -> None:
         for alert in alerts:
@@ -311,31 +264,17 @@ class MarketState:
         setting starts its sides afresh."""
         old = self.config
         self.config = config
-        self._breakouts = _breakouts(config)
         rebuild = _indicator_params(old.rules) != _indicator_params(config.rules)
+        for detector in self._detectors:
+            detector.reconfigure(config, rebuild)
         for symbol in config.symbols:
             if symbol not in self.symbols:
                 self._add(symbol)
         for s in self.symbols.values():
+            for detector in self._detectors:
+                detector.reconfigure_symbol(s, old, rebuild)
             if rebuild:
-                s.rebuild_indicators(config.rules)
-            sides = {lv.price: lv.side for lv in s.levels}
-            levels = []
-            for level in config.levels_for(s.symbol):
-                state = _level_state(config, level, sides.get(level.price, 0))
-                if not state.side and s.last == s.last:
-                    state.arm(s.last)
-                levels.append(state)
-            s.levels = levels
-            s.zones = zone_states(config.zones_for(s.symbol), config.rules.hysteresis_pct, s.zones, s.last)
-            approach = _approach(config, s.symbol)
-            approach.session, approach.fired = s.approach.session, s.approach.fired
-            s.approach = approach
-        if old.divergence != config.divergence:
-            self._divergence = DivergenceWatch(config.divergence)
-        if (old.divergence, old.relative_strength) != (config.divergence, config.relative_strength):
-            self._strength = StrengthWatch(config.divergence, config.relative_strength)
-
+                s.rebuild_indicators(config.rules, self._on_replay)
 
 def _alert_time(alert: Alert) -> float:
     return alert.time

@@ -14,9 +14,15 @@ firing (below when price < low, above when price > high, else inside). With h =
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from monitor.alerts import fmt_level, fmt_price
-from monitor.config import Zone
+from monitor.detector import Detector
 from monitor.model import Alert
+
+if TYPE_CHECKING:  # pragma: no cover
+    from monitor.config import Config, Zone
+    from monitor.state import SymbolState
 
 BELOW, INSIDE, ABOVE = -1, 0, 1
 UNSET = None
@@ -103,3 +109,20 @@ def zone_states(zones: list[Zone], hysteresis_pct: float, old: list[ZoneState] =
             state.arm(last)
         states.append(state)
     return states
+
+
+class Zones(Detector):
+    """``zone_cross`` for the engine: each symbol's ``ZoneState``s (``s.zones``)."""
+
+    memory = ("zones",)
+
+    def attach(self, s: SymbolState) -> None:
+        s.zones = zone_states(self.config.zones_for(s.symbol), self.config.rules.hysteresis_pct)
+
+    def tick(self, s: SymbolState, t: float, price: float, out: list[Alert]) -> None:
+        if s.zones:
+            check_zones(s.zones, s.symbol, t, price, out)
+
+    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+        config = self.config
+        s.zones = zone_states(config.zones_for(s.symbol), config.rules.hysteresis_pct, s.zones, s.last)
