@@ -15,6 +15,7 @@ from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 
 import pytest
+from fakes.live_day import Clock
 from fakes.market import FixedMarket
 from fakes.stream_server import FakeStreamer, wait_until
 
@@ -23,12 +24,15 @@ from monitor.feeds.backfill import BackfillResult
 from monitor.feeds.live import Backoff
 from monitor.feeds.yahoo_stream import YahooStreamFeed
 from monitor.history import AlertHistory
+from monitor.market_hours import ny_epoch
 from monitor.model import NEW_YORK
 from monitor.series import DAILY_OFFSETS, Series
 from monitor.runner import LiveRunner
 from monitor.delivery import Delivery
 
 CONFIG = Config(symbols=("^RUT", "^GSPC"), levels=(Level("^RUT", 2500.0, "support"),))
+TODAY = date(2026, 3, 10)  # a Tuesday: the runner's clock, never the wall clock
+NOW = ny_epoch(TODAY, dtime(11, 0))
 
 
 class SlowHistory:
@@ -40,24 +44,24 @@ class SlowHistory:
 
     def load(self) -> BackfillResult:
         time.sleep(self.delay)
-        today = date.today()
         rows = []
         for back in range(self.days, 0, -1):
-            day = today - timedelta(days=back)
+            day = TODAY - timedelta(days=back)
             opens = datetime.combine(day, dtime(9, 30), NEW_YORK).timestamp()
             # Each bar crosses 2500 twice: history must never produce alerts.
             rows.append((opens, 2400.0, 2600.0, 2390.0, 2400.0, None))
         return BackfillResult(series=[Series("^RUT", Path("history"), "daily", rows, DAILY_OFFSETS)])
 
 
-def make_runner(server, tmp_path, backfill=None, **kwargs):
+def make_runner(server, tmp_path, backfill=None, clock=None, **kwargs):
+    clock = clock or Clock(NOW)
     feed = YahooStreamFeed(
-        ["^RUT", "^GSPC"], server.url, market=FixedMarket(), backoff=Backoff(0.05, 0.1), ping_interval=None
+        ["^RUT", "^GSPC"], server.url, clock=clock, market=FixedMarket(), backoff=Backoff(0.05, 0.1), ping_interval=None
     )
     history = AlertHistory(tmp_path / "alerts.jsonl")
     delivery = Delivery(CONFIG, history=history, sinks=[])
     out, err = io.StringIO(), io.StringIO()
-    runner = LiveRunner(CONFIG, feed, delivery, backfill=backfill, out=out, err=err, market=FixedMarket(), **kwargs)
+    runner = LiveRunner(CONFIG, feed, delivery, backfill=backfill, out=out, err=err, clock=clock, market=FixedMarket(), **kwargs)
     return runner, out, err, history
 
 
@@ -70,14 +74,14 @@ async def test_stream_ticks_crossing_a_level_print_alert_json(tmp_path):
         runner, out, err, history = make_runner(server, tmp_path, backfill=SlowHistory(delay=0.3), commit_every=0.05)
         task = asyncio.create_task(runner.run())
         await server.wait_subscribed(0)
-        await server.send_price("^RUT", 2520.0)  # held until the history (2400, below) is in
+        await server.send_price("^RUT", 2520.0, when=NOW)  # held until the history (2400, below) is in
         await wait_until(lambda: alerts_of(out))
         [alert] = alerts_of(out)
         assert (alert["rule"], alert["direction"], alert["level"]) == ("level_cross", "up", 2500.0)
         assert alert["source"] == "stream" and alert["stale"] is False
         # A re-sent snapshot older than that print: it moves nothing and fires nothing; the
         # first of its kind is said once on stderr. (Stale flags: tests/test_session.py.)
-        await server.send_price("^RUT", 2480.0, when=time.time() - 300)
+        await server.send_price("^RUT", 2480.0, when=NOW - 300)
         await wait_until(lambda: "stale snapshot" in err.getvalue())
         assert runner.state.symbols["^RUT"].last == 2520.0
         runner.stop.set()
@@ -92,8 +96,8 @@ async def test_slow_backfill_never_blocks_live_ticks(tmp_path):
         runner, out, err, _ = make_runner(server, tmp_path, backfill=SlowHistory(delay=5.0), backfill_timeout=0.2)
         task = asyncio.create_task(runner.run())
         await server.wait_subscribed(0)
-        await server.send_price("^RUT", 2490.0)
-        await server.send_price("^RUT", 2520.0)
+        await server.send_price("^RUT", 2490.0, when=NOW)
+        await server.send_price("^RUT", 2520.0, when=NOW + 1)
         await wait_until(lambda: alerts_of(out), timeout=3)
         assert alerts_of(out)[0]["direction"] == "up"
         assert "going on without it" in err.getvalue()
