@@ -9,7 +9,7 @@ A tick is rejected when
   several prints share a second;
 - it has no time (a NaN stamp: a frame without one) while the market is closed; while it is open
   it takes its receive time;
-- its price is not finite, not above ``MIN_PRICE`` or absurdly large.
+- its price is not finite, not above ``MIN_PRICE``, absurdly large, or 0 once rounded.
 Prices are rounded to the symbol's price hint (2 decimals unless the feed said otherwise), so
 the number compared with levels is the one shown and written to JSON (``2502.8``, not
 ``2502.800048828125`` from a float32 on the wire). Symbols are upper-cased.
@@ -86,7 +86,9 @@ class Door:
                 self._reject(AHEAD, symbol)
                 changed = True
                 continue
-            if not (MIN_PRICE <= price <= MAX_PRICE):  # NaN fails both comparisons
+            rounded = round(price, decimals.get(symbol, DEFAULT_DECIMALS))
+            # NaN fails both comparisons; a tiny price that rounds to 0 is not one either.
+            if not (MIN_PRICE <= price <= MAX_PRICE) or rounded <= 0.0:
                 self._reject(BAD_PRICE, symbol)
                 changed = True
                 continue
@@ -96,7 +98,6 @@ class Door:
                 changed = True
                 continue
             last[symbol] = t
-            rounded = round(price, decimals.get(symbol, DEFAULT_DECIMALS))
             if rounded != price or t != tick[1] or symbol != tick[0]:
                 tick = Tick(symbol, t, rounded, volume, received)
                 changed = True
