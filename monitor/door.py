@@ -2,8 +2,8 @@
 before ``MarketState`` sees it.
 
 A tick is rejected when
-- its time is not a representable epoch, or (live ticks, which carry a receive time) lies more
-  than ``MAX_AHEAD`` seconds ahead of the moment it was received;
+- its time is not a representable epoch, or lies more than ``MAX_AHEAD`` seconds ahead of the
+  moment it was received (a live tick's receive time; a backfill's load time);
 - its time is older than the last tick let in for that symbol: a re-sent snapshot (Yahoo sends
   one on every subscribe) must not move the price, the forming bar or any alert. Ties pass:
   several prints share a second;
@@ -60,16 +60,18 @@ class Door:
         if decimals is not None and 0 <= decimals <= 8:
             self.decimals[symbol.upper()] = int(decimals)
 
-    def admit(self, batch: Sequence[Tick]) -> list[Tick]:
+    def admit(self, batch: Sequence[Tick], now: float | None = None) -> list[Tick]:
         """The ticks of ``batch`` that may enter the state, checked, rounded and upper-cased:
         ``batch`` itself when all pass unchanged, else a new batch of the same kind (a list
-        subclass such as ``state.BarExtremes`` keeps its meaning)."""
+        subclass such as ``state.BarExtremes`` keeps its meaning). ``now``: the receive time of
+        ticks that carry none (a backfill's rows, loaded at ``now``), for the ahead check."""
         out: list[Tick] = []
         changed = False
         last = self.last
         decimals = self.decimals
         for tick in batch:
             symbol, t, price, volume, received = tick
+            arrived = received if received is not None else now
             if not symbol.isupper():
                 symbol = symbol.upper()
             if t != t:  # NaN: the frame had no time
@@ -82,7 +84,7 @@ class Door:
                 self._reject(BAD_TIME, symbol)
                 changed = True
                 continue
-            elif received is not None and t - received > MAX_AHEAD:
+            elif arrived is not None and t - arrived > MAX_AHEAD:
                 self._reject(AHEAD, symbol)
                 changed = True
                 continue

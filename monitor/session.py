@@ -256,7 +256,8 @@ class LiveSession:
             for problem in result.problems:
                 self.frontend.say(f"backfill: {clean_text(problem)}", warning=True)
             self.learn_history(result)
-        for batch in self.history_first.finish(self.state, result, self.clock(), self.door.admit):
+        now = self.clock()
+        for batch in self.history_first.finish(self.state, result, now, lambda rows: self.door.admit(rows, now)):
             self.apply(batch)
         self.state.dirty.update(self.state.symbols)
         if result is not None:
@@ -284,11 +285,12 @@ class LiveSession:
         like any history's, the other symbols' due commits are delivered."""
         self.learn_history(result)
         new = {series.symbol for series in result.series}
+        now = self.clock()
         for batch in result.batches():
-            batch = self.door.admit(batch)
+            batch = self.door.admit(batch, now)
             if batch:
                 self.state.apply(batch)
-        self.deliver([alert for alert in self.state.commit_due(self.clock()) if alert.symbol not in new])
+        self.deliver([alert for alert in self.state.commit_due(now) if alert.symbol not in new])
 
     def _note(self, text: str) -> None:
         self.note = text

@@ -38,9 +38,10 @@ NOW = ny_epoch(TODAY, dtime(11, 0))
 class SlowHistory:
     """A backfill stand-in: ``days`` of ^RUT daily bars around 2400, delivered after ``delay``."""
 
-    def __init__(self, delay: float = 0.0, days: int = 5) -> None:
+    def __init__(self, delay: float = 0.0, days: int = 5, extra=()) -> None:
         self.delay = delay
         self.days = days
+        self.extra = list(extra)  # more (time, open, high, low, close, volume) rows
 
     def load(self) -> BackfillResult:
         time.sleep(self.delay)
@@ -50,6 +51,7 @@ class SlowHistory:
             opens = datetime.combine(day, dtime(9, 30), NEW_YORK).timestamp()
             # Each bar crosses 2500 twice: history must never produce alerts.
             rows.append((opens, 2400.0, 2600.0, 2390.0, 2400.0, None))
+        rows += self.extra
         return BackfillResult(series=[Series("^RUT", Path("history"), "daily", rows, DAILY_OFFSETS)])
 
 
@@ -105,6 +107,24 @@ async def test_slow_backfill_never_blocks_live_ticks(tmp_path):
         assert await asyncio.wait_for(task, 5) == 0
 
 
+async def test_a_history_row_stamped_a_day_ahead_cannot_silence_live_ticks(tmp_path):
+    """A backfill row more than 5 minutes ahead of the clock at load (a corrupt cache, a broken
+    chart answer) is rejected like a live one: let in, it became the symbol's last time and every
+    live tick of the day after it was a 'stale snapshot'."""
+    ahead = (NOW + 86_400, 2400.0, 2400.0, 2400.0, 2400.0, None)
+    async with FakeStreamer() as server:
+        runner, out, err, _ = make_runner(server, tmp_path, backfill=SlowHistory(extra=[ahead]))
+        task = asyncio.create_task(runner.run())
+        await server.wait_subscribed(0)
+        await wait_until(lambda: "history ticks" in err.getvalue())
+        await server.send_price("^RUT", 2510.0, when=NOW)
+        await wait_until(lambda: alerts_of(out))
+        assert alerts_of(out)[0]["direction"] == "up"
+        assert "time more than 5 min ahead" in err.getvalue()
+        runner.stop.set()
+        assert await asyncio.wait_for(task, 5) == 0
+
+
 def test_headless_process_prints_alerts_and_exits_0_on_sigterm(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('symbols = ["^RUT"]\n\n[[levels]]\nsymbol = "^RUT"\nprice = 2500\nlabel = "support"\n')
@@ -153,3 +173,16 @@ def test_build_live_feed_follows_source_and_url():
     assert both.source == "stream"
     with pytest.raises(UserError, match="stream-url"):
         build_live_feed(CONFIG, Namespace(source=None, stream_url="http://example.invalid/"))
+
+
+def test_a_symbol_added_while_running_rejects_its_history_rows_ahead_of_the_clock():
+    """The app's added symbol: its backfill goes through the same door, with the same clock."""
+    from monitor import door
+    from monitor.session import LiveSession
+
+    feed = YahooStreamFeed(["^RUT"], "ws://127.0.0.1:9/", clock=Clock(NOW), market=FixedMarket())
+    session = LiveSession(CONFIG, feed, Delivery(CONFIG, sinks=[]), clock=Clock(NOW), market=FixedMarket())
+    ahead = (NOW + 86_400, 2400.0, 2400.0, 2400.0, 2400.0, None)
+    session.add_history(SlowHistory(extra=[ahead]).load())
+    assert session.door.rejected[(door.AHEAD, "^RUT")]  # each of its ticks
+    assert session.door.last["^RUT"] < NOW
