@@ -359,3 +359,15 @@ async def test_a_frame_over_the_size_limit_says_so(server):
     assert "size limit" in reader.statuses(FeedState.RECONNECTING)[0].detail
     await server.wait_subscribed(1)  # and the feed goes on
     await reader.close()
+
+
+async def test_a_text_frame_that_is_not_utf8_says_so(server):
+    """The client closes such a connection (code 1007); the reason shown used to be
+    'connection dropped (no close frame)', which blames the network."""
+    reader = Reader(make_feed(server))
+    await server.wait_subscribed(0)
+    await server.current.send(b"\xff\xfe{bad", text=True)
+    await wait_until(lambda: reader.statuses(FeedState.RECONNECTING))
+    assert "not UTF-8" in reader.statuses(FeedState.RECONNECTING)[0].detail
+    await server.wait_subscribed(1)  # and the feed goes on
+    await reader.close()

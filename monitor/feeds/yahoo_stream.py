@@ -386,6 +386,8 @@ def _describe_close(exc) -> str:
     sent = getattr(exc, "sent", None)
     if sent is not None and sent.code == 1009:  # we closed it: a frame over max_size
         return f"a frame over the {MAX_FRAME // 1024} KiB size limit (closed with code 1009)"
+    if sent is not None and sent.code == 1007:  # we closed it: a text frame that is not UTF-8
+        return "a text frame that is not UTF-8 (closed with code 1007)"
     rcvd = getattr(exc, "rcvd", None)
     if rcvd is None:
         return "connection dropped (no close frame)"
