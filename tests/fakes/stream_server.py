@@ -11,6 +11,10 @@ from websockets.asyncio.server import serve
 
 from monitor.feeds.yahoo_stream import encode_frame
 
+# How long a test waits for something that must happen: it costs nothing when it happens, and
+# a loaded 2-core CI can take seconds to run a client that is idle in a minute's test run.
+WAIT = 15.0
+
 
 class FakeStreamer:
     def __init__(self, port: int = 0) -> None:
@@ -55,10 +59,10 @@ class FakeStreamer:
     def unsubscribes(self) -> list[list[str]]:
         return [m["unsubscribe"] for _, m in self.received if "unsubscribe" in m]
 
-    async def wait_connections(self, count: int, timeout: float = 5.0) -> None:
+    async def wait_connections(self, count: int, timeout: float = WAIT) -> None:
         await wait_until(lambda: len(self.connections) >= count, timeout)
 
-    async def wait_subscribed(self, connection: int, timeout: float = 5.0) -> None:
+    async def wait_subscribed(self, connection: int, timeout: float = WAIT) -> None:
         await wait_until(lambda: self.subscribes(connection), timeout)
 
     # ------------------------------------------------------------------ what the server does
@@ -84,7 +88,7 @@ class FakeStreamer:
         await self.current.close(code)
 
 
-async def wait_until(predicate, timeout: float = 5.0, step: float = 0.01) -> None:
+async def wait_until(predicate, timeout: float = WAIT, step: float = 0.01) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not predicate():
         if asyncio.get_running_loop().time() > deadline:
