@@ -117,9 +117,9 @@ async def test_a_history_row_stamped_a_day_ahead_cannot_silence_live_ticks(tmp_p
         task = asyncio.create_task(runner.run())
         await server.wait_subscribed(0)
         await wait_until(lambda: "history ticks" in err.getvalue())
-        await server.send_price("^RUT", 2510.0, when=NOW)
+        await server.send_price("^RUT", 2520.0, when=NOW)
         await wait_until(lambda: alerts_of(out))
-        assert alerts_of(out)[0]["direction"] == "up"
+        assert [(a["rule"], a["direction"]) for a in alerts_of(out)] == [("level_cross", "up")]
         assert "time more than 5 min ahead" in err.getvalue()
         runner.stop.set()
         assert await asyncio.wait_for(task, 5) == 0
