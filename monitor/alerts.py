@@ -208,15 +208,24 @@ def _breakout(
     span = "52-week" if window == 252 else f"{window}-session"
     what, beyond = ("high", "above") if up else ("low", "below")
     of = f" of {day.isoformat()}" if day is not None else ""
-    if closed:
-        message = f"{s.symbol} closed at a new {span} {what} of {fmt_price(price)}, {beyond} the {fmt_price(previous)}{of}"
+    records = s.records  # the committed sessions' all-time extremes
+    all_time = price > records.high if up else price < records.low
+    if all_time:
+        span = "all-time"
+        record, record_day = (records.high, records.high_day) if up else (records.low, records.low_day)
+        previous_text, of = record, f" of {record_day.isoformat()}"
     else:
-        message = f"{s.symbol} made a new {span} {what} at {fmt_price(price)}, {beyond} the {fmt_price(previous)}{of}"
+        previous_text = previous
+    if closed:
+        message = f"{s.symbol} closed at a new {span} {what} of {fmt_price(price)}, {beyond} the {fmt_price(previous_text)}{of}"
+    else:
+        message = f"{s.symbol} made a new {span} {what} at {fmt_price(price)}, {beyond} the {fmt_price(previous_text)}{of}"
     extra = {
         f"previous_{what}": previous,
         "previous_date": day.isoformat() if day is not None else None,
         "sessions_back": back,
         "window": window,
+        "all_time": all_time,
     }
     if closed:
         extra["confirm"] = "close"

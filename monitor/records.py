@@ -2,9 +2,9 @@
 loaded history, with their dates. Three numbers and three dates, however long the history
 (the bars themselves are not kept).
 
-Kept on every committed bar (``MarketState``); ``shipped_records`` reads the records the demo
-data's symbols set before its shipped window (``monitor/data/records.csv``). Not yet used by
-``new_high``/``new_low`` nor seeded into the demo.
+``new_high``/``new_low`` say "all-time" when the price is beyond ``high``/``low`` (the committed
+bars' records, so the forming session's own earlier prints do not count). The demo seeds the
+records from before its shipped window (``shipped_records``, ``monitor/data/records.csv``).
 """
 
 from __future__ import annotations

@@ -256,6 +256,12 @@ class MarketState:
             self._stamp(out, False)
         return out
 
+    def seed_records(self, records: dict) -> None:
+        """All-time records from history that is not replayed (the demo's ``shipped_records``)."""
+        for symbol, record in records.items():
+            if symbol in self.symbols:
+                self.symbols[symbol].records.seed(record)
+
     def reconfigure(self, config: Config) -> None:
         """New levels or thresholds (the app's dialogs). Bars and indicator history stay; the
         indicators are recomputed from the kept daily bars only if their periods changed. A level

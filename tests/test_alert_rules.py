@@ -14,6 +14,7 @@ from monitor.alerts import RsiArming, Snapshot, bar_close_alerts
 from monitor.bars import DailyBar, ny_day_epoch
 from monitor.config import AlertPolicy, Config, Divergence, Level, Rules
 from monitor.model import NEW_YORK, Alert, Tick
+from monitor.records import Records
 from monitor.series import DAILY_OFFSETS, OPEN_SECONDS, Series, replay_batches
 from monitor.state import BarExtremes, MarketState
 
@@ -278,17 +279,27 @@ def test_new_low_mirrors_with_the_gap():
     assert lows == []  # day 5: the 4.0 is 1 back; day 6: 3.0 is 1 back
     out = state.apply([Tick("X", ny(day_after("2026-01-05", 7)), 2.0)])
     assert [(a.price, a.extra["previous_low"], a.extra["sessions_back"]) for a in out] == [(2.0, 3.0, 2)]
-    assert out[0].message == "X made a new 5-session low at 2.00, below the 3.00 of 2026-01-10"
+    assert out[0].message == "X made a new all-time low at 2.00, below the 3.00 of 2026-01-10"  # nothing lower loaded
 
 
 def test_new_high_message_names_52_weeks_and_the_date():
     state = extremes(window=252, gap=5)
     highs = [2400.0] * 252
     highs[100] = 2466.49
+    record = Records()
+    record.update(DailyBar(date(2021, 11, 8), 2400.0, 2500.0, 2300.0, 2450.0, None))  # an older, higher record
+    state.seed_records({"X": record})
     sessions(state, highs, start="2024-01-01", low=2300.0)
     (alert,) = new_highs(sessions(state, [2480.0], start=day_after("2024-01-01", 252), low=2300.0))
     assert alert.message == "X made a new 52-week high at 2,480.00, above the 2,466.49 of 2024-04-10"
-    assert alert.extra == {"previous_high": 2466.49, "previous_date": "2024-04-10", "sessions_back": 152, "window": 252}
+    assert alert.extra == {"previous_high": 2466.49, "previous_date": "2024-04-10", "sessions_back": 152, "window": 252,
+                           "all_time": False}
+    above_record = extremes(window=252, gap=5)  # the same history, then a breakout above the 2021 record
+    above_record.seed_records({"X": record})
+    sessions(above_record, highs, start="2024-01-01", low=2300.0)
+    (alert,) = new_highs(sessions(above_record, [2510.0], start=day_after("2024-01-01", 252), low=2300.0))
+    assert alert.message == "X made a new all-time high at 2,510.00, above the 2,500.00 of 2021-11-08"
+    assert alert.extra["all_time"] is True
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +373,7 @@ def test_new_high_confirmed_by_the_close():
     out += state.finish()
     (alert,) = new_highs(out)
     assert (alert.price, alert.time) == (12.5, ny(day_after(day, 1), "16:00"))
-    assert alert.message == "X closed at a new 3-session high of 12.50, above the 12.00 of " + day
+    assert alert.message == "X closed at a new all-time high of 12.50, above the 12.00 of " + day
     assert alert.extra["confirm"] == "close"
 
 

@@ -159,3 +159,14 @@ def test_zone_cross_on_the_real_resistance_range(replay, bars):
     assert got == expected
     assert ("2025-12-11", "entered", 2593.89) in got  # rejected inside the range
     assert [g for g in got if g[1] == "broke_above"][0][0] == "2026-01-08"  # the breakout
+
+
+def test_new_high_all_time_flag_matches_the_running_maximum(replay, bars):
+    alerts, _ = replay
+    b = bars["^RUT"]
+    highs = {str(d): float(np.max(b["high"][:i])) if i else -np.inf for i, d in enumerate(b["date"])}
+    flagged = [a for a in of(alerts, "new_high")]
+    assert flagged and all(a["all_time"] == (a["price"] > highs[a["time"][:10]]) for a in flagged)
+    assert any(a["all_time"] for a in flagged) and not all(a["all_time"] for a in flagged)
+    first_2025 = next(a for a in flagged if a["time"].startswith("2025") and a["all_time"])
+    assert first_2025["time"][:10] == "2025-09-18" and "all-time high" in first_2025["message"]

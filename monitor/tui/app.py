@@ -964,6 +964,10 @@ def build_replay_app(
     config = replace(config, symbols=replayed_symbols(series))
     history, rest = split_at(series, cut) if cut is not None else ([], series)
     state = MarketState(config, "replay")
+    if demo:  # the all-time records set before the shipped two years
+        from monitor.records import shipped_records
+
+        state.seed_records(shipped_records())
     prefill(state, history)
     intraday = any(getattr(s, "kind", "") == "intraday" for s in series)
     return make_app(

@@ -449,3 +449,10 @@ async def test_the_chart_title_drops_its_key_hint_whole_when_the_pane_is_narrow(
         await pilot.resize_terminal(140, 30)
         await drain(pilot, app)
         assert title.render_line(0).text.rstrip().endswith(" · 1-7: range")
+
+
+def test_the_demo_knows_the_records_set_before_its_data():
+    app = build_demo_app(Config(), speed=None, clock=frozen_clock)
+    records = app.state.symbols["^RUT"].records
+    assert (records.low, records.low_day.isoformat()) == (105.46, "1987-10-28")  # from monitor/data/records.csv
+    assert records.high >= 2458.86
