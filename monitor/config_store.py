@@ -312,40 +312,6 @@ def save_rules(path: str | Path, rules: Rules) -> None:
     _edit(path, change)
 
 
-def save_policy(path: str | Path, key: str, policy: AlertPolicy) -> None:
-    """Write one alert policy: ``key`` is a rule name (``[alerts.<rule>]``) or a level key
-    ``level_cross:<symbol>:<price>`` (that ``[[levels]]`` entry)."""
-    from monitor.policy import parse_level_key
-
-    level = parse_level_key(key)
-    if level is None and key not in RULES:
-        raise UserError(f"unknown alert key {key!r} (a rule name or level_cross:SYMBOL:PRICE)")
-
-    def change(document: tomlkit.TOMLDocument) -> None:
-        if level is not None:
-            if "levels" not in document:  # the default levels are implicit: make them explicit
-                document["levels"] = _tables([_level_table(lv) for lv in Config().levels])
-            symbol, price = level
-            probe = Level(symbol, price)
-            table = next((t for t in document["levels"] if _same_level(t, probe)), None)
-            if table is None:
-                raise UserError(f"no level {price:g} for {symbol} in the config")
-            _set_policy_fields(table, policy)
-            return
-        if "alerts" not in document:
-            document["alerts"] = tomlkit.table(is_super_table=True)
-        alerts = document["alerts"]
-        if policy == AlertPolicy():
-            if key in alerts:
-                del alerts[key]
-            return
-        if key not in alerts:
-            alerts[key] = tomlkit.table()
-        _set_policy_fields(alerts[key], policy)
-
-    _edit(path, change)
-
-
 def save_symbols(path: str | Path, symbols: Iterable[str]) -> None:
     """Replace the watchlist."""
 

@@ -12,7 +12,7 @@ import pytest
 
 from monitor import config_store
 from monitor.config import AlertPolicy, Config, Level, Rules, load_config
-from monitor.config_store import DEFAULT_CONFIG_TEXT, save_levels, save_policy, save_rules, save_symbols
+from monitor.config_store import DEFAULT_CONFIG_TEXT, save_levels, save_rules, save_symbols
 from monitor.errors import UserError
 
 USER_FILE = """\
@@ -73,35 +73,12 @@ def test_save_rules_updates_in_place_and_adds_only_changes(user_file):
     assert load_config(user_file).rules == replace(Rules(), rsi_period=7, ma_fast=20)
 
 
-def test_save_policy_for_rule_and_level(user_file):
-    save_policy(user_file, "ma_cross", AlertPolicy(frequency="once_per_session", expires=date(2026, 12, 31)))
-    save_policy(user_file, "level_cross:^GSPC:6000", AlertPolicy(muted=True))
-    config = load_config(user_file)
-    assert config.policy_for("ma_cross") == AlertPolicy(frequency="once_per_session", expires=date(2026, 12, 31))
-    assert config.levels[1].policy.muted and not config.levels[0].policy.muted
-    save_policy(user_file, "level_cross:^GSPC:6000", AlertPolicy())
-    save_policy(user_file, "ma_cross", AlertPolicy())
-    config = load_config(user_file)
-    assert config.policy_for("ma_cross") == AlertPolicy() and config.levels[1].policy == AlertPolicy()
-    assert "# the big one" in user_file.read_text()
-
-
-def test_save_policy_rejects_unknown_keys(user_file):
-    with pytest.raises(UserError):
-        save_policy(user_file, "no_such_rule", AlertPolicy(muted=True))
-    with pytest.raises(UserError):
-        save_policy(user_file, "level_cross:^RUT:1234", AlertPolicy(muted=True))
-    assert user_file.read_text() == USER_FILE
-
-
 def test_saving_to_a_missing_file_starts_from_the_commented_default(tmp_path):
     path = tmp_path / "new" / "config.toml"
     save_symbols(path, ["^RUT"])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "# market-monitor configuration." in path.read_text()
     assert load_config(path).symbols == ("^RUT",)
-    save_policy(tmp_path / "other.toml", "level_cross:^RUT:2600", AlertPolicy(muted=True))
-    assert [lv.policy.muted for lv in load_config(tmp_path / "other.toml").levels] == [False, True]
 
 
 def test_saving_under_a_file_is_a_user_error(tmp_path):
