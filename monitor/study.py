@@ -585,7 +585,7 @@ def run_study_command(args: argparse.Namespace, out: TextIO | None = None, err: 
     start, end = parse_day("--from", args.start), parse_day("--to", args.end)
     if start and end and start > end:
         raise UserError(f"--from {start} is after --to {end}")
-    config = load_effective_config(getattr(args, "sub_config", None) or getattr(args, "config", None))
+    config = load_effective_config(args.config)
     if args.files:
         with gc_paused():
             series = load_all(args.files)
