@@ -207,22 +207,25 @@ def _breakout(
     window = rules.window
     span = "52-week" if window == 252 else f"{window}-session"
     what, beyond = ("high", "above") if up else ("low", "below")
-    of = f" of {day.isoformat()}" if day is not None else ""
+    window_date = day.isoformat() if day is not None else None
     records = s.records  # the committed sessions' all-time extremes
     all_time = price > records.high if up else price < records.low
-    if all_time:
+    if all_time:  # the message, previous_* and previous_date are about the record beaten
         span = "all-time"
         record, record_day = (records.high, records.high_day) if up else (records.low, records.low_day)
-        previous_text, of = record, f" of {record_day.isoformat()}"
+        reference, reference_date = record, record_day.isoformat() if record_day is not None else None
     else:
-        previous_text = previous
+        reference, reference_date = previous, window_date
+    of = f" of {reference_date}" if reference_date is not None else ""
     if closed:
-        message = f"{s.symbol} closed at a new {span} {what} of {fmt_price(price)}, {beyond} the {fmt_price(previous_text)}{of}"
+        message = f"{s.symbol} closed at a new {span} {what} of {fmt_price(price)}, {beyond} the {fmt_price(reference)}{of}"
     else:
-        message = f"{s.symbol} made a new {span} {what} at {fmt_price(price)}, {beyond} the {fmt_price(previous_text)}{of}"
+        message = f"{s.symbol} made a new {span} {what} at {fmt_price(price)}, {beyond} the {fmt_price(reference)}{of}"
     extra = {
-        f"previous_{what}": previous,
-        "previous_date": day.isoformat() if day is not None else None,
+        f"previous_{what}": reference,
+        "previous_date": reference_date,
+        f"window_{what}": previous,  # the high_low_window extreme, sessions_back sessions back
+        "window_date": window_date,
         "sessions_back": back,
         "window": window,
         "all_time": all_time,

@@ -292,14 +292,16 @@ def test_new_high_message_names_52_weeks_and_the_date():
     sessions(state, highs, start="2024-01-01", low=2300.0)
     (alert,) = new_highs(sessions(state, [2480.0], start=day_after("2024-01-01", 252), low=2300.0))
     assert alert.message == "X made a new 52-week high at 2,480.00, above the 2,466.49 of 2024-04-10"
-    assert alert.extra == {"previous_high": 2466.49, "previous_date": "2024-04-10", "sessions_back": 152, "window": 252,
-                           "all_time": False}
+    assert alert.extra == {"previous_high": 2466.49, "previous_date": "2024-04-10", "window_high": 2466.49,
+                           "window_date": "2024-04-10", "sessions_back": 152, "window": 252, "all_time": False}
     above_record = extremes(window=252, gap=5)  # the same history, then a breakout above the 2021 record
     above_record.seed_records({"X": record})
     sessions(above_record, highs, start="2024-01-01", low=2300.0)
     (alert,) = new_highs(sessions(above_record, [2510.0], start=day_after("2024-01-01", 252), low=2300.0))
     assert alert.message == "X made a new all-time high at 2,510.00, above the 2,500.00 of 2021-11-08"
-    assert alert.extra["all_time"] is True
+    # previous_* name the record the message is about; window_* the 52-week reference
+    assert alert.extra == {"previous_high": 2500.0, "previous_date": "2021-11-08", "window_high": 2466.49,
+                           "window_date": "2024-04-10", "sessions_back": 152, "window": 252, "all_time": True}
 
 
 # --------------------------------------------------------------------------------------------

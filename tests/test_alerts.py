@@ -138,7 +138,8 @@ def test_new_high_fires_once_per_session_above_the_previous_window():
     out = st.apply([Tick("X", ny("2026-01-09", "10:00"), 12.6)])
     out += st.apply([Tick("X", ny("2026-01-09", "10:01"), 13.0)])  # higher again, same session
     assert [(a.rule, a.direction, a.price) for a in out] == [("new_high", "up", 12.6)]
-    assert out[0].extra == {"previous_high": 12.5, "previous_date": "2026-01-08", "sessions_back": 1, "window": 3, "all_time": True}
+    assert out[0].extra == {"previous_high": 12.5, "previous_date": "2026-01-08", "window_high": 12.5,
+                            "window_date": "2026-01-08", "sessions_back": 1, "window": 3, "all_time": True}
     assert out[0].message == "X made a new all-time high at 12.60, above the 12.50 of 2026-01-08"  # all the loaded history
 
 

@@ -173,7 +173,7 @@ def replayed(files: list[str]) -> list[dict]:
 def key(alert: dict) -> tuple:
     base = (alert["time"], alert["symbol"], alert["rule"], alert["direction"], alert["price"])
     if alert["rule"] in ("new_high", "new_low"):
-        return base + (alert["previous_date"], alert["sessions_back"])
+        return base + (alert["window_date"], alert["sessions_back"])  # the window's extreme (TA-Lib MAX/MIN)
     if alert["rule"] == "level_cross":
         return base + (alert["level"],)
     return base

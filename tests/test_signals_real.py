@@ -167,6 +167,9 @@ def test_new_high_all_time_flag_matches_the_running_maximum(replay, bars):
     highs = {str(d): float(np.max(b["high"][:i])) if i else -np.inf for i, d in enumerate(b["date"])}
     flagged = [a for a in of(alerts, "new_high")]
     assert flagged and all(a["all_time"] == (a["price"] > highs[a["time"][:10]]) for a in flagged)
+    # an all-time alert's previous_high is the record it beat, not the 52-week high
+    assert all(a["previous_high"] == highs[a["time"][:10]] for a in flagged if a["all_time"])
     assert any(a["all_time"] for a in flagged) and not all(a["all_time"] for a in flagged)
     first_2025 = next(a for a in flagged if a["time"].startswith("2025") and a["all_time"])
     assert first_2025["time"][:10] == "2025-09-18" and "all-time high" in first_2025["message"]
+    assert first_2025["previous_date"] == str(b["date"][int(np.argmax(b["high"][: list(map(str, b["date"])).index("2025-09-18")]))])
