@@ -22,13 +22,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
-from monitor.detector import Detector
+from monitor.detector import Detector, RuleSymbol
 from monitor.model import Alert, Tick
 
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.bars import BarRing, DailyBar
     from monitor.config import Config, Divergence, Level, Rules
-    from monitor.state import SymbolState
 
 NAN = float("nan")
 
@@ -137,19 +136,19 @@ class Levels(Detector):
 
     memory = ("levels",)
 
-    def attach(self, s: SymbolState) -> None:
+    def attach(self, s: RuleSymbol) -> None:
         config = self.config
         s.levels = [_level_state(config, level) for level in config.levels_for(s.symbol)]
 
-    def tick(self, s: SymbolState, t: float, price: float, out: list[Alert]) -> None:
+    def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
         if s.levels:
             check_levels(s.levels, s.symbol, t, price, out)
 
-    def close(self, s: SymbolState, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
+    def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
         if s.levels:
             check_level_closes(s.levels, s.symbol, bar, out)
 
-    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+    def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         """A level that still exists keeps its side; a new one is armed by the last price if
         there is one, else by the next tick (never firing on arming)."""
         config = self.config
@@ -177,7 +176,7 @@ class Breakouts(NamedTuple):
     low_on_close: bool = False
 
 
-def check_extremes(s: "SymbolState", t: float, price: float, rules: Breakouts, out: list[Alert], closed: bool = False) -> None:
+def check_extremes(s: RuleSymbol, t: float, price: float, rules: Breakouts, out: list[Alert], closed: bool = False) -> None:
     """``new_high``/``new_low`` for one price of ``s``'s forming session: above the highest high
     (below the lowest low) of the previous ``window`` committed bars, at most once per symbol per
     session, and only if the bar that set that extreme is at least ``gap`` sessions back.
@@ -198,7 +197,7 @@ def check_extremes(s: "SymbolState", t: float, price: float, rules: Breakouts, o
 
 
 def _breakout(
-    s: "SymbolState", t: float, price: float, previous: float, rules: Breakouts, direction: str, closed: bool, out: list[Alert]
+    s: RuleSymbol, t: float, price: float, previous: float, rules: Breakouts, direction: str, closed: bool, out: list[Alert]
 ) -> None:
     up = direction == "up"
     back, day = extreme_origin(s.daily, rules.window, previous, "high" if up else "low")
@@ -251,18 +250,18 @@ class Extremes(Detector):
 
     memory = ("high_alerted", "low_alerted")  # the session of the last new_high / new_low alert
 
-    def __init__(self, config: Config, symbols: Mapping[str, SymbolState]) -> None:
+    def __init__(self, config: Config, symbols: Mapping[str, RuleSymbol]) -> None:
         super().__init__(config, symbols)
         self.breakouts = _breakouts(config)
 
-    def attach(self, s: SymbolState) -> None:
+    def attach(self, s: RuleSymbol) -> None:
         s.high_alerted = s.low_alerted = None
 
-    def tick(self, s: SymbolState, t: float, price: float, out: list[Alert]) -> None:
+    def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
         if price > s.prev_high_n or price < s.prev_low_n:
             check_extremes(s, t, price, self.breakouts, out)
 
-    def closing(self, s: SymbolState, out: list[Alert]) -> None:
+    def closing(self, s: RuleSymbol, out: list[Alert]) -> None:
         breakouts = self.breakouts
         if breakouts.high_on_close or breakouts.low_on_close:
             close = s.last
@@ -397,10 +396,10 @@ class BarClose(Detector):
 
     memory = ("rsi_armed",)
 
-    def attach(self, s: SymbolState) -> None:
+    def attach(self, s: RuleSymbol) -> None:
         s.rsi_armed = RsiArming()
 
-    def close(self, s: SymbolState, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
+    def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
         bar_close_alerts(s.symbol, bar, before, now, self.config.rules, s.rsi_armed, out)
 
 
@@ -422,7 +421,7 @@ class DivergenceWatch:
         self.session: date | None = None
         self.fired: set[str] = set()  # directions fired in ``session``
 
-    def check(self, symbols: Mapping[str, "SymbolState"], ticks: Sequence[Tick]) -> Alert | None:
+    def check(self, symbols: Mapping[str, RuleSymbol], ticks: Sequence[Tick]) -> Alert | None:
         """After a batch: the alert if one fires now (stamped with the batch's latest tick time)."""
         lead = symbols.get(self.lead)
         if lead is None or lead.session is None or not self.peers or not lead.prev_close > 0:
@@ -463,7 +462,7 @@ class DivergenceWatch:
 class RelativeDivergence(Detector):
     """``relative_divergence`` for the engine: a ``DivergenceWatch`` after each batch."""
 
-    def __init__(self, config: Config, symbols: Mapping[str, SymbolState]) -> None:
+    def __init__(self, config: Config, symbols: Mapping[str, RuleSymbol]) -> None:
         super().__init__(config, symbols)
         self.watch = DivergenceWatch(config.divergence)
 

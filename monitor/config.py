@@ -15,18 +15,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from monitor.errors import UserError
-from monitor.feeds import DEFAULT_SOURCE, SOURCE_NAMES, check_ws_url
-from monitor.rules import CONFIRMABLE, RULE_NAMES
+from monitor.paths import config_path, missing_config_error
+from monitor.rule_catalog import CONFIRMABLE, RULE_NAMES
 from monitor.settings import Setting, bounded as _bounded, boolean as _bool, choice as _choice, number as _number
 from monitor.settings import positive_number as _positive_number, string as _string
 from monitor.sinks import notify_settings
+from monitor.source_catalog import DEFAULT_SOURCE, DEFAULT_STREAM_URL, SOURCE_NAMES, check_ws_url
 
-RULES = RULE_NAMES  # every rule, from the registry (monitor.rules)
+RULES = RULE_NAMES  # every rule, from the catalog (monitor.rule_catalog)
 FREQUENCIES = ("once", "once_per_session", "every_time")
 CONFIRMS = ("tick", "close")  # when a crossing alerts: at the tick, or only if the session closes beyond
 CONFIRM_RULES = CONFIRMABLE  # the tick rules that may wait for the session close
-SOURCES = SOURCE_NAMES  # the live data sources, from their registry (monitor.feeds)
-DEFAULT_STREAM_URL = "wss://streamer.finance.yahoo.com/?version=2"
+SOURCES = SOURCE_NAMES  # the live data sources, from their catalog (monitor.source_catalog)
 MIN_POLL_INTERVAL = 5.0
 
 
@@ -724,3 +724,13 @@ def load_config(path: str | Path | None) -> Config:
         extra = f" (and {len(problems) - 1} more problem(s); run 'market-monitor config check')" if len(problems) > 1 else ""
         raise UserError(problems[0] + extra)
     return replace(config, path=path)
+
+
+def load_effective_config(cli_value: str | None = None) -> Config:
+    """Load the config in use: an explicit path must exist; a missing default gives defaults."""
+    path, explicit = config_path(cli_value)
+    if not path.exists():
+        if explicit:
+            raise missing_config_error(cli_value)
+        return Config()
+    return load_config(path)

@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from monitor.config import check_config_text, read_config_text
+from monitor.config import check_config_text, load_effective_config, read_config_text
 from monitor.config_store import CONFIG_MODE, DEFAULT_CONFIG_TEXT, atomic_write_text, config_to_toml
 from monitor.errors import UserError
-from monitor.paths import config_path, load_effective_config, missing_config_error
+from monitor.paths import config_path, missing_config_error
 
 
 def run_config_command(args: argparse.Namespace) -> int:

@@ -14,16 +14,49 @@ detector defines, so a family with no per-tick rule costs the tick loop nothing.
 
 Rules append what fires to ``out``. A detector that keeps memory per symbol names its attributes
 in ``memory`` (they become slots of ``SymbolState``) and sets them in ``attach``.
+
+``s`` is typed ``RuleSymbol``: what the rules read of ``monitor.state.SymbolState``, stated here so
+that the rules do not import the state that runs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections import deque
+
+    from monitor.bars import BarRing, DailyBar
     from monitor.config import Config
-    from monitor.state import SymbolState
+    from monitor.indicators import IndicatorSet
+    from monitor.records import Records
+
+
+class RuleSymbol(Protocol):
+    """One symbol's state as the rules read it (``monitor.state.SymbolState`` is the one kind);
+    besides these, each detector reads and writes the attributes it names in ``memory``."""
+
+    symbol: str
+    session: date | None  # the forming bar's day; None when none is forming
+    last_day: date | None  # the newest session seen (forming or committed)
+    last: float
+    prev_close: float  # close of the session before the latest one (NaN if none)
+    prev_high_n: float  # highest high / lowest low of the last high_low_window committed bars
+    prev_low_n: float
+    ind: IndicatorSet
+    records: Records  # all-time records of the committed sessions
+    year_base: float  # the last close before the year of the last committed bar
+    gaps: deque[float]  # SMA gaps (%) at the last committed bars
+
+    @property
+    def daily(self) -> BarRing[DailyBar]: ...
+
+    @property
+    def close_time(self) -> float: ...
+
+    def __getattr__(self, memory: str) -> Any: ...  # a detector's memory
 
 
 class Detector:
@@ -35,11 +68,11 @@ class Detector:
     batch: Callable[..., None] | None = None
     replay: Callable[..., None] | None = None
 
-    def __init__(self, config: Config, symbols: Mapping[str, SymbolState]) -> None:
+    def __init__(self, config: Config, symbols: Mapping[str, RuleSymbol]) -> None:
         self.config = config
         self.symbols = symbols
 
-    def attach(self, s: SymbolState) -> None:
+    def attach(self, s: RuleSymbol) -> None:
         """Set this detector's ``memory`` on a new symbol's state."""
 
     def reconfigure(self, config: Config, rebuild: bool) -> None:
@@ -47,6 +80,6 @@ class Detector:
         will be recomputed from the kept bars (``replay`` runs for each of them)."""
         self.config = config
 
-    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+    def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         """``s``'s memory under the new ``self.config`` (``old`` was in force until now)."""
 

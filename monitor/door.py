@@ -63,7 +63,7 @@ class Door:
     def admit(self, batch: Sequence[Tick], now: float | None = None) -> list[Tick]:
         """The ticks of ``batch`` that may enter the state, checked, rounded and upper-cased:
         ``batch`` itself when all pass unchanged, else a new batch of the same kind (a list
-        subclass such as ``state.BarExtremes`` keeps its meaning). ``now``: the receive time of
+        subclass such as ``model.BarExtremes`` keeps its meaning). ``now``: the receive time of
         ticks that carry none (a backfill's rows, loaded at ``now``), for the ahead check."""
         out: list[Tick] = []
         changed = False

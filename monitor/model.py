@@ -30,6 +30,14 @@ class Tick(NamedTuple):
     received: float | None = None
 
 
+class BarExtremes(list):
+    """A batch of daily bars' 11:00 and 14:00 replay ticks (``monitor.series``): each symbol's
+    own low or high, not prices seen at the same moment. They drive each symbol's own rules, but
+    rules comparing symbols (``relative_divergence``) skip such a batch."""
+
+    __slots__ = ()
+
+
 def iso_time(epoch: float, tz: ZoneInfo = NEW_YORK) -> str:
     """ISO 8601 with the UTC offset of ``tz`` (New York by default), to the second."""
     return datetime.fromtimestamp(epoch, tz).isoformat(timespec="seconds")

@@ -16,12 +16,11 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from monitor.alerts import fmt_level
-from monitor.detector import Detector
+from monitor.detector import Detector, RuleSymbol
 from monitor.model import Alert
 
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.config import Config, Level, Zone
-    from monitor.state import SymbolState
 
 NAN = float("nan")
 GAP_SESSIONS = 5  # the readout's change of the SMA gap is over this many sessions
@@ -99,7 +98,7 @@ def gap_pct(fast: float, slow: float) -> float:
     return (fast - slow) / slow * 100.0 if slow > 0 else NAN
 
 
-def ma_gap(s: "SymbolState") -> tuple[float, float]:
+def ma_gap(s: RuleSymbol) -> tuple[float, float]:
     """(SMA fast - SMA slow in % of SMA slow now, its change in points over ``GAP_SESSIONS``
     sessions); NaN while undefined. ``s.gaps`` holds the gaps at the last committed bars."""
     gap = gap_pct(s.ind.sma_fast, s.ind.sma_slow)
@@ -118,15 +117,15 @@ class Approach(Detector):
 
     memory = ("approach",)
 
-    def attach(self, s: SymbolState) -> None:
+    def attach(self, s: RuleSymbol) -> None:
         s.approach = _approach(self.config, s.symbol)
 
-    def tick(self, s: SymbolState, t: float, price: float, out: list[Alert]) -> None:
+    def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
         near = s.approach
         if near.low <= price <= near.high:
             near.check(s.symbol, s.session, t, price, out)
 
-    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+    def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         """New targets; what fired this session stays fired."""
         approach = _approach(self.config, s.symbol)
         approach.session, approach.fired = s.approach.session, s.approach.fired

@@ -11,7 +11,7 @@ import argparse
 import time
 from typing import Callable
 
-from monitor.config import Config, NotifyConfig
+from monitor.config import Config, NotifyConfig, load_effective_config
 from monitor.model import Alert
 from monitor.redact import redact
 from monitor.sinks import SINKS, Sink, SinkError, build_sinks, sanitize
@@ -64,6 +64,5 @@ def run_notify_test(config: Config, terminal_write, print_line: Callable[[str], 
 
 def run_notify_command(args: argparse.Namespace) -> int:
     from monitor.delivery import terminal_writer
-    from monitor.paths import load_effective_config
 
     return run_notify_test(load_effective_config(args.config), terminal_writer())

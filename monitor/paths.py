@@ -76,14 +76,3 @@ def missing_config_error(cli_value: str | None = None):
         why = "the defaults are in use; 'market-monitor config init' writes it"
     return UserError(f"{path}: config file not found ({why})")
 
-
-def load_effective_config(cli_value: str | None = None):
-    """Load the config in use: an explicit path must exist; a missing default gives defaults."""
-    from monitor.config import Config, load_config
-
-    path, explicit = config_path(cli_value)
-    if not path.exists():
-        if explicit:
-            raise missing_config_error(cli_value)
-        return Config()
-    return load_config(path)

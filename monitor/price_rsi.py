@@ -16,7 +16,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from monitor.alerts import fmt_price
-from monitor.detector import Detector
+from monitor.detector import Detector, RuleSymbol
 from monitor.model import Alert
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from monitor.bars import DailyBar
     from monitor.config import Config
     from monitor.indicators import IndicatorSet
-    from monitor.state import SymbolState
 
 
 class PriceRsiDivergence:
@@ -90,16 +89,16 @@ class PriceRsi(Detector):
 
     memory = ("rsi_divergence",)
 
-    def attach(self, s: SymbolState) -> None:
+    def attach(self, s: RuleSymbol) -> None:
         rules = self.config.rules
         s.rsi_divergence = PriceRsiDivergence(rules.divergence_lookback, rules.divergence_min_gap)
 
-    def close(self, s: SymbolState, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
+    def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
         s.rsi_divergence.on_close(s.symbol, bar, now[2], out)
 
-    def replay(self, s: SymbolState, bar: DailyBar, ind: IndicatorSet) -> None:
+    def replay(self, s: RuleSymbol, bar: DailyBar, ind: IndicatorSet) -> None:
         s.rsi_divergence.on_close(s.symbol, bar, ind.rsi, [])  # what fired then is not news
 
-    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+    def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         if rebuild:  # refilled by ``replay`` from the kept bars
             self.attach(s)

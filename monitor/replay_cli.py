@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from monitor.config import Config
+from monitor.config import Config, load_effective_config
 from monitor.errors import UserError
 from monitor.feeds.replay import parse_speed
 from monitor.replay_run import run_headless_replay
@@ -17,7 +17,6 @@ from monitor.series import Series, gc_paused, load_all, parse_from
 def run_replay_command(args: argparse.Namespace, open_app: Callable[[argparse.Namespace, Config, list[Series]], int]) -> int:
     """``market-monitor replay``: headless (JSON alerts on stdout) or in the app, which the front
     end passes as ``open_app`` (the core never imports the Textual front end)."""
-    from monitor.paths import load_effective_config
 
     speed = parse_speed(args.speed)
     config = load_effective_config(args.config)

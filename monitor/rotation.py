@@ -20,21 +20,20 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from monitor.alerts import fmt_price
-from monitor.detector import Detector
+from monitor.detector import Detector, RuleSymbol
 from monitor.model import Alert
 
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.alerts import Snapshot
     from monitor.bars import DailyBar
     from monitor.config import Config, Divergence, RelativeStrength
-    from monitor.state import SymbolState
 
 NAN = float("nan")
 WEEK, MONTH = 5, 21
 ABOVE, NEUTRAL, BELOW = 1, 0, -1
 
 
-def close_and_base(s: "SymbolState", day: date | None, n: int) -> tuple[float, float]:
+def close_and_base(s: RuleSymbol, day: date | None, n: int) -> tuple[float, float]:
     """(close at session ``day``, close ``n`` sessions before it) of ``s``; NaNs when unknown.
     Reads the daily ring's columns (floats, no bar decoded): it runs at every commit."""
     if day is None:
@@ -54,25 +53,25 @@ def close_and_base(s: "SymbolState", day: date | None, n: int) -> tuple[float, f
     return NAN, NAN
 
 
-def change_pct(s: "SymbolState", n: int) -> float:
+def change_pct(s: RuleSymbol, n: int) -> float:
     """``s``'s change in % over the ``n`` sessions up to its latest one (forming or committed)."""
     now, base = close_and_base(s, s.last_day, n)
     return (now / base - 1.0) * 100.0 if base > 0 else NAN
 
 
-def ytd_base(s: "SymbolState") -> float:
+def ytd_base(s: RuleSymbol) -> float:
     """The close that year to date is measured from: the previous year's last close."""
     if s.session is not None and s.daily and s.daily[-1].day.year != s.session.year:
         return s.daily[-1].close
     return s.year_base
 
 
-def ytd_pct(s: "SymbolState") -> float:
+def ytd_pct(s: RuleSymbol) -> float:
     base = ytd_base(s)
     return (s.last / base - 1.0) * 100.0 if base > 0 else NAN
 
 
-def spread_bp(lead: "SymbolState", peer: "SymbolState", n: int, day: date | None = None) -> float:
+def spread_bp(lead: RuleSymbol, peer: RuleSymbol, n: int, day: date | None = None) -> float:
     """Lead's ``n``-session return minus the peer's at session ``day`` (default the lead's
     latest), in basis points; NaN when either is unknown."""
     day = lead.last_day if day is None else day
@@ -93,7 +92,7 @@ class StrengthWatch:
         self.threshold = settings.threshold_bp
         self.sides: dict[str, int | None] = {peer: None for peer in self.peers}
 
-    def on_commit(self, symbols: Mapping[str, "SymbolState"], bar: "DailyBar", out: list[Alert]) -> None:
+    def on_commit(self, symbols: Mapping[str, RuleSymbol], bar: "DailyBar", out: list[Alert]) -> None:
         """After the lead committed ``bar``."""
         lead = symbols[self.lead]
         for name in self.peers:
@@ -123,7 +122,7 @@ class StrengthWatch:
             self.sides[peer] = NEUTRAL
         return None
 
-    def _alert(self, lead: "SymbolState", peer: "SymbolState", bar: "DailyBar", rs: float, direction: str) -> Alert:
+    def _alert(self, lead: RuleSymbol, peer: RuleSymbol, bar: "DailyBar", rs: float, direction: str) -> Alert:
         n = self.sessions
         verb = "outperformed" if direction == "up" else "underperformed"
         lead_now, lead_base = close_and_base(lead, bar.day, n)
@@ -140,11 +139,11 @@ class StrengthWatch:
 class Strength(Detector):
     """``relative_strength`` for the engine: a ``StrengthWatch`` run when the lead commits a bar."""
 
-    def __init__(self, config: Config, symbols: Mapping[str, SymbolState]) -> None:
+    def __init__(self, config: Config, symbols: Mapping[str, RuleSymbol]) -> None:
         super().__init__(config, symbols)
         self.watch = StrengthWatch(config.divergence, config.relative_strength)
 
-    def close(self, s: SymbolState, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
+    def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
         if s.symbol == self.watch.lead:
             self.watch.on_commit(self.symbols, bar, out)
 

@@ -1,11 +1,12 @@
-"""The rules registry: every alert rule, in one place.
+"""The rules registry: every alert rule bound to the detector that fires it.
 
-``RULES`` names each rule (the ``rule`` of its alerts, its ``[alerts.<rule>]`` table), says when
-it is evaluated and whether it may wait for the session close (``confirm = "close"``), and points
-to its ``Detector`` (``monitor.detector``): the hooks ``MarketState`` calls. One detector may fire
-several rules (``Extremes``: ``new_high`` and ``new_low``). The config's rule names and policy
-checks, the engine and the README's tests read this list; adding a rule is its module (the rule
-and its detector), its entry here (and its detector in ``ENGINE_ORDER``), its tests, and its
+``RULES`` is the catalog (``monitor.rule_catalog``: each rule's name, the ``rule`` of its alerts
+and its ``[alerts.<rule>]`` table, when it is evaluated and whether it may wait for the session
+close) with each rule's ``Detector`` (``monitor.detector``): the hooks ``MarketState`` calls. One
+detector may fire several rules (``Extremes``: ``new_high`` and ``new_low``). The catalog sits
+below the config (which checks the names) and this binding above the rules' modules, so neither
+imports the other in a circle. Adding a rule is its module (the rule and its detector), its entry
+in the catalog, its detector in ``DETECTORS`` (and in ``ENGINE_ORDER``), its tests, and its
 paragraph in the README's "When alerts fire".
 """
 
@@ -18,11 +19,10 @@ from monitor.detector import Detector
 from monitor.nearness import Approach
 from monitor.price_rsi import PriceRsi
 from monitor.rotation import Strength
+from monitor.rule_catalog import BATCH, CATALOG, CLOSE, CONFIRMABLE, RULE_NAMES, TICK
 from monitor.zones import Zones
 
-TICK = "tick"  # on every price
-CLOSE = "close"  # when a daily bar is committed
-BATCH = "batch"  # after a batch of prices seen together
+__all__ = ["BATCH", "CLOSE", "CONFIRMABLE", "DETECTORS", "ENGINE_ORDER", "RULES", "RULE_NAMES", "TICK", "Rule"]
 
 
 @dataclass(frozen=True)
@@ -33,24 +33,26 @@ class Rule:
     confirmable: bool = False  # a tick rule that may wait for the close (confirm = "close")
 
 
-# In the order the user sees them (config check's list, the mute dialog, the README).
-RULES: tuple[Rule, ...] = (
-    Rule("level_cross", TICK, Levels, confirmable=True),
-    Rule("new_high", TICK, Extremes, confirmable=True),
-    Rule("new_low", TICK, Extremes, confirmable=True),
-    Rule("ma_cross", CLOSE, BarClose),
-    Rule("rsi_overbought", CLOSE, BarClose),
-    Rule("rsi_oversold", CLOSE, BarClose),
-    Rule("rsi_macd_divergence", CLOSE, BarClose),
-    Rule("relative_divergence", BATCH, RelativeDivergence),
-    Rule("relative_strength", CLOSE, Strength),
-    Rule("zone_cross", TICK, Zones),
-    Rule("price_rsi_divergence", CLOSE, PriceRsi),
-    Rule("level_approach", TICK, Approach),
+# The detector that fires each rule of the catalog.
+DETECTORS: dict[str, type[Detector]] = {
+    "level_cross": Levels,
+    "new_high": Extremes,
+    "new_low": Extremes,
+    "ma_cross": BarClose,
+    "rsi_overbought": BarClose,
+    "rsi_oversold": BarClose,
+    "rsi_macd_divergence": BarClose,
+    "relative_divergence": RelativeDivergence,
+    "relative_strength": Strength,
+    "zone_cross": Zones,
+    "price_rsi_divergence": PriceRsi,
+    "level_approach": Approach,
+}
+
+# In the catalog's order (the order the user sees them).
+RULES: tuple[Rule, ...] = tuple(
+    Rule(rule.name, rule.evaluated, DETECTORS[rule.name], rule.confirmable) for rule in CATALOG
 )
 
 # The order the engine runs the detectors' hooks in: alerts of one moment come out in this order.
 ENGINE_ORDER: tuple[type[Detector], ...] = (Levels, Zones, Approach, Extremes, BarClose, PriceRsi, Strength, RelativeDivergence)
-
-RULE_NAMES = tuple(rule.name for rule in RULES)
-CONFIRMABLE = tuple(rule.name for rule in RULES if rule.confirmable)

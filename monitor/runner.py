@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from monitor.config import Config
+from monitor.config import Config, load_effective_config
 from monitor.feeds.base import Feed
 from monitor.model import Alert, FeedStatus, SymbolInfo, iso_time
 from monitor.session import BACKFILL_TIMEOUT, COMMIT_EVERY, Frontend, LiveSession
@@ -31,7 +31,6 @@ def run_headless(args) -> int:
     from monitor.feeds import build_live_feed
     from monitor.feeds.backfill import backfill_from_env
     from monitor.history import AlertHistory
-    from monitor.paths import load_effective_config
     from monitor.delivery import Delivery, terminal_writer
 
     require_stdout()

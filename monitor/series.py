@@ -34,8 +34,7 @@ from pathlib import Path
 
 from monitor.bars import SessionDays, ny_day_epoch
 from monitor.errors import UserError
-from monitor.model import NEW_YORK, Tick
-from monitor.state import BarExtremes
+from monitor.model import NEW_YORK, BarExtremes, Tick
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 IGNORED_COLUMNS = ("adj close",)  # Yahoo's export: a dividend-adjusted close, not a traded price

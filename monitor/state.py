@@ -17,7 +17,7 @@ from monitor.config import Config, Rules
 from monitor.detector import Detector
 from monitor.indicators import IndicatorSet
 from monitor.market_hours import session_close
-from monitor.model import Alert, Tick
+from monitor.model import Alert, BarExtremes, Tick
 from monitor.nearness import GAP_SESSIONS, gap_pct
 from monitor.records import Records
 from monitor.rules import ENGINE_ORDER
@@ -39,14 +39,6 @@ def _indicator_params(rules: Rules) -> tuple:
     is built from: a change means recomputing it from the kept bars."""
     return (rules.rsi_period, rules.macd, rules.ma_fast, rules.ma_slow, rules.high_low_window,
             rules.divergence_lookback, rules.divergence_min_gap)
-
-
-class BarExtremes(list):
-    """A batch of daily bars' 11:00 and 14:00 replay ticks (``monitor.series``): each symbol's
-    own low or high, not prices seen at the same moment. They drive each symbol's own rules, but
-    rules comparing symbols (``relative_divergence``) skip such a batch."""
-
-    __slots__ = ()
 
 
 class SymbolState(SessionBars):

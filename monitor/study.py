@@ -27,7 +27,7 @@ from statistics import median
 from typing import Any, TextIO
 
 from monitor.bars import DailyBar, SessionDays
-from monitor.config import Config
+from monitor.config import Config, load_effective_config
 from monitor.errors import UserError
 from monitor.model import Alert
 
@@ -576,7 +576,6 @@ def run_study(
 
 
 def run_study_command(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    from monitor.paths import load_effective_config
     from monitor.series import gc_paused, load_all
 
     out = out or sys.stdout

@@ -17,12 +17,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from monitor.alerts import fmt_level, fmt_price
-from monitor.detector import Detector
+from monitor.detector import Detector, RuleSymbol
 from monitor.model import Alert
 
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.config import Config, Zone
-    from monitor.state import SymbolState
 
 BELOW, INSIDE, ABOVE = -1, 0, 1
 UNSET = None
@@ -116,13 +115,13 @@ class Zones(Detector):
 
     memory = ("zones",)
 
-    def attach(self, s: SymbolState) -> None:
+    def attach(self, s: RuleSymbol) -> None:
         s.zones = zone_states(self.config.zones_for(s.symbol), self.config.rules.hysteresis_pct)
 
-    def tick(self, s: SymbolState, t: float, price: float, out: list[Alert]) -> None:
+    def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
         if s.zones:
             check_zones(s.zones, s.symbol, t, price, out)
 
-    def reconfigure_symbol(self, s: SymbolState, old: Config, rebuild: bool) -> None:
+    def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         config = self.config
         s.zones = zone_states(config.zones_for(s.symbol), config.rules.hysteresis_pct, s.zones, s.last)

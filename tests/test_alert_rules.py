@@ -13,10 +13,10 @@ import pytest
 from monitor.alerts import RsiArming, Snapshot, bar_close_alerts
 from monitor.bars import DailyBar, ny_day_epoch
 from monitor.config import AlertPolicy, Config, Divergence, Level, Rules
-from monitor.model import NEW_YORK, Alert, Tick
+from monitor.model import NEW_YORK, Alert, BarExtremes, Tick
 from monitor.records import Records
 from monitor.series import DAILY_OFFSETS, OPEN_SECONDS, Series, replay_batches
-from monitor.state import BarExtremes, MarketState
+from monitor.state import MarketState
 
 
 def ny(day: str, hhmm: str = "09:30") -> float:

@@ -1,5 +1,6 @@
-"""The live sources registry (monitor.feeds.LIVE_SOURCES) is the one list the CLI, the config,
-build_live_feed and the README read; the fallback feed works with any pair of Feeds."""
+"""The live sources registry (monitor.feeds.LIVE_SOURCES, over the catalog
+monitor.source_catalog) is the one list the CLI, the config, build_live_feed and the README read;
+the fallback feed works with any pair of Feeds."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import monitor.feeds as feeds
 from monitor.cli import build_parser
 from monitor.config import Config, FeedConfig, check_config_text
-from monitor.feeds import DEFAULT_SOURCE, LIVE_SOURCES, SOURCE_NAMES, LiveSource, build_live_feed
+from monitor.feeds import BUILDERS, DEFAULT_SOURCE, LIVE_SOURCES, SOURCE_NAMES, LiveSource, build_live_feed
 from monitor.feeds.base import Feed
 from monitor.feeds.live import Backoff
 from monitor.feeds.switching import FallbackFeed
@@ -29,6 +30,11 @@ def test_the_cli_and_the_config_take_the_source_names_from_the_registry():
         assert problems == [] and config.feed.source == name
     _, problems = check_config_text('[feed]\nsource = "bogus"\n', "c.toml")
     assert problems == [f"c.toml:2: feed.source: expected one of {', '.join(SOURCE_NAMES)}, got 'bogus'"]
+
+
+def test_every_catalogued_source_and_no_other_has_a_builder_in_the_catalogs_order():
+    assert list(BUILDERS) == list(SOURCE_NAMES)
+    assert [(source.name, source.build) for source in LIVE_SOURCES] == [(name, BUILDERS[name]) for name in SOURCE_NAMES]
 
 
 class Quiet(Feed):

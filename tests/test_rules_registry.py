@@ -1,4 +1,5 @@
-"""The rules registry (monitor.rules) is the one list the config, the engine and the README read."""
+"""The rules registry (monitor.rules, over the catalog monitor.rule_catalog) is the one list the
+config, the engine and the README read."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import monitor.state
 from monitor.config import CONFIRM_RULES, RULES, Config, Rules, check_config_text
 from monitor.detector import Detector
 from monitor.model import NEW_YORK, Tick
-from monitor.rules import BATCH, CLOSE, ENGINE_ORDER, RULE_NAMES, RULES as REGISTRY, TICK
+from monitor.rule_catalog import CATALOG
+from monitor.rules import BATCH, CLOSE, DETECTORS, ENGINE_ORDER, RULE_NAMES, RULES as REGISTRY, TICK
 from monitor.state import MarketState
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -29,6 +31,14 @@ def test_the_config_takes_its_rule_names_and_confirmable_rules_from_the_registry
         assert problems == []
     _, problems = check_config_text('[alerts.bogus]\nmuted = true\n', "c.toml")
     assert problems == [f"c.toml:1: alerts.bogus: unknown rule (rules: {', '.join(RULE_NAMES)})"]
+
+
+def test_every_catalogued_rule_and_no_other_has_a_detector_in_the_catalogs_order():
+    assert list(DETECTORS) == list(RULE_NAMES)
+    assert [(rule.name, rule.evaluated, rule.confirmable) for rule in REGISTRY] == [
+        (rule.name, rule.evaluated, rule.confirmable) for rule in CATALOG
+    ]
+    assert [rule.detector for rule in REGISTRY] == [DETECTORS[name] for name in RULE_NAMES]
 
 
 @pytest.mark.parametrize("rule", REGISTRY, ids=lambda rule: rule.name)

@@ -1,13 +1,13 @@
 """Sources of ticks: Yahoo streaming, Yahoo polling and replay, behind one interface.
 
-``LIVE_SOURCES`` is the one list of live data sources: ``--source``'s choices, ``[feed] source``'s
-check and ``build_live_feed`` (the one place that turns the config and the command line into a
-live feed, for the headless runner and the app alike) read it, and a test holds the README's
-"Sources" table to it. Adding a source is its feed module (a ``Feed``, ``monitor.feeds.base``),
-its ``LiveSource`` entry here with its builder, its tests, and its row in that table.
+``LIVE_SOURCES`` binds each live data source of the catalog (``monitor.source_catalog``: the
+names ``--source`` offers and ``[feed] source`` accepts) to the builder of its feed;
+``build_live_feed`` (the one place that turns the config and the command line into a live feed,
+for the headless runner and the app alike) reads it, and a test holds the README's "Sources"
+table to it. Adding a source is its feed module (a ``Feed``, ``monitor.feeds.base``), its name in
+the catalog, its builder in ``BUILDERS`` here, its tests, and its row in that table.
 
-This module stays light (the config reads the names on every run): each builder imports its feed
-when it is called.
+Each builder imports its feed when it is called, so the CLI's parser stays light.
 """
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from monitor.source_catalog import DEFAULT_SOURCE, SOURCE_NAMES, check_ws_url
+
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.config import Config
     from monitor.feeds.base import Feed
     from monitor.market_hours import MarketClock
+
+__all__ = ["BUILDERS", "DEFAULT_SOURCE", "LIVE_SOURCES", "SOURCE_NAMES", "FeedInputs", "LiveSource", "build_live_feed", "check_ws_url"]
 
 
 @dataclass(frozen=True)
@@ -61,29 +65,12 @@ def _stream_then_poll(inputs: FeedInputs) -> Feed:
     return FallbackFeed(stream, _poll(inputs))
 
 
-LIVE_SOURCES: tuple[LiveSource, ...] = (
-    LiveSource("yahoo-stream", _stream_then_poll),
-    LiveSource("yahoo-poll", _poll),
-)
-SOURCE_NAMES = tuple(source.name for source in LIVE_SOURCES)
-DEFAULT_SOURCE = SOURCE_NAMES[0]  # [feed] source when the config does not say
-
-
-def check_ws_url(url: str) -> str:
-    """``url`` if it is a ws:// or wss:// URL the stream can connect to, else ValueError. A bad
-    port or host passes a prefix test but fails inside the feed at every (re)connect."""
-    from urllib.parse import urlsplit
-
-    if not url.startswith(("ws://", "wss://")):
-        raise ValueError(f"expected a ws:// or wss:// URL, got {url!r}")
-    try:
-        parts = urlsplit(url)
-        host, _ = parts.hostname, parts.port  # .port raises on 99999 or 'abc'
-    except ValueError as exc:
-        raise ValueError(f"expected a ws:// or wss:// URL, got {url!r} ({exc})") from None
-    if not host:
-        raise ValueError(f"expected a ws:// or wss:// URL with a host, got {url!r}")
-    return url
+# The builder of each source of the catalog (monitor.source_catalog), in its order.
+BUILDERS: dict[str, Callable[[FeedInputs], Feed]] = {
+    "yahoo-stream": _stream_then_poll,
+    "yahoo-poll": _poll,
+}
+LIVE_SOURCES: tuple[LiveSource, ...] = tuple(LiveSource(name, BUILDERS[name]) for name in SOURCE_NAMES)
 
 
 def build_live_feed(config, args=None, *, clock: Callable[[], float] = time.time, session=None, symbols=None):

@@ -23,11 +23,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from urllib.parse import urlsplit
 
-from monitor.config import DEFAULT_STREAM_URL
 from monitor.feeds.base import Feed, FeedEvent
 from monitor.feeds.live import Backoff, StatusBook, network_problem, upper_symbols
 from monitor.model import FeedState, SymbolInfo, Tick
 from monitor.redact import redact
+from monitor.source_catalog import DEFAULT_STREAM_URL
 
 log = logging.getLogger("monitor.feeds.stream")
 

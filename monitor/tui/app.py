@@ -991,7 +991,7 @@ def build_demo_app(config: Config, *, speed: float | None = DEMO_SPEED, clock: C
 
 def run_app(args: argparse.Namespace) -> int:
     """``market-monitor`` (live) and ``market-monitor --demo``."""
-    from monitor.paths import load_effective_config
+    from monitor.config import load_effective_config
 
     config = load_effective_config(getattr(args, "config", None))
     if getattr(args, "demo", False):
