@@ -11,11 +11,15 @@ peers' closes first): rs = lead's N-session return minus the peer's, in basis po
 side, set by the first defined rs without firing (above if rs >= T, below if rs <= -T, else
 neutral); "up" fires when rs >= T and the side is not above, "down" when rs <= -T and the side is
 not below; above returns to neutral when rs < T/2, below when rs > -T/2.
+
+The rotation chart plots the lead's close divided by each peer's, on the lead's sessions,
+rebased to 100 at the first session of the range (``rebased_ratio``): above 100 the lead has
+outperformed that peer since the range began.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -80,6 +84,53 @@ def spread_bp(lead: RuleSymbol, peer: RuleSymbol, n: int, day: date | None = Non
     if not (lead_base > 0 and peer_base > 0):
         return NAN
     return ((lead_now / lead_base) - (peer_now / peer_base)) * 10000.0
+
+
+def rebased_ratio(lead: Sequence[float], peer: Sequence[float]) -> list[float]:
+    """``lead[i] / peer[i]`` for aligned closes, times 100 over the first ratio both define:
+    the rotation chart's line for one peer. NaN where either close is unknown or not above 0."""
+    out: list[float] = []
+    base = NAN
+    for a, b in zip(lead, peer):
+        if a > 0 and b > 0:  # False for NaN
+            ratio = a / b
+            if base != base:
+                base = ratio
+            out.append(ratio / base * 100.0)
+        else:
+            out.append(NAN)
+    return out
+
+
+def on_days(days: Sequence[int], other_days: Sequence[int], other_closes: Sequence[float]) -> list[float]:
+    """``other_closes`` (on ``other_days``) placed on ``days``: NaN where the other symbol has
+    no close that day (a holiday of its own, a session it has not seen yet)."""
+    at = dict(zip(other_days, other_closes))
+    return [at.get(day, NAN) for day in days]
+
+
+def session_closes(s: "SymbolState") -> tuple[list[int], list[float]]:
+    """(day ordinals, closes) of ``s``'s committed sessions, oldest first, then its forming
+    session's last price."""
+    daily = s.daily
+    days, closes = [int(day) for day in daily.column("day")], list(daily.column("close"))
+    if s.session is not None and s.last == s.last:
+        days.append(s.session.toordinal())
+        closes.append(s.last)
+    return days, closes
+
+
+def rotation(lead: "SymbolState", peers: Sequence["SymbolState"], sessions: int | None) -> tuple[list[int], dict[str, list[float]]]:
+    """The lead's last ``sessions`` sessions (all kept when None) as day ordinals and, per peer,
+    the lead/peer ratio on them rebased to 100 at the first (see ``rebased_ratio``)."""
+    days, closes = session_closes(lead)
+    if sessions is not None:
+        days, closes = days[-sessions:], closes[-sessions:]
+    lines = {}
+    for peer in peers:
+        peer_days, peer_closes = session_closes(peer)
+        lines[peer.symbol] = rebased_ratio(closes, on_days(days, peer_days, peer_closes))
+    return days, lines
 
 
 class StrengthWatch:
