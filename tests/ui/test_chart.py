@@ -11,7 +11,7 @@ from monitor.bars import DailyBar
 from monitor.config import Config
 from monitor.market_hours import REGULAR_OPEN, ny_epoch
 from monitor.tui.app import build_demo_app
-from monitor.tui.widgets.chart import HLine, Line, render_chart, time_axis
+from monitor.tui.widgets.chart import Band, HLine, Line, render_chart, time_axis
 from monitor.tui.widgets.detail import NO_INTRADAY, DetailPane, chart_data
 from monitor.tui.widgets.lines import LinesView
 
@@ -56,6 +56,26 @@ def test_level_label_sits_on_its_line_and_the_value_axis_keeps_top_and_bottom():
     assert rows[0].plain.startswith("149 resistance")
     assert rows[0].plain.rstrip().endswith("149")  # the top value is still on the axis
     assert rows[-1].plain.rstrip().endswith("100")  # and the bottom one
+
+
+def test_a_zone_is_a_labelled_band_of_dots_between_its_edges():
+    values = [100.0 + i for i in range(50)]  # 100 .. 149: rows of 49/39 points per dot
+    line = [Line(values, "bold")]
+    plain = [row.plain for row in render_chart(line, [], 40, 10)]
+    rows = render_chart(line, [Band(120.0, 130.0, "cyan", "zone")], 40, 10)
+    banded = [row.plain for row in rows]
+    # 130 is dot row 15 (cell row 3), 120 dot row 23 (cell row 5): those rows and the one between
+    # gain dots (without colour too), nothing else changes.
+    assert [i for i in range(10) if banded[i] != plain[i]] == [3, 4, 5]
+    assert banded[3].startswith("120-130 zone ")
+    edge, inside = banded[5][:31], banded[4][:31]
+    assert edge.count("⡀") >= 8 and inside.count("⠂") >= 8  # dashed low edge, a stipple inside
+    assert rows[4].spans[0].style == "cyan" and rows[4].plain[rows[4].spans[0].start] == "⠂"  # its own colour
+    # A level already labelled on the band's top row keeps it: the zone takes the next row.
+    both = [row.plain for row in render_chart(line, [HLine(130.0, "magenta", "pivot"), Band(120.0, 130.0, "cyan", "zone")], 40, 10)]
+    assert both[3].startswith("130 pivot ") and both[4].startswith("120-130 zone ")
+    # Far from the data it is left out, as levels are.
+    assert [row.plain for row in render_chart(line, [Band(500.0, 510.0, "cyan", "far")], 40, 10)] == plain
 
 
 def test_price_and_averages_differ_without_colour():

@@ -6,7 +6,9 @@ when the series come with their times. Series and overlays draw themselves on a 
 new kind of overlay (a zone, a band) is one more class with ``prices`` and ``draw``.
 
 Without colour the series stay apart by their dash: solid, dotted (every second dot column),
-sparse (every fourth); ``Line.legend`` is a sample of that pattern for the chart's title.
+sparse (every fourth); ``Line.legend`` is a sample of that pattern for the chart's title. A level
+is a line of every third dot; a zone (``Band``) is its two edges drawn as levels are, with a
+stipple between them.
 
 ``BrailleChart`` shows those lines and repaints only the lines that changed, so a new tick that
 moves one dot costs one line of terminal output, not the whole chart.
@@ -29,6 +31,7 @@ from monitor.tui.widgets.lines import LinesView
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 _BLANK = 0x2800
 LEVEL_DASH = 3  # a level line: every third dot column
+BAND_STIPPLE = 6  # a band's inside: one dot every sixth column, every other cell row
 
 
 def _braille_sample(dash: int, cells: int = 2) -> str:
@@ -63,6 +66,10 @@ class Canvas:
 
     def label(self, row: int, text: str, style: str) -> None:
         self.labels[row] = (text[: max(0, self.plot_w - 1)], style)
+
+    def free_row(self, rows: Sequence[int]) -> int | None:
+        """The first of ``rows`` on the plot with no label yet."""
+        return next((row for row in rows if 0 <= row < self.height and row not in self.labels), None)
 
     def row_text(self, row: int) -> Text:
         label, label_style = self.labels.get(row, ("", ""))
@@ -143,6 +150,33 @@ class HLine(NamedTuple):
         for x in range(0, canvas.dots_x, LEVEL_DASH):
             canvas.dot(x, y, self.style)
         canvas.label(y // 4, f"{self.price:,.{decimals}f} {self.label}".rstrip(), self.style)
+
+
+class Band(NamedTuple):
+    """A zone: its two edges dashed as levels are, a stipple between them, and "low-high label"
+    on the first row of the band that has no label yet (else just under or over it)."""
+
+    low: float
+    high: float
+    style: str
+    label: str = ""
+
+    def prices(self) -> list[float]:
+        return [self.low, self.high]
+
+    def draw(self, canvas: Canvas, decimals: int) -> None:
+        top, bottom = canvas.to_y(self.high), canvas.to_y(self.low)
+        for y in (top, bottom):
+            for x in range(0, canvas.dots_x, LEVEL_DASH):
+                canvas.dot(x, y, self.style)
+        for y in range(top + 2, bottom - 1, 4):  # the middle of each cell row between the edges
+            for x in range((y - top) // 4 % 2 * BAND_STIPPLE // 2, canvas.dots_x, BAND_STIPPLE):
+                canvas.dot(x, y, self.style)
+        first, last = top // 4, bottom // 4
+        row = canvas.free_row([*range(first, last + 1), last + 1, first - 1])
+        if row is not None:
+            text = f"{self.low:,.{decimals}f}-{self.high:,.{decimals}f} {self.label}".rstrip()
+            canvas.label(row, text, self.style)
 
 
 def _finite(values: Sequence[float]) -> list[float]:
