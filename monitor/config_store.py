@@ -12,7 +12,7 @@ import tempfile
 import threading
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import tomlkit
 from tomlkit.items import AoT, Table
@@ -277,22 +277,39 @@ def _same_level(table: Any, level: Level) -> bool:
         return False
 
 
-def save_levels(path: str | Path, levels: Iterable[Level]) -> None:
-    """Replace the ``[[levels]]`` list, keeping the comments of entries that stay."""
-    levels = list(levels)
+def _same_zone(table: Any, zone: Zone) -> bool:
+    try:
+        return table.get("symbol") == zone.symbol and (float(table.get("low")), float(table.get("high"))) == (zone.low, zone.high)
+    except (TypeError, ValueError):
+        return False
+
+
+def _save_entries(path: str | Path, key: str, entries: list, same: Callable[[Any, Any], bool], to_table: Callable[[Any, Table | None], Table]) -> None:
+    """Replace the ``[[key]]`` list by ``entries``, keeping the comments of entries that stay
+    (an old table is reused for the entry it is ``same`` as)."""
 
     def change(document: tomlkit.TOMLDocument) -> None:
-        old = list(document.get("levels", []))
+        old = list(document.get(key, []))
         tables = []
-        for level in levels:
-            match = next((t for t in old if isinstance(t, Table) and _same_level(t, level)), None)
+        for entry in entries:
+            match = next((t for t in old if isinstance(t, Table) and same(t, entry)), None)
             if match is not None:
                 old.remove(match)
-            tables.append(_level_table(level, match))
-        # An empty list means "no levels" (an absent key would mean the default levels).
-        document["levels"] = _tables(tables) if tables else []
+            tables.append(to_table(entry, match))
+        # An empty list means "none" (an absent key would mean the defaults).
+        document[key] = _tables(tables) if tables else []
 
     _edit(path, change)
+
+
+def save_levels(path: str | Path, levels: Iterable[Level]) -> None:
+    """Replace the ``[[levels]]`` list, keeping the comments of entries that stay."""
+    _save_entries(path, "levels", list(levels), _same_level, _level_table)
+
+
+def save_zones(path: str | Path, zones: Iterable[Zone]) -> None:
+    """Replace the ``[[zones]]`` list, keeping the comments of entries that stay."""
+    _save_entries(path, "zones", list(zones), _same_zone, _zone_table)
 
 
 def save_rules(path: str | Path, rules: Rules) -> None:

@@ -11,8 +11,8 @@ from datetime import date
 import pytest
 
 from monitor import config_store
-from monitor.config import AlertPolicy, Config, Level, Rules, load_config
-from monitor.config_store import DEFAULT_CONFIG_TEXT, save_levels, save_rules, save_symbols
+from monitor.config import AlertPolicy, Config, Level, Rules, Zone, load_config
+from monitor.config_store import DEFAULT_CONFIG_TEXT, save_levels, save_rules, save_symbols, save_zones
 from monitor.errors import UserError
 
 USER_FILE = """\
@@ -63,6 +63,18 @@ def test_save_levels_keeps_comments_order_and_mode(user_file):
 def test_save_levels_empty_list_means_no_levels(user_file):
     save_levels(user_file, [])
     assert load_config(user_file).levels == ()
+
+
+def test_save_zones_keeps_the_comments_of_a_zone_that_stays(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(USER_FILE + '\n[[zones]]\n# the ceiling\nsymbol = "^RUT"\nlow = 2580\nhigh = 2600\nlabel = "resistance zone"\n')
+    zones = (Zone("^RUT", 2580.0, 2600.0, "ceiling"), Zone("^GSPC", 6000.0, 6100.5, ""))
+    save_zones(path, zones)
+    text = path.read_text()
+    assert "# the ceiling" in text and "# the big one" in text and 'label = "ceiling"' in text
+    assert load_config(path).zones == zones
+    save_zones(path, [])  # none, not the default zone
+    assert load_config(path).zones == ()
 
 
 def test_save_rules_updates_in_place_and_adds_only_changes(user_file):

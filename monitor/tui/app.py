@@ -718,13 +718,13 @@ class MonitorApp(App[int], Frontend):
             self.push_screen(StudyScreen(symbol, study_loader(self)))
 
     def action_thresholds(self) -> None:
-        """Edit the levels of the selected symbol and the rule thresholds."""
+        """Edit the levels and zones of the selected symbol and the rule thresholds."""
         symbol = self.watchlist.selected_symbol
         if symbol:
             self.push_screen(ThresholdsDialog(self.config, symbol, self.badge), self.apply_config)
 
     def apply_config(self, config: Config | None) -> None:
-        """Use ``config`` at once (state, gate, screen) and save its levels and rules; a demo or
+        """Use ``config`` at once (state, gate, screen) and save its levels, zones and rules; a demo or
         a replay asks first (the file is the user's real config)."""
         if config is None:
             return
@@ -745,11 +745,12 @@ class MonitorApp(App[int], Frontend):
         self.flush()
 
     def save_thresholds(self, config: Config) -> None:
-        """Write the levels and rules of ``config`` to its file (comments kept)."""
+        """Write the levels, zones and rules of ``config`` to its file (comments kept)."""
         from monitor import config_store
 
         try:
             config_store.save_levels(config.path, config.levels)
+            config_store.save_zones(config.path, config.zones)
             config_store.save_rules(config.path, config.rules)
         except (UserError, OSError) as exc:
             self.notify(f"applied, but not saved: {exc}", title="Config", severity="error", timeout=10)

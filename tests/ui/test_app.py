@@ -432,6 +432,55 @@ async def test_a_level_s_frequency_cooldown_and_expiry_are_edited_in_the_dialog(
     assert (level.policy.frequency, level.policy.cooldown, level.policy.expires) == ("once_per_session", 900.0, date(2026, 12, 31))
 
 
+async def test_add_update_and_remove_zones_in_the_dialog(config, config_file):
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        dialog = app.screen
+        await pilot.press("ctrl+t")  # the Zones tab, its first field focused
+        assert dialog.query_one("#lists").active == "zones-tab" and dialog.focused.id == "zone-low"
+        zones = dialog.query_one("#zones")
+        assert zones.get_row_at(0) == ["2,580", "2,600", "resistance zone"]  # the default zone
+        await pilot.press(*"2,400", "tab", *"2,450", "tab", *"support zone", "enter")
+        assert str(dialog.query_one("#problems").render()) == ""
+        assert [zones.get_row_at(i)[0] for i in range(2)] == ["2,580", "2,400"]  # highest first
+        assert dialog.query_one("#zone-low").value == ""  # cleared for the next one
+        # The config file's own checks, said in words: a zone whose high is not above its low.
+        await pilot.press(*"2,700", "tab", *"2,650", "enter")
+        problems = str(dialog.query_one("#problems").render())
+        assert problems == "^RUT 2,700-2,650 high: must be above low (2700)"
+        assert zones.row_count == 2  # refused
+        # Update the selected zone, then remove the other.
+        zones.focus()
+        zones.move_cursor(row=1)
+        zones.move_cursor(row=0)  # 2,580-2,600: loaded into the fields
+        await pilot.pause()
+        assert (dialog.query_one("#zone-low").value, dialog.query_one("#zone-high").value) == ("2580", "2600")
+        dialog.query_one("#zone-high").value = "2,610"
+        await pilot.click("#zone-update")
+        zones.move_cursor(row=1)
+        await pilot.pause()
+        await pilot.click("#zone-remove")
+        assert zones.row_count == 1
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, ThresholdsDialog)
+        assert [(z.low, z.high, z.label) for z in app.state.symbols["^RUT"].zones] == [(2580.0, 2610.0, "resistance zone")]
+    saved = load_config(config_file)
+    assert [(z.symbol, z.low, z.high, z.label) for z in saved.zones] == [("^RUT", 2580.0, 2610.0, "resistance zone")]
+    assert len(saved.levels) == 2  # the levels are saved as they were
+
+
+async def test_a_zone_added_in_the_dialog_is_saved(config, config_file):
+    app = make_app(config, QueueFeed(), clock=frozen_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t", "ctrl+t", *"2,400", "tab", *"2,450", "tab", *"floor", "enter", "ctrl+s")
+        await pilot.pause()
+    saved = load_config(config_file)
+    assert ("^RUT", 2400.0, 2450.0, "floor") in [(z.symbol, z.low, z.high, z.label) for z in saved.zones]
+    assert len(saved.zones) == 2
+
+
 async def test_the_chart_title_drops_its_key_hint_whole_when_the_pane_is_narrow(config):
     """At 80 columns the title and " · 1-7: range" do not fit: the hint goes, never cut to a
     meaningless "1-7: r…"; a wide window shows it, and resizing brings it back."""

@@ -1,4 +1,4 @@
-"""Dialogs: the thresholds editor (levels of one symbol and the rule thresholds) and the
+"""Dialogs: the thresholds editor (levels and zones of one symbol, the rule thresholds) and the
 mute/snooze chooser.
 
 Validation is the config file's own: the edited values go through ``config_from_data`` as if
@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from monitor.config import RULES, Config, Problems, config_from_data
@@ -51,11 +51,16 @@ def config_data(config: Config) -> dict[str, Any]:
     return tomllib.loads(config_to_toml(config, hide_secrets=False))
 
 
-def validate(config: Config, levels: list[dict[str, Any]], rules: dict[str, Any]) -> tuple[Config | None, list[str]]:
-    """``config`` with ``levels`` (the whole [[levels]] list) and ``rules`` (changed keys) as
-    raw TOML values; returns (new config, []) or (None, problems as "key: what")."""
+def validate(
+    config: Config, levels: list[dict[str, Any]], rules: dict[str, Any], zones: list[dict[str, Any]] | None = None
+) -> tuple[Config | None, list[str]]:
+    """``config`` with ``levels`` (the whole [[levels]] list), ``zones`` (the whole [[zones]]
+    list; None: unchanged) and ``rules`` (changed keys) as raw TOML values; returns (new config,
+    []) or (None, problems as "key: what")."""
     data = config_data(config)
     data["levels"] = levels
+    if zones is not None:
+        data["zones"] = zones
     data.setdefault("rules", {}).update(rules)
     problems = Problems("thresholds", "")
     new = config_from_data(data, problems)
@@ -68,38 +73,90 @@ def _sort_price(price: Any) -> float:
     return float(price) if isinstance(price, (int, float)) else float("-inf")
 
 
+def _shown(price: Any) -> str:
+    return f"{price:,.4f}".rstrip("0").rstrip(".") if isinstance(price, (int, float)) else repr(price)
+
+
 def level_words(level: dict[str, Any]) -> str:
     """``^RUT 2,500 (support)``: a level as the user knows it."""
-    price = level.get("price")
-    shown = f"{price:,.4f}".rstrip("0").rstrip(".") if isinstance(price, (int, float)) else repr(price)
     label = level.get("label")
-    return f"{level.get('symbol', '?')} {shown}" + (f" ({label})" if label else "")
+    return f"{level.get('symbol', '?')} {_shown(level.get('price'))}" + (f" ({label})" if label else "")
+
+
+def zone_words(zone: dict[str, Any]) -> str:
+    """``^RUT 2,580-2,600 (resistance zone)``: a zone as the user knows it."""
+    label = zone.get("label")
+    return f"{zone.get('symbol', '?')} {_shown(zone.get('low'))}-{_shown(zone.get('high'))}" + (f" ({label})" if label else "")
 
 
 RULE_WORDS = dict(RULE_FIELDS) | {"rsi_period": "RSI period", "ma_fast": "fast average", "ma_slow": "slow average"}
 
 
-def in_words(problem: str, levels: list[dict[str, Any]]) -> str:
+def in_words(problem: str, levels: list[dict[str, Any]], zones: list[dict[str, Any]] = ()) -> str:
     """A validation problem with config paths said in words: ``levels[3].price: ...`` becomes
-    ``^RUT 2,550 (pivot): price: ...``, ``rules.rsi_oversold`` becomes ``RSI oversold``."""
+    ``^RUT 2,550 (pivot): price: ...``, ``zones[1].high`` ``^RUT 2,600-2,580 high``,
+    ``rules.rsi_oversold`` ``RSI oversold``."""
 
-    def level(match: re.Match) -> str:
-        index = int(match.group(1)) - 1
-        words = level_words(levels[index]) if 0 <= index < len(levels) else "a level"
-        return words + (f" {match.group(2)}" if match.group(2) else "")
+    def entry(match: re.Match) -> str:
+        entries, words = (levels, level_words) if match.group(1) == "levels" else (zones, zone_words)
+        index = int(match.group(2)) - 1
+        said = words(entries[index]) if 0 <= index < len(entries) else f"a {match.group(1)[:-1]}"
+        return said + (f" {match.group(3)}" if match.group(3) else "")
 
-    problem = re.sub(r"levels\[(\d+)\](?:\.(\w+))?", level, problem)
+    problem = re.sub(r"\b(levels|zones)\[(\d+)\](?:\.(\w+))?", entry, problem)
     return re.sub(r"\brules\.(\w+)|\b(rsi_overbought|rsi_oversold|hysteresis_pct)\b", lambda m: RULE_WORDS.get(m.group(1) or m.group(2), m.group(0)), problem)
 
 
+class Editor(NamedTuple):
+    """One list the thresholds dialog edits for its symbol: ``key`` is the config's [[key]]
+    list; its widgets' ids are ``prefix`` + a field's name (inputs) or add/update/remove
+    (buttons), its table's is ``key``. ``fields``: (name, placeholder, kind), kind "number"
+    (as TOML reads it) or "text", "optional ..." when an empty field leaves the key out."""
+
+    key: str
+    prefix: str
+    fields: tuple[tuple[str, str, str], ...]
+    columns: tuple[tuple[str, int], ...]
+    cells: Callable[[dict[str, Any]], tuple[str, ...]]
+    order: Callable[[dict[str, Any]], float]  # the table lists the highest first, as the chart does
+    words: Callable[[dict[str, Any]], str]
+
+
+def _level_cells(level: dict[str, Any]) -> tuple[str, ...]:
+    policy = " · ".join(f"{key} {level[key]}" for key, _ in POLICY_FIELDS if level.get(key) not in (None, ""))
+    return f"{level['price']:,}", str(level.get("label", "")), policy or "the rule's policy"
+
+
+LEVELS = Editor(
+    "levels",
+    "",
+    (("price", "price", "number"), ("label", "label", "text"), *((key, hint, "optional text" if key == "frequency" else "optional number") for key, hint in POLICY_FIELDS)),
+    (("Price", 12), ("Label", 18), ("Alerts", 32)),
+    _level_cells,
+    lambda level: _sort_price(level.get("price")),
+    level_words,
+)
+ZONES = Editor(
+    "zones",
+    "zone-",
+    (("low", "low", "number"), ("high", "high", "number"), ("label", "label", "text")),
+    (("Low", 12), ("High", 12), ("Label", 38)),
+    lambda zone: (f"{zone['low']:,}", f"{zone['high']:,}", str(zone.get("label", ""))),
+    lambda zone: _sort_price(zone.get("high")),
+    zone_words,
+)
+EDITORS = {editor.key: editor for editor in (LEVELS, ZONES)}
+
+
 class ThresholdsDialog(ModalScreen[Config | None]):
-    """Add, change and remove the levels of ``symbol``; change the RSI and hysteresis
-    thresholds. Save (ctrl+s) returns the new config; Escape returns None."""
+    """Add, change and remove the levels and the zones of ``symbol`` (one tab each); change the
+    RSI and hysteresis thresholds. Save (ctrl+s) returns the new config; Escape returns None."""
 
     AUTO_FOCUS = "#price"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+t", "other_list", "Levels/Zones"),
     ]
 
     def __init__(self, config: Config, symbol: str, badge: str = "") -> None:
@@ -107,23 +164,42 @@ class ThresholdsDialog(ModalScreen[Config | None]):
         self.config = config
         self.symbol = symbol
         self.badge = badge
-        self.levels: list[dict[str, Any]] = list(config_data(config).get("levels", []))
+        data = config_data(config)
+        self.entries: dict[str, list[dict[str, Any]]] = {key: list(data.get(key, [])) for key in EDITORS}
+
+    @property
+    def levels(self) -> list[dict[str, Any]]:
+        return self.entries["levels"]
+
+    @property
+    def zones(self) -> list[dict[str, Any]]:
+        return self.entries["zones"]
+
+    def _inputs(self, editor: Editor, names: Sequence[str]) -> ComposeResult:
+        hints = {name: hint for name, hint, _ in editor.fields}
+        with Horizontal(classes="row"):
+            for name in names:
+                yield Input(placeholder=hints[name], id=f"{editor.prefix}{name}", compact=True)
+
+    def _buttons(self, editor: Editor) -> ComposeResult:
+        with Horizontal(classes="row gap"):
+            for action in ("add", "update", "remove"):
+                yield Button(action.capitalize(), id=f"{editor.prefix}{action}", compact=True)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             title = f"Thresholds · {self.symbol}"
             yield Label(f"{title}   [reverse] {self.badge} [/]" if self.badge else title, id="dialog-title")
-            yield DataTable(id="levels", cursor_type="row")
-            with Horizontal(classes="row"):
-                yield Input(placeholder="price", id="price", compact=True)
-                yield Input(placeholder="label", id="label", compact=True)
-            with Horizontal(classes="row"):
-                for key, hint in POLICY_FIELDS:
-                    yield Input(placeholder=hint, id=key, compact=True)
-            with Horizontal(classes="row gap"):
-                yield Button("Add", id="add", compact=True)
-                yield Button("Update", id="update", compact=True)
-                yield Button("Remove", id="remove", compact=True)
+            with TabbedContent(id="lists"):
+                with TabPane("Levels", id="levels-tab"):
+                    yield DataTable(id="levels", cursor_type="row")
+                    yield from self._inputs(LEVELS, ("price", "label"))
+                    yield from self._inputs(LEVELS, [key for key, _ in POLICY_FIELDS])
+                    yield from self._buttons(LEVELS)
+                with TabPane("Zones", id="zones-tab"):
+                    yield DataTable(id="zones", cursor_type="row")
+                    yield from self._inputs(ZONES, ("low", "high", "label"))
+                    yield from self._buttons(ZONES)
             yield Label("Rules (all symbols)", classes="section gap")
             with Horizontal(classes="row"):
                 for key, label in RULE_FIELDS:
@@ -133,107 +209,133 @@ class ThresholdsDialog(ModalScreen[Config | None]):
             with Horizontal(classes="row gap"):
                 yield Button("Save", id="save", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-            yield Label("Tab: next field · Enter: press · ctrl+s: save · Esc: cancel", classes="hint")
+            yield Label("Tab: next field · Enter: press · ^t: levels/zones · ^s: save · Esc: cancel", classes="hint")
 
     def on_mount(self) -> None:
-        table = self.query_one("#levels", DataTable)
-        table.add_column("Price", width=12, key="price")
-        table.add_column("Label", width=18, key="label")
-        table.add_column("Alerts", width=32, key="policy")
-        self._fill_table()
+        for editor in EDITORS.values():
+            table = self.query_one(f"#{editor.key}", DataTable)
+            for (heading, width), name in zip(editor.columns, ("a", "b", "c")):
+                table.add_column(heading, width=width, key=name)
+            self._fill_table(editor)
 
-    def _mine(self) -> list[int]:
-        """Indices of this symbol's levels, highest price first (as on the chart)."""
-        mine = [i for i, lv in enumerate(self.levels) if lv.get("symbol") == self.symbol]
-        return sorted(mine, key=lambda i: _sort_price(self.levels[i].get("price")), reverse=True)
+    def _mine(self, editor: Editor) -> list[int]:
+        """Indices of this symbol's entries, highest first (as on the chart)."""
+        entries = self.entries[editor.key]
+        mine = [i for i, entry in enumerate(entries) if entry.get("symbol") == self.symbol]
+        return sorted(mine, key=lambda i: editor.order(entries[i]), reverse=True)
 
-    def _fill_table(self) -> None:
-        table = self.query_one("#levels", DataTable)
+    def _fill_table(self, editor: Editor) -> None:
+        table = self.query_one(f"#{editor.key}", DataTable)
         table.clear()
-        for i in self._mine():
-            level = self.levels[i]
-            policy = " · ".join(f"{key} {level[key]}" for key, _ in POLICY_FIELDS if level.get(key) not in (None, ""))
-            table.add_row(f"{level['price']:,}", str(level.get("label", "")), policy or "the rule's policy", key=str(i))
-        if not self._mine():
+        mine = self._mine(editor)
+        for i in mine:
+            table.add_row(*editor.cells(self.entries[editor.key][i]), key=str(i))
+        if not mine:
             table.add_row("–", "none yet: type one below", "", key="none")
 
-    def _selected_index(self) -> int | None:
-        table = self.query_one("#levels", DataTable)
-        mine = self._mine()
+    def _selected_index(self, editor: Editor) -> int | None:
+        table = self.query_one(f"#{editor.key}", DataTable)
+        mine = self._mine(editor)
         if not mine or table.cursor_row < 0 or table.cursor_row >= len(mine):
             return None
         return mine[table.cursor_row]
 
-    @on(DataTable.RowHighlighted, "#levels")
-    def _load_row(self) -> None:
-        """Moving through the list (it has the focus) loads that level into the fields."""
-        if not self.query_one("#levels", DataTable).has_focus:
+    @on(DataTable.RowHighlighted)
+    def _load_row(self, event: DataTable.RowHighlighted) -> None:
+        """Moving through a list (it has the focus) loads that entry into its fields."""
+        editor = EDITORS.get(event.data_table.id or "")
+        if editor is None or not event.data_table.has_focus:
             return  # the first row is highlighted on mount: keep the fields empty for Add
-        index = self._selected_index()
+        index = self._selected_index(editor)
         if index is not None:
-            self.query_one("#price", Input).value = f"{self.levels[index]['price']}"
-            self.query_one("#label", Input).value = str(self.levels[index].get("label", ""))
-            for key, _ in POLICY_FIELDS:
-                value = self.levels[index].get(key)
-                self.query_one(f"#{key}", Input).value = "" if value is None else str(value)
+            entry = self.entries[editor.key][index]
+            for name, _, _ in editor.fields:
+                value = entry.get(name)
+                self.query_one(f"#{editor.prefix}{name}", Input).value = "" if value is None else str(value)
 
-    def _entry(self, base: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _entry(self, editor: Editor, base: dict[str, Any] | None = None) -> dict[str, Any]:
         entry = dict(base or {})
         entry["symbol"] = self.symbol
-        entry["price"] = raw_value(self.query_one("#price", Input).value)
-        entry["label"] = self.query_one("#label", Input).value.strip()
-        for key, _ in POLICY_FIELDS:
-            text = self.query_one(f"#{key}", Input).value.strip()
-            if not text:
-                entry.pop(key, None)  # the rule's own policy
+        for name, _, kind in editor.fields:
+            text = self.query_one(f"#{editor.prefix}{name}", Input).value.strip()
+            if kind.startswith("optional") and not text:
+                entry.pop(name, None)  # e.g. the rule's own policy
             else:
-                entry[key] = raw_value(text) if key != "frequency" else text
+                entry[name] = text if kind.endswith("text") else raw_value(text)
         return entry
 
-    def _try_levels(self, levels: list[dict[str, Any]]) -> bool:
-        _, problems = validate(self.config, levels, self._rules())
-        self._show(problems, levels)
+    def _try(self, editor: Editor, entries: list[dict[str, Any]]) -> bool:
+        lists = {**self.entries, editor.key: entries}
+        _, problems = validate(self.config, lists["levels"], self._rules(), lists["zones"])
+        self._show(problems, lists)
         if not problems:
-            self.levels = levels
-            self._fill_table()
+            self.entries = lists
+            self._fill_table(editor)
         return not problems
 
-    def _show(self, problems: list[str], levels: list[dict[str, Any]] | None = None) -> None:
-        """``problems`` in words; ``levels`` is the list they were found in (default: the current)."""
-        levels = self.levels if levels is None else levels
-        self.query_one("#problems", Static).update("\n".join(in_words(p, levels) for p in problems))
+    def _show(self, problems: list[str], lists: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        """``problems`` in words; ``lists`` are the entries they were found in (default: the current)."""
+        lists = self.entries if lists is None else lists
+        self.query_one("#problems", Static).update("\n".join(in_words(p, lists["levels"], lists["zones"]) for p in problems))
 
     def _rules(self) -> dict[str, Any]:
         return {key: raw_value(self.query_one(f"#{key}", Input).value) for key, _ in RULE_FIELDS}
 
-    @on(Button.Pressed, "#add")
-    @on(Input.Submitted, "#price,#label,#frequency,#cooldown,#expires")
-    def action_add(self) -> None:
-        if self._try_levels([*self.levels, self._entry()]):
-            for key in ("price", "label", *(key for key, _ in POLICY_FIELDS)):
-                self.query_one(f"#{key}", Input).value = ""
+    def _editor_of(self, widget_id: str | None) -> tuple[Editor, str]:
+        """The editor a widget belongs to and the widget's name in it (``zone-low`` -> ZONES, low)."""
+        name = widget_id or ""
+        if name.startswith(ZONES.prefix):
+            return ZONES, name.removeprefix(ZONES.prefix)
+        return LEVELS, name
 
-    @on(Button.Pressed, "#update")
-    def action_update(self) -> None:
-        """Replace the selected level with the price and label typed."""
-        self._change_selected(lambda i, level: self._entry(level))
+    @on(Button.Pressed, "#add,#update,#remove,#zone-add,#zone-update,#zone-remove")
+    def _pressed(self, event: Button.Pressed) -> None:
+        editor, action = self._editor_of(event.button.id)
+        getattr(self, f"action_{action}")(editor.key)
 
-    @on(Button.Pressed, "#remove")
-    def action_remove(self) -> None:
-        """Remove the selected level."""
-        self._change_selected(lambda i, level: None)
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in a level's or a zone's field adds it."""
+        editor, name = self._editor_of(event.input.id)
+        if name in {field for field, _, _ in editor.fields}:
+            self.action_add(editor.key)
 
-    def _change_selected(self, change) -> None:
-        index = self._selected_index()
+    def action_add(self, kind: str = "levels") -> None:
+        """Add the level (``kind`` "zones": the zone) typed in the fields."""
+        editor = EDITORS[kind]
+        if self._try(editor, [*self.entries[kind], self._entry(editor)]):
+            for name, _, _ in editor.fields:
+                self.query_one(f"#{editor.prefix}{name}", Input).value = ""
+            if isinstance(self.focused, Input):  # typed and Enter: ready for the next one
+                self.query_one(f"#{editor.prefix}{editor.fields[0][0]}", Input).focus()
+
+    def action_update(self, kind: str = "levels") -> None:
+        """Replace the selected level (zone) with what is typed."""
+        editor = EDITORS[kind]
+        self._change_selected(editor, lambda entry: self._entry(editor, entry))
+
+    def action_remove(self, kind: str = "levels") -> None:
+        """Remove the selected level (zone)."""
+        self._change_selected(EDITORS[kind], lambda entry: None)
+
+    def _change_selected(self, editor: Editor, change) -> None:
+        index = self._selected_index(editor)
         if index is None:
-            self._show(["select a level in the list first"])
+            self._show([f"select a {editor.key[:-1]} in the list first"])
             return
-        levels = [change(i, lv) if i == index else lv for i, lv in enumerate(self.levels)]
-        self._try_levels([lv for lv in levels if lv is not None])
+        entries = [change(entry) if i == index else entry for i, entry in enumerate(self.entries[editor.key])]
+        self._try(editor, [entry for entry in entries if entry is not None])
+
+    def action_other_list(self) -> None:
+        """Show the zones when the levels are shown, and the other way round; focus its first field."""
+        tabs = self.query_one("#lists", TabbedContent)
+        editor = LEVELS if tabs.active == "zones-tab" else ZONES
+        tabs.active = f"{editor.key}-tab"
+        self.query_one(f"#{editor.prefix}{editor.fields[0][0]}", Input).focus()
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        new, problems = validate(self.config, self.levels, self._rules())
+        new, problems = validate(self.config, self.levels, self._rules(), self.zones)
         self._show(problems)
         if new is not None:
             self.dismiss(new)
