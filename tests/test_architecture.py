@@ -1,19 +1,27 @@
 """The import contracts in pyproject.toml ([tool.importlinter]) hold, and cover the whole core.
 
-`lint-imports` builds the import graph of the installed package (function-level imports
-included) and checks each contract; this test runs it in a subprocess so the suite fails on a
-broken contract with import-linter's own explanation (the chain of imports that breaks it).
+`lint-imports` builds the import graph of the installed package (function-level imports and
+those under TYPE_CHECKING included) and checks each contract; this test runs it in a subprocess
+so the suite fails on a broken contract with import-linter's own explanation (the chain of
+imports that breaks it). The contracts: "core" (no textual in the core), "layers" (the arrows of
+the README's "Layout" run one way, every module in its place) and "acyclic" (no import cycle).
 """
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 FRONTS = {"monitor.cli", "monitor.__main__", "monitor.tui"}  # may import the Textual front end
+CHAIN = ("runner", "session", "state", "rules", "indicators", "model")  # issue 12's arrows, top down
+LINT = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
 
 
 def contracts() -> dict[str, dict]:
@@ -43,6 +51,36 @@ def test_every_core_module_is_under_the_core_contract():
 
 
 def test_import_contracts_hold():
-    code = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", LINT], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_layers_contract_places_every_module_and_runs_the_chain_downwards():
+    layers = contracts()["layers"]
+    assert layers["type"] == "layers" and layers["containers"] == ["monitor"] and layers["exhaustive"] is True
+    depth = {tail.strip(" ()"): n for n, layer in enumerate(layers["layers"]) for tail in re.split("[|:]", layer)}
+    assert [depth[module] for module in CHAIN] == sorted({depth[module] for module in CHAIN})
+    assert contracts()["acyclic"]["type"] == "acyclic_siblings" and contracts()["acyclic"]["ancestors"] == ["monitor"]
+
+
+# Imports that go against the arrows, added to a copy of the package: each breaks its contract.
+REVERSE_IMPORTS = {
+    "a rule reads the state that runs it (under TYPE_CHECKING)": (
+        "detector.py", "if TYPE_CHECKING:\n    from monitor.state import SymbolState\n", "layers"),
+    "the model imports the config (inside a function)": (
+        "model.py", "def _later():\n    from monitor.config import Config\n", "layers"),
+    "the config imports the rules' registry": ("config.py", "from monitor.rules import RULES as _RULES\n", "layers"),
+    "a cycle inside feeds/ (inside a function)": (
+        "feeds/live.py", "def _later():\n    from monitor.feeds import yahoo_stream\n", "acyclic"),
+}
+
+
+@pytest.mark.parametrize("module, line, contract", REVERSE_IMPORTS.values(), ids=REVERSE_IMPORTS)
+def test_an_import_against_the_arrows_breaks_the_contracts(tmp_path, module, line, contract):
+    shutil.copytree(REPO / "monitor", tmp_path / "monitor", ignore=shutil.ignore_patterns("__pycache__", "data"))
+    shutil.copy(REPO / "pyproject.toml", tmp_path)
+    with open(tmp_path / "monitor" / module, "a", encoding="utf-8") as source:
+        source.write("\n\n" + line)
+    done = subprocess.run([sys.executable, "-c", LINT, "--no-cache", "--contract", contract], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "BROKEN" in done.stdout, done.stdout + done.stderr
