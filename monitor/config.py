@@ -1,4 +1,16 @@
-"""The typed configuration: schema, defaults and validation.
+"""The typed configuration: its schema, stated once, and validation.
+
+``SCHEMA`` below is every table and key of the config file, in file order: each key's name,
+default, converter (type and range), what it expects and its comment. Validation
+(``config_from_data``), the typed values (``Rules``, ``Level``, ...: classes made from their
+settings), the commented default file (``config_store.DEFAULT_CONFIG_TEXT``) and the README's
+"The whole file, with its defaults" (a test holds it equal to that file) all read it.
+
+**Adding a key** is one ``Setting`` in its table's tuple below (``RULES_KEYS`` for ``[rules]``,
+``LEVEL_KEYS`` for ``[[levels]]``, ...; a ``[notify]`` key beside its sink in
+``monitor.sinks``), plus the code that uses it and the README's regenerated block. A check
+between keys goes in its table's ``check``. A new table is a ``Section`` in ``SCHEMA`` and its
+field in ``Config``.
 
 ``load_config(path)`` reads a TOML file, merges it over the defaults and returns a ``Config``; any
 problem raises ``UserError`` with one line naming the file, the line (where it can be found) and
@@ -9,16 +21,17 @@ the key. ``check_config_text`` returns every problem instead of stopping at the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, make_dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from monitor.errors import UserError
 from monitor.paths import config_path, missing_config_error
 from monitor.rule_catalog import CONFIRMABLE, RULE_NAMES
-from monitor.settings import Setting, bounded as _bounded, boolean as _bool, choice as _choice, number as _number
-from monitor.settings import positive_number as _positive_number, string as _string
+from monitor.settings import Add, Group, NamedTables, Pairs, Section, Setting, Table, Tables, boolean as _bool
+from monitor.settings import bounded as _bounded, choice as _choice, flat_settings, positive_number as _positive_number
+from monitor.settings import settings_class, string as _string, table
 from monitor.sinks import notify_settings
 from monitor.source_catalog import DEFAULT_SOURCE, DEFAULT_STREAM_URL, SOURCE_NAMES, check_ws_url
 
@@ -29,97 +42,233 @@ CONFIRM_RULES = CONFIRMABLE  # the tick rules that may wait for the session clos
 SOURCES = SOURCE_NAMES  # the live data sources, from their catalog (monitor.source_catalog)
 MIN_POLL_INTERVAL = 5.0
 
+# --------------------------------------------------------------------------------------------
+# Converters (monitor.settings has the general ones)
 
-@dataclass(frozen=True)
-class AlertPolicy:
-    """How often an alert may be delivered. ``None`` everywhere means the rule's own semantics.
+_non_negative_number = _bounded(0, expected="a number of 0 or more")
+_percent = _bounded(0, 100, expected="a number from 0 to 100")
+_poll_interval = _bounded(MIN_POLL_INTERVAL, expected=f"at least {MIN_POLL_INTERVAL:g} seconds")
+_fps = _bounded(0.2, 60, expected="0.2 to 60 repaints per second")
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError
+    if value < 1:
+        raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
+    return value
+
+
+def _symbol(value: Any) -> str:
+    """A ticker, upper-cased as Yahoo spells it (a config that says '^rut' watches ^RUT)."""
+    text = _string(value).strip()
+    if not text or any(c.isspace() or not c.isprintable() for c in text):
+        raise ValueError(f"expected a ticker symbol such as '^RUT', got {value!r}")
+    return text.upper()
+
+
+def _label(value: Any) -> str:
+    """A level's label: one line of text, escape sequences and control characters removed."""
+    from monitor.text import clean_text
+
+    return clean_text(_string(value), 80)
+
+
+_YAHOO_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=&-]{0,19}$")
+
+
+def watch_symbol(text: str) -> str:
+    """A symbol typed in the app, upper-cased (Yahoo's tickers are): "^rut" -> "^RUT", "es=f"
+    -> "ES=F". Raises ValueError saying why it cannot be a Yahoo ticker."""
+    symbol = text.strip().upper()
+    if not symbol:
+        raise ValueError("type a Yahoo ticker such as ^RUT, AAPL or ES=F")
+    problem = ticker_problem(symbol)
+    if problem:
+        raise ValueError(f"{text.strip()!r} cannot be a Yahoo ticker: {problem}")
+    return symbol
+
+
+def _symbols(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"expected a non-empty list of symbols, got {value!r}")
+    symbols = tuple(_symbol(item) for item in value)
+    if len(set(symbols)) != len(symbols):
+        raise ValueError(f"a symbol is listed twice in {list(symbols)!r}")
+    return symbols
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """'90s', '15m', '2h', '1d' -> seconds. Raises ValueError."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"expected a duration such as '15m', '90s', '2h' or '1d', got {text!r}")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def format_duration(seconds: float) -> str:
+    for unit in ("d", "h", "m"):
+        size = _UNIT_SECONDS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def _duration(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _positive_number(value)
+    seconds = parse_duration(_string(value))
+    if seconds <= 0:
+        raise ValueError(f"expected a duration above 0, got {value!r}")
+    return seconds
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_string(value))
+    except ValueError:
+        raise ValueError(f"expected a date such as 2026-12-31, got {value!r}") from None
+
+
+def _macd(value: Any) -> tuple[int, int, int]:
+    if not isinstance(value, list) or len(value) != 3:
+        raise ValueError(f"expected [fast, slow, signal] such as [12, 26, 9], got {value!r}")
+    fast, slow, signal = (_positive_int(item) for item in value)
+    if fast >= slow:
+        raise ValueError(f"the fast period must be shorter than the slow one, got {value!r}")
+    return fast, slow, signal
+
+
+def _ws_url(value: Any) -> str:
+    return check_ws_url(_string(value))
+
+
+# --------------------------------------------------------------------------------------------
+# The schema: every table and key, in the default file's order
+
+
+def _make(name: str, items: tuple, doc: str) -> type:
+    return settings_class(name, items, doc, __name__)
+
+
+SYMBOLS = Setting("symbols", ("^RUT", "^GSPC", "^NDX"), _symbols, "a list of symbols")
+
+POLICY_KEYS = (
+    Setting("frequency", None, _choice(FREQUENCIES), "once, once_per_session or every_time",
+            '"once", "once_per_session" or "every_time" (the default)', example="once_per_session"),
+    Setting("cooldown", None, _duration, "a duration such as '15m'",
+            'at least this long between two ("90s", "2h", "1d")', example="15m"),
+    Setting("expires", None, _date, "a date such as 2026-12-31", "nothing after this New York date",
+            example=date(2026, 12, 31)),
+    Setting("muted", False, _bool, "true or false", "nothing at all", example=True),
+    Setting("confirm", None, _choice(CONFIRMS), "tick or close",
+            f'{", ".join(CONFIRM_RULES)}: alert only if the session closes beyond (default "tick")', example="close"),
+)
+AlertPolicy = _make("AlertPolicy", POLICY_KEYS, """How often an alert may be delivered. ``None`` everywhere means the rule's own semantics.
     ``confirm`` is the one setting the engine reads (not the gate): "close" makes a
-    ``CONFIRM_RULES`` crossing wait for the session close."""
+    ``CONFIRM_RULES`` crossing wait for the session close.""")
 
-    frequency: str | None = None  # "once" | "once_per_session" | "every_time"
-    cooldown: float | None = None  # seconds between two deliveries
-    expires: date | None = None  # no delivery after this date (New York)
-    muted: bool = False
-    confirm: str | None = None  # "tick" | "close"; None: the rule's, else "tick"
+_APPROACH = Setting("approach_pct", None, _non_negative_number, "a percentage",
+                    "level_approach distance (default: [rules] approach_pct)", example=0.5)
 
+LEVEL_KEYS = (
+    Setting("symbol", None, _symbol, "a symbol", "a watched symbol", required=True),
+    Setting("price", None, _positive_number, "a price above 0", "level_cross fires when the price crosses it",
+            required=True),
+    Setting("label", "", _label, "text", "shown with its alerts"),
+    Group("policy", AlertPolicy),  # a level's own [alerts.level_cross] keys
+    _APPROACH,
+)
+Level = _make("Level", LEVEL_KEYS, "A price level (``[[levels]]``): ``level_cross`` fires when the price crosses it.")
 
-@dataclass(frozen=True)
-class Level:
-    symbol: str
-    price: float
-    label: str = ""
-    policy: AlertPolicy = AlertPolicy()
-    approach_pct: float | None = None  # None: [rules] approach_pct
-
-
-@dataclass(frozen=True)
-class Zone:
-    """A price range (``[[zones]]``): ``zone_cross`` fires on entering and leaving it. Its
-    delivery policy is ``[alerts.zone_cross]``'s."""
-
-    symbol: str
-    low: float
-    high: float
-    label: str = ""
-    approach_pct: float | None = None  # None: [rules] approach_pct
+ZONE_KEYS = (
+    Setting("symbol", None, _symbol, "a symbol", "a watched symbol", required=True),
+    Setting("low", None, _positive_number, "a price above 0", "zone_cross fires on entering the range", required=True),
+    Setting("high", None, _positive_number, "a price above 0", "... and on leaving it through either edge",
+            required=True),
+    Setting("label", "", _string, "text", "shown with its alerts"),
+    _APPROACH,
+)
+Zone = _make("Zone", ZONE_KEYS, """A price range (``[[zones]]``): ``zone_cross`` fires on entering and leaving it. Its
+    delivery policy is ``[alerts.zone_cross]``'s.""")
 
 
-@dataclass(frozen=True)
-class Rules:
-    hysteresis_pct: float = 0.25
-    rsi_period: int = 14
-    rsi_overbought: float = 70.0
-    rsi_oversold: float = 30.0
-    macd: tuple[int, int, int] = (12, 26, 9)
-    ma_fast: int = 50
-    ma_slow: int = 200
-    high_low_window: int = 252
-    rsi_rearm: float = 5.0  # RSI points back inside before an RSI rule may fire again
-    breakout_gap: int = 5  # sessions since the old extreme was set before new_high/new_low fire
-    divergence_lookback: int = 20  # price_rsi_divergence: sessions searched for the earlier extreme
-    divergence_min_gap: float = 5.0  # ... and the RSI points it must be below (above) it
-    approach_pct: float = 0.5  # level_approach: within this % of a level or zone edge
+def _check_zone(zone: Any) -> tuple[str, str] | None:
+    return ("high", f"must be above low ({zone.low:g})") if zone.low >= zone.high else None
 
 
-@dataclass(frozen=True)
-class RelativeStrength:
-    """``relative_strength``: the lead's N-session return minus each peer's, in basis points."""
-
-    sessions: int = 21
-    threshold_bp: float = 300.0
-
-
-@dataclass(frozen=True)
-class Divergence:
-    lead: str = "^RUT"
-    peers: tuple[str, ...] = ("^GSPC", "^NDX")
-    min_spread_pct: float = 1.0
-
-
-@dataclass(frozen=True)
-class FeedConfig:
-    source: str = DEFAULT_SOURCE
-    stream_url: str = DEFAULT_STREAM_URL
-    poll_interval: float = 15.0
-    stale_after: float = 60.0
-
-
-def _settings_class(name: str, settings: tuple[Setting, ...], doc: str) -> type:
-    """A frozen dataclass with one field per setting, defaulting to the setting's default."""
-    cls = make_dataclass(name, [(s.key, type(s.default), field(default=s.default)) for s in settings], frozen=True)
-    cls.__doc__ = doc
-    cls.__module__ = __name__
-    return cls
-
-
-NotifyConfig = _settings_class(
-    "NotifyConfig", notify_settings(), "``[notify]``: the keys of every sink in ``monitor.sinks.SINKS``."
+RULES_KEYS = (
+    Setting("hysteresis_pct", 0.25, _non_negative_number, "a percentage",
+            "a level re-arms only after the price moves this % past it"),
+    Setting("rsi_period", 14, _positive_int, "a whole number", "RSI of daily closes (Wilder)"),
+    Setting("rsi_overbought", 70.0, _percent, "a number from 0 to 100", "rsi_overbought: RSI rises above this"),
+    Setting("rsi_oversold", 30.0, _percent, "a number from 0 to 100", "rsi_oversold: RSI falls below this"),
+    Setting("macd", (12, 26, 9), _macd, "[fast, slow, signal]", "fast, slow, signal"),
+    Setting("ma_fast", 50, _positive_int, "a whole number", "golden / death cross: SMA fast vs SMA slow of daily closes"),
+    Setting("ma_slow", 200, _positive_int, "a whole number"),
+    Setting("high_low_window", 252, _positive_int, "a whole number",
+            "new high / new low over this many daily bars (52 weeks)"),
+    Setting("rsi_rearm", 5.0, _percent, "RSI points from 0 to 100",
+            "an RSI alert fires again only after RSI came back this many points"),
+    Setting("breakout_gap", 5, _positive_int, "a whole number of sessions",
+            "... only if the old extreme was set at least this many sessions back"),
+    Setting("divergence_lookback", 20, _positive_int, "a whole number",
+            "price_rsi_divergence: a higher high (lower low) than these sessions'"),
+    Setting("divergence_min_gap", 5.0, _non_negative_number, "RSI points",
+            "... with RSI at least this many points below (above) it then"),
+    Setting("approach_pct", 0.5, _non_negative_number, "a percentage",
+            "level_approach: price within this % of a level or zone edge"),
 )
 
 
-@dataclass(frozen=True)
-class UIConfig:
-    max_fps: float = 4.0
+def _check_rules(rules: Any, add: Add) -> None:
+    if rules.rsi_oversold >= rules.rsi_overbought:
+        add("rules.rsi_oversold", f"must be below rsi_overbought ({rules.rsi_overbought:g})")
+    if rules.rsi_rearm >= min(rules.rsi_overbought, 100 - rules.rsi_oversold):
+        add("rules.rsi_rearm", "must be below rsi_overbought and 100 - rsi_oversold (RSI could never re-arm)")
+    if rules.ma_fast >= rules.ma_slow:
+        add("rules.ma_fast", f"must be below ma_slow ({rules.ma_slow})")
+
+
+DIVERGENCE_KEYS = (
+    Setting("lead", "^RUT", _symbol, "a symbol"),
+    Setting("peers", ("^GSPC", "^NDX"), _symbols, "a list of symbols"),
+    Setting("min_spread_pct", 1.0, _non_negative_number, "a percentage"),
+)
+
+
+def _check_divergence(divergence: Any, add: Add) -> None:
+    if divergence.lead in divergence.peers:
+        add("divergence.peers", f"must not contain the lead {divergence.lead!r}")
+
+
+RELATIVE_STRENGTH_KEYS = (
+    Setting("sessions", 21, _positive_int, "a whole number"),
+    Setting("threshold_bp", 300.0, _positive_number, "basis points above 0"),
+)
+
+FEED_KEYS = (
+    Setting("source", DEFAULT_SOURCE, _choice(SOURCES), "a source",
+            "or " + " or ".join(f'"{name}"' for name in SOURCES if name != DEFAULT_SOURCE)),
+    Setting("stream_url", DEFAULT_STREAM_URL, _ws_url, "a ws:// or wss:// URL"),
+    Setting("poll_interval", 15.0, _poll_interval, "seconds", f"seconds between polls (at least {MIN_POLL_INTERVAL:g})"),
+    Setting("stale_after", 60.0, _positive_number, "seconds", "seconds without a tick before a quote is shown as stale"),
+)
+
+UI_KEYS = (Setting("max_fps", 4.0, _fps, "repaints per second", "screen repaints per second at most"),)
+
+
+def _check_alerts(rule: str, policy: Any, add: Add) -> None:
+    if policy.confirm is not None and rule not in CONFIRM_RULES:
+        add(f"alerts.{rule}.confirm", f"only {', '.join(CONFIRM_RULES)} fire on ticks and can wait for the close")
 
 
 def _default_futures() -> dict[str, str]:
@@ -127,28 +276,97 @@ def _default_futures() -> dict[str, str]:
     return {"^RUT": "RTY=F", "^GSPC": "ES=F", "^NDX": "NQ=F"}
 
 
-def _default_levels() -> tuple[Level, ...]:
-    return (
-        Level("^RUT", 2500.0, "support"),
-        Level("^RUT", 2600.0, "resistance"),
-    )
+def _read_futures(table: dict[str, Any], add: Add) -> dict[str, str]:
+    """``[futures]``: index = "future" (its Yahoo ticker, "" for none)."""
+    futures: dict[str, str] = {}
+    for index, future in table.items():
+        key = f"futures.{index}"
+        if not _YAHOO_TICKER.match(index):
+            add(key, f"expected an index ticker such as \"^RUT\" as the key, got {index!r}")
+        elif not isinstance(future, str) or (future and not _YAHOO_TICKER.match(future)):
+            add(key, f"expected a futures ticker such as \"RTY=F\" (or \"\" for none), got {future!r}")
+        elif future == index:
+            add(key, "an index cannot be its own future")
+        else:
+            futures[index] = future
+    return futures
 
 
-def _default_zones() -> tuple[Zone, ...]:
-    return (Zone("^RUT", 2580.0, 2600.0, "resistance zone"),)
+_TOP = Table("", (SYMBOLS,), "The symbols on the watchlist (Yahoo Finance tickers).")
+_LEVELS = Tables(
+    "levels", Level,
+    lambda: (Level("^RUT", 2500.0, "support"), Level("^RUT", 2600.0, "resistance")),
+    what="symbol, price and label",
+    identity=lambda level: (level.symbol, level.price),  # two entries would fire twice and share one mute key
+    describe=lambda level: f"{level.symbol} {level.price:g}",
+    comment="Price levels: an alert fires when the price crosses a level (with the hysteresis band below).\n"
+            "Each entry: symbol and price, optionally a label and these (see [alerts] below):",
+)
+_ZONES = Tables(
+    "zones", Zone,
+    lambda: (Zone("^RUT", 2580.0, 2600.0, "resistance zone"),),
+    what="symbol, low, high and label",
+    identity=lambda zone: (zone.symbol, zone.low, zone.high),
+    describe=lambda zone: f"{zone.symbol} {zone.low:g}-{zone.high:g}",
+    comment="Price zones: zone_cross fires on entering the range and on leaving it through either edge.\n"
+            "Each entry: symbol, low and high, optionally a label and:",
+    check=_check_zone,
+)
+_RULES = table("rules", "Rules", RULES_KEYS, "``[rules]``: the rules' thresholds and indicator periods.", __name__,
+               check=_check_rules)
+_DIVERGENCE = table(
+    "divergence", "Divergence", DIVERGENCE_KEYS, "``[divergence]``: relative_divergence's lead and peers.", __name__,
+    "Fires when the lead moves against every peer by at least min_spread_pct (session change).",
+    check=_check_divergence,
+)
+_RELATIVE_STRENGTH = table(
+    "relative_strength", "RelativeStrength", RELATIVE_STRENGTH_KEYS,
+    "``relative_strength``: the lead's N-session return minus each peer's, in basis points.", __name__,
+    "The lead's return minus each peer's over this many sessions, at each daily close (lead and peers from "
+    "[divergence]): fires at +/- threshold_bp, again after it came back within half of it.",
+)
+_FEED = table("feed", "FeedConfig", FEED_KEYS, "``[feed]``: where live prices come from.", __name__)
+_NOTIFY = table("notify", "NotifyConfig", notify_settings(),
+                "``[notify]``: the keys of every sink in ``monitor.sinks.SINKS``.", __name__)
+_UI = table("ui", "UIConfig", UI_KEYS, "``[ui]``: the app's screen.", __name__)
+_FUTURES = Pairs(
+    "futures", _default_futures, _read_futures,
+    'Before the open (and after the close) the row of a watched index shows its future\'s change since the '
+    'index\'s last close, marked "fut"; alerts stay on the index. "" turns one off.',
+)
+_ALERTS = NamedTables(
+    "alerts", AlertPolicy, RULES, "rule", RULES[0],
+    "How often each rule may notify you (default: the rule's own behaviour): a table [alerts.<rule>] with "
+    f"these keys, for any of the rules {', '.join(RULES)}. A [[levels]] entry's own keys override "
+    f"[alerts.{RULES[0]}].",
+    check=_check_alerts,
+)
+
+SCHEMA: tuple[Section, ...] = (
+    _TOP, _LEVELS, _ZONES, _RULES, _DIVERGENCE, _RELATIVE_STRENGTH, _FEED, _NOTIFY, _UI, _FUTURES, _ALERTS,
+)
+
+Rules = _RULES.cls
+Divergence = _DIVERGENCE.cls
+RelativeStrength = _RELATIVE_STRENGTH.cls
+FeedConfig = _FEED.cls
+NotifyConfig = _NOTIFY.cls
+UIConfig = _UI.cls
 
 
 @dataclass(frozen=True)
 class Config:
-    symbols: tuple[str, ...] = ("^RUT", "^GSPC", "^NDX")
-    levels: tuple[Level, ...] = field(default_factory=_default_levels)
-    zones: tuple[Zone, ...] = field(default_factory=_default_zones)
-    rules: Rules = Rules()
-    divergence: Divergence = Divergence()
-    relative_strength: RelativeStrength = RelativeStrength()
-    feed: FeedConfig = FeedConfig()
-    notify: NotifyConfig = NotifyConfig()
-    ui: UIConfig = UIConfig()
+    """The whole config: one field per key of the top level and per table of ``SCHEMA``."""
+
+    symbols: tuple[str, ...] = SYMBOLS.default
+    levels: tuple[Level, ...] = field(default_factory=_LEVELS.default)
+    zones: tuple[Zone, ...] = field(default_factory=_ZONES.default)
+    rules: Rules = field(default_factory=Rules)
+    divergence: Divergence = field(default_factory=Divergence)
+    relative_strength: RelativeStrength = field(default_factory=RelativeStrength)
+    feed: FeedConfig = field(default_factory=FeedConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+    ui: UIConfig = field(default_factory=UIConfig)
     alerts: dict[str, AlertPolicy] = field(default_factory=dict)  # rule name -> policy
     futures: dict[str, str] = field(default_factory=_default_futures)  # index -> future
     path: Path | None = None
@@ -257,26 +475,6 @@ def line_of_key(found: dict[tuple[str, ...], int], dotted_key: str) -> int | Non
     return None
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> float:
-    """'90s', '15m', '2h', '1d' -> seconds. Raises ValueError."""
-    match = _DURATION.match(str(text))
-    if not match:
-        raise ValueError(f"expected a duration such as '15m', '90s', '2h' or '1d', got {text!r}")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-def format_duration(seconds: float) -> str:
-    for unit in ("d", "h", "m"):
-        size = _UNIT_SECONDS[unit]
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
 class _Reader:
     """Typed access to one TOML table, reporting wrong types and unknown keys."""
 
@@ -307,89 +505,6 @@ class _Reader:
                 self.problems.add(self.key(name), "unknown key")
 
 
-_non_negative_number = _bounded(0, expected="a number of 0 or more")
-_percent = _bounded(0, 100, expected="a number from 0 to 100")
-_poll_interval = _bounded(MIN_POLL_INTERVAL, expected=f"at least {MIN_POLL_INTERVAL:g} seconds")
-_fps = _bounded(0.2, 60, expected="0.2 to 60 repaints per second")
-
-
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError
-    if value < 1:
-        raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
-    return value
-
-
-def _symbol(value: Any) -> str:
-    """A ticker, upper-cased as Yahoo spells it (a config that says '^rut' watches ^RUT)."""
-    text = _string(value).strip()
-    if not text or any(c.isspace() or not c.isprintable() for c in text):
-        raise ValueError(f"expected a ticker symbol such as '^RUT', got {value!r}")
-    return text.upper()
-
-
-def _label(value: Any) -> str:
-    """A level's label: one line of text, escape sequences and control characters removed."""
-    from monitor.text import clean_text
-
-    return clean_text(_string(value), 80)
-
-
-_YAHOO_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=&-]{0,19}$")
-
-
-def watch_symbol(text: str) -> str:
-    """A symbol typed in the app, upper-cased (Yahoo's tickers are): "^rut" -> "^RUT", "es=f"
-    -> "ES=F". Raises ValueError saying why it cannot be a Yahoo ticker."""
-    symbol = text.strip().upper()
-    if not symbol:
-        raise ValueError("type a Yahoo ticker such as ^RUT, AAPL or ES=F")
-    problem = ticker_problem(symbol)
-    if problem:
-        raise ValueError(f"{text.strip()!r} cannot be a Yahoo ticker: {problem}")
-    return symbol
-
-
-def _symbols(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"expected a non-empty list of symbols, got {value!r}")
-    symbols = tuple(_symbol(item) for item in value)
-    if len(set(symbols)) != len(symbols):
-        raise ValueError(f"a symbol is listed twice in {list(symbols)!r}")
-    return symbols
-
-
-def _duration(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _positive_number(value)
-    seconds = parse_duration(_string(value))
-    if seconds <= 0:
-        raise ValueError(f"expected a duration above 0, got {value!r}")
-    return seconds
-
-
-def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(_string(value))
-    except ValueError:
-        raise ValueError(f"expected a date such as 2026-12-31, got {value!r}") from None
-
-
-def _policy(reader: _Reader) -> AlertPolicy:
-    return AlertPolicy(
-        frequency=reader.get("frequency", None, _choice(FREQUENCIES), "once, once_per_session or every_time"),
-        cooldown=reader.get("cooldown", None, _duration, "a duration such as '15m'"),
-        expires=reader.get("expires", None, _date, "a date such as 2026-12-31"),
-        muted=reader.get("muted", False, _bool, "true or false"),
-        confirm=reader.get("confirm", None, _choice(CONFIRMS), "tick or close"),
-    )
-
-
 def _table(problems: Problems, data: dict[str, Any], name: str) -> dict[str, Any]:
     value = data.get(name, {})
     if not isinstance(value, dict):
@@ -398,203 +513,105 @@ def _table(problems: Problems, data: dict[str, Any], name: str) -> dict[str, Any
     return value
 
 
-def _macd(value: Any) -> tuple[int, int, int]:
-    if not isinstance(value, list) or len(value) != 3:
-        raise ValueError(f"expected [fast, slow, signal] such as [12, 26, 9], got {value!r}")
-    fast, slow, signal = (_positive_int(item) for item in value)
-    if fast >= slow:
-        raise ValueError(f"the fast period must be shorter than the slow one, got {value!r}")
-    return fast, slow, signal
+def _read_keys(reader: _Reader, items: tuple) -> dict[str, Any]:
+    """The values of a table's settings (a missing one: its default), then of its groups."""
+    values = {item.key: reader.get(item.key, item.default, item.convert, item.expected)
+              for item in items if isinstance(item, Setting)}
+    for group in (item for item in items if isinstance(item, Group)):
+        values[group.name] = group.cls(**_read_keys(reader, group.settings))
+    return values
 
 
-def _section(top: _Reader, name: str, default: Any, spec: dict[str, tuple[Callable[[Any], Any], str]]) -> Any:
-    """The ``[name]`` table read over ``default`` (a dataclass): each key of ``spec`` with its
-    converter and what it expects; unknown keys are problems."""
-    top.used.add(name)
-    reader = _Reader(top.problems, _table(top.problems, top.data, name), f"{name}.")
-    values = {key: reader.get(key, getattr(default, key), convert, expected) for key, (convert, expected) in spec.items()}
+def _read_table(top: _Reader, section: Table) -> dict[str, Any]:
+    if not section.name:  # the top-level keys
+        return _read_keys(top, section.settings)
+    top.used.add(section.name)
+    reader = _Reader(top.problems, _table(top.problems, top.data, section.name), f"{section.name}.")
+    value = section.cls(**_read_keys(reader, section.settings))
     reader.finish()
-    return replace(default, **values)
+    if section.check:
+        section.check(value, top.problems.add)
+    return {section.name: value}
+
+
+def _read_tables(top: _Reader, section: Tables) -> dict[str, Any]:
+    """The ``[[name]]`` entries (absent: the default entries; ``name = []``: none)."""
+    name, problems = section.name, top.problems
+    top.used.add(name)
+    if top.data.get(name, None) is None:
+        return {name: section.default()}
+    value = top.data[name]
+    if not isinstance(value, list):
+        problems.add(name, f"expected [[{name}]] tables")
+        return {name: ()}
+    required = [s.key for s in flat_settings(section.settings) if s.required]
+    entries: list[Any] = []
+    first_entry: dict[tuple, str] = {}  # identity -> the key of its first entry
+    for number, raw in enumerate(value, start=1):
+        key = f"{name}[{number}]"
+        if not isinstance(raw, dict):
+            problems.add(key, f"expected a table with {section.what}")
+            continue
+        reader = _Reader(problems, raw, f"{key}.")
+        values = _read_keys(reader, section.settings)
+        reader.finish()
+        for missing in (k for k in required if k not in raw):
+            problems.add(f"{key}.{missing}", "missing")
+        if any(values[k] is None for k in required):
+            continue
+        entry = section.cls(**values)
+        wrong = section.check(entry) if section.check else None
+        if wrong:
+            problems.add(f"{key}.{wrong[0]}", wrong[1])
+            continue
+        identity = section.identity(entry)
+        if identity in first_entry:
+            problems.add(key, f"{section.describe(entry)} is already {first_entry[identity]}")
+            continue
+        first_entry[identity] = key
+        entries.append(entry)
+    return {name: tuple(entries)}
+
+
+def _read_named_tables(top: _Reader, section: NamedTables) -> dict[str, Any]:
+    name, problems = section.name, top.problems
+    top.used.add(name)
+    keys = ", ".join(s.key for s in flat_settings(section.settings))
+    tables: dict[str, Any] = {}
+    for each, raw in _table(problems, top.data, name).items():
+        if each not in section.names:
+            problems.add(f"{name}.{each}", f"unknown {section.noun} ({section.noun}s: {', '.join(section.names)})")
+            continue
+        if not isinstance(raw, dict):
+            problems.add(f"{name}.{each}", f"expected a table with {keys}")
+            continue
+        reader = _Reader(problems, raw, f"{name}.{each}.")
+        tables[each] = section.cls(**_read_keys(reader, section.settings))
+        reader.finish()
+        if section.check:
+            section.check(each, tables[each], problems.add)
+    return {name: tables}
+
+
+def _read_pairs(top: _Reader, section: Pairs) -> dict[str, Any]:
+    """The table replaces the default pairs; without it the defaults hold."""
+    top.used.add(section.name)
+    if section.name not in top.data:
+        return {section.name: section.default()}
+    return {section.name: section.read(_table(top.problems, top.data, section.name), top.problems.add)}
+
+
+_READ = {Table: _read_table, Tables: _read_tables, NamedTables: _read_named_tables, Pairs: _read_pairs}
 
 
 def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
     """Build a Config from parsed TOML, recording every problem in ``problems``."""
     top = _Reader(problems, data, "")
-    defaults = Config()
-    symbols = top.get("symbols", defaults.symbols, _symbols, "a list of symbols")
-
-    top.used.add("levels")
-    levels: list[Level] = []
-    if data.get("levels", None) is None:
-        levels = list(defaults.levels)
-    else:
-        first_entry: dict[tuple[str, float], str] = {}  # (symbol, price) -> its first entry
-        for key, raw, reader in _entries(problems, data, "levels", "symbol, price and label"):
-            symbol = reader.get("symbol", None, _symbol, "a symbol")
-            price = reader.get("price", None, _positive_number, "a price above 0")
-            label = reader.get("label", "", _label, "text")
-            approach = reader.get("approach_pct", None, _non_negative_number, "a percentage")
-            policy = _policy(reader)
-            reader.finish()
-            for name in ("symbol", "price"):
-                if name not in raw:
-                    problems.add(f"{key}.{name}", "missing")
-            if symbol is None or price is None:
-                continue
-            if (symbol, price) in first_entry:  # two entries would fire twice and share one mute key
-                problems.add(key, f"{symbol} {price:g} is already {first_entry[symbol, price]}")
-                continue
-            first_entry[symbol, price] = key
-            levels.append(Level(symbol, price, label, policy, approach))
-
-    zones = _zones(top, defaults.zones)
-
-    rules = _section(top, "rules", defaults.rules, {
-        "hysteresis_pct": (_non_negative_number, "a percentage"),
-        "rsi_period": (_positive_int, "a whole number"),
-        "rsi_overbought": (_percent, "a number from 0 to 100"),
-        "rsi_oversold": (_percent, "a number from 0 to 100"),
-        "macd": (_macd, "[fast, slow, signal]"),
-        "ma_fast": (_positive_int, "a whole number"),
-        "ma_slow": (_positive_int, "a whole number"),
-        "high_low_window": (_positive_int, "a whole number"),
-        "rsi_rearm": (_percent, "RSI points from 0 to 100"),
-        "breakout_gap": (_positive_int, "a whole number of sessions"),
-        "divergence_lookback": (_positive_int, "a whole number"),
-        "divergence_min_gap": (_non_negative_number, "RSI points"),
-        "approach_pct": (_non_negative_number, "a percentage"),
-    })
-    if rules.rsi_oversold >= rules.rsi_overbought:
-        problems.add("rules.rsi_oversold", f"must be below rsi_overbought ({rules.rsi_overbought:g})")
-    if rules.rsi_rearm >= min(rules.rsi_overbought, 100 - rules.rsi_oversold):
-        problems.add("rules.rsi_rearm", "must be below rsi_overbought and 100 - rsi_oversold (RSI could never re-arm)")
-    if rules.ma_fast >= rules.ma_slow:
-        problems.add("rules.ma_fast", f"must be below ma_slow ({rules.ma_slow})")
-
-    relative_strength = _section(top, "relative_strength", defaults.relative_strength, {
-        "sessions": (_positive_int, "a whole number"),
-        "threshold_bp": (_positive_number, "basis points above 0"),
-    })
-
-    divergence = _section(top, "divergence", defaults.divergence, {
-        "lead": (_symbol, "a symbol"),
-        "peers": (_symbols, "a list of symbols"),
-        "min_spread_pct": (_non_negative_number, "a percentage"),
-    })
-    if divergence.lead in divergence.peers:
-        problems.add("divergence.peers", f"must not contain the lead {divergence.lead!r}")
-
-    feed = _section(top, "feed", defaults.feed, {
-        "source": (_choice(SOURCES), "a source"),
-        "stream_url": (_ws_url, "a ws:// or wss:// URL"),
-        "poll_interval": (_poll_interval, "seconds"),
-        "stale_after": (_positive_number, "seconds"),
-    })
-    notify = _section(top, "notify", defaults.notify, {s.key: (s.convert, s.expected) for s in notify_settings()})
-    ui = _section(top, "ui", defaults.ui, {"max_fps": (_fps, "repaints per second")})
-
-    top.used.add("alerts")
-    alerts: dict[str, AlertPolicy] = {}
-    for rule, raw in _table(problems, data, "alerts").items():
-        if rule not in RULES:
-            problems.add(f"alerts.{rule}", f"unknown rule (rules: {', '.join(RULES)})")
-            continue
-        if not isinstance(raw, dict):
-            problems.add(f"alerts.{rule}", "expected a table with frequency, cooldown, expires, muted, confirm")
-            continue
-        reader = _Reader(problems, raw, f"alerts.{rule}.")
-        alerts[rule] = _policy(reader)
-        reader.finish()
-        if alerts[rule].confirm is not None and rule not in CONFIRM_RULES:
-            problems.add(f"alerts.{rule}.confirm", f"only {', '.join(CONFIRM_RULES)} fire on ticks and can wait for the close")
-
-    futures = _futures(top)
-
+    values: dict[str, Any] = {}
+    for section in SCHEMA:
+        values.update(_READ[type(section)](top, section))
     top.finish()
-    return Config(
-        symbols=symbols,
-        levels=tuple(levels),
-        zones=zones,
-        rules=rules,
-        divergence=divergence,
-        relative_strength=relative_strength,
-        feed=feed,
-        notify=notify,
-        ui=ui,
-        alerts=alerts,
-        futures=futures,
-    )
-
-
-def _futures(top: _Reader) -> dict[str, str]:
-    """``[futures]``: index = "future" (its Yahoo ticker, "" for none). The table replaces the
-    default pairs; without it every default index shows its future before the open."""
-    top.used.add("futures")
-    if "futures" not in top.data:
-        return _default_futures()
-    table = _table(top.problems, top.data, "futures")
-    futures: dict[str, str] = {}
-    for index, future in table.items():
-        key = f"futures.{index}"
-        if not _YAHOO_TICKER.match(index):
-            top.problems.add(key, f"expected an index ticker such as \"^RUT\" as the key, got {index!r}")
-        elif not isinstance(future, str) or (future and not _YAHOO_TICKER.match(future)):
-            top.problems.add(key, f"expected a futures ticker such as \"RTY=F\" (or \"\" for none), got {future!r}")
-        elif future == index:
-            top.problems.add(key, "an index cannot be its own future")
-        else:
-            futures[index] = future
-    return futures
-
-
-def _entries(problems: Problems, data: dict[str, Any], name: str, fields: str):
-    """(key, table, reader) for each table of the ``[[name]]`` array; a value that is not an
-    array of tables is a problem."""
-    value = data[name]
-    if not isinstance(value, list):
-        problems.add(name, f"expected [[{name}]] tables")
-        return
-    for index, raw in enumerate(value):
-        key = f"{name}[{index + 1}]"
-        if not isinstance(raw, dict):
-            problems.add(key, f"expected a table with {fields}")
-            continue
-        yield key, raw, _Reader(problems, raw, f"{key}.")
-
-
-def _zones(top: _Reader, default: tuple[Zone, ...]) -> tuple[Zone, ...]:
-    """The ``[[zones]]`` entries (absent: the default zones; ``zones = []``: none)."""
-    problems = top.problems
-    top.used.add("zones")
-    if top.data.get("zones", None) is None:
-        return default
-    zones: list[Zone] = []
-    first_entry: dict[tuple[str, float, float], str] = {}
-    for key, raw, reader in _entries(problems, top.data, "zones", "symbol, low, high and label"):
-        symbol = reader.get("symbol", None, _symbol, "a symbol")
-        low = reader.get("low", None, _positive_number, "a price above 0")
-        high = reader.get("high", None, _positive_number, "a price above 0")
-        label = reader.get("label", "", _string, "text")
-        approach = reader.get("approach_pct", None, _non_negative_number, "a percentage")
-        reader.finish()
-        for name in ("symbol", "low", "high"):
-            if name not in raw:
-                problems.add(f"{key}.{name}", "missing")
-        if symbol is None or low is None or high is None:
-            continue
-        if low >= high:
-            problems.add(f"{key}.high", f"must be above low ({low:g})")
-            continue
-        if (symbol, low, high) in first_entry:
-            problems.add(key, f"{symbol} {low:g}-{high:g} is already {first_entry[symbol, low, high]}")
-            continue
-        first_entry[symbol, low, high] = key
-        zones.append(Zone(symbol, low, high, label, approach))
-    return tuple(zones)
-
-
-def _ws_url(value: Any) -> str:
-    return check_ws_url(_string(value))
+    return Config(**values)
 
 
 _AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")

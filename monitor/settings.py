@@ -1,5 +1,10 @@
-"""What a config key is, stated once: its name, default, converter (type and range), what the
-converter expects (for the error message) and the comment the default config file shows.
+"""The config schema's parts, stated once: what a key is (``Setting``: name, default, converter
+with its range, what it expects, its comment), the kinds of tables keys live in, and how the
+commented default config file shows them.
+
+The schema itself is ``monitor.config.SCHEMA`` (a list of the tables below, in file order); the
+config's validation, its typed values (``settings_class``), the default file
+(``default_file_text``) and the README's reference (a test) all read it.
 
 The converters take a parsed TOML value and return the typed one, or raise ``TypeError`` (the
 message becomes "expected <expected>, got <value>") or ``ValueError`` with its own message.
@@ -12,35 +17,230 @@ from __future__ import annotations
 import json
 import math
 import shlex
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any, Callable
 
 Convert = Callable[[Any], Any]
+Add = Callable[[str, str], None]  # records a problem: (dotted key, message)
 
 COMMENT_COLUMN = 26  # where the default config file's end-of-line comments start
+WIDTH = 99  # the default config file's comment paragraphs wrap before this column
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One key of a config table."""
+    """One key of a config table. ``required`` keys (a level's symbol and price) have no
+    default: a missing one is a problem. ``example`` is what the default file shows, commented
+    out, for a key that is off unless set (a default of None)."""
 
     key: str
     default: Any
     convert: Convert
     expected: str  # "expected <this>, got ..." when the converter raises TypeError
     comment: str = ""  # shown after the key in the commented default config file
+    required: bool = False
+    example: Any = None
 
     def default_line(self) -> str:
         """``key = default`` with its comment, as the commented default config file shows it."""
-        line = f"{self.key} = {toml_value(self.default)}"
-        if not self.comment:
-            return line
-        return f"{line:<{COMMENT_COLUMN - 1}} # {self.comment}"
+        return _with_comment(f"{self.key} = {toml_value(self.default)}", self.comment)
+
+    def example_line(self) -> str:
+        """``# key = example`` with its comment: a key shown commented out."""
+        shown = self.default if self.example is None else self.example
+        return _with_comment(f"# {self.key} = {toml_value(shown)}", self.comment)
+
+
+def _with_comment(line: str, comment: str) -> str:
+    return f"{line:<{COMMENT_COLUMN - 1}} # {comment}" if comment else line
+
+
+@dataclass(frozen=True)
+class Group:
+    """Keys that sit in their table beside the others but make one value of type ``cls`` (a
+    ``settings_class``): a level's delivery policy (frequency, cooldown, ...) is its
+    ``AlertPolicy``, read from the same keys as an ``[alerts.<rule>]`` table."""
+
+    name: str
+    cls: type
+
+    @property
+    def settings(self) -> tuple[Setting, ...]:
+        return self.cls.SETTINGS
+
+
+Item = Setting | Group
+
+
+def flat_settings(items: tuple[Item, ...]) -> tuple[Setting, ...]:
+    """Every key of a table, a group's keys in its place."""
+    return tuple(s for item in items for s in (item.settings if isinstance(item, Group) else (item,)))
+
+
+def settings_class(name: str, items: tuple[Item, ...], doc: str, module: str) -> type:
+    """A frozen dataclass with one field per setting (a required one first, without default)
+    and per group (defaulting to its class's defaults); ``cls.SETTINGS`` is ``items``."""
+    specs: list[tuple[str, Any, Any]] = []
+    for item in items:
+        if isinstance(item, Group):
+            specs.append((item.name, item.cls, field(default_factory=item.cls)))
+        elif item.required:
+            specs.append((item.key, Any))
+        else:
+            specs.append((item.key, type(item.default), field(default=item.default)))
+    cls = make_dataclass(name, specs, frozen=True)
+    cls.__doc__ = doc
+    cls.__module__ = module
+    cls.SETTINGS = items
+    return cls
+
+
+# --------------------------------------------------------------------------------------------
+# The kinds of tables
+
+
+@dataclass(frozen=True)
+class Table:
+    """``[name]``: a fixed set of keys read into ``cls`` (``name`` "" with ``cls`` None: the
+    top-level keys, read into ``Config`` itself). ``check`` sees the read value and records
+    problems between keys (``rsi_oversold`` below ``rsi_overbought``)."""
+
+    name: str
+    settings: tuple[Item, ...]
+    comment: str = ""  # the paragraph above the table in the default file
+    cls: type | None = None
+    check: Callable[[Any, Add], None] | None = None
+
+    def default_lines(self) -> list[str]:
+        header = [f"[{self.name}]"] if self.name else []
+        return [*comment_lines(self.comment), *header, *(s.default_line() for s in flat_settings(self.settings))]
+
+
+def table(name: str, class_name: str, settings: tuple[Item, ...], doc: str, module: str, comment: str = "",
+          check: Callable[[Any, Add], None] | None = None) -> Table:
+    """A ``Table`` with its class (``settings_class``) made from its settings."""
+    return Table(name, settings, comment, settings_class(class_name, settings, doc, module), check)
+
+
+@dataclass(frozen=True)
+class Tables:
+    """``[[name]]``: a list of entries, each a table of ``cls``'s keys. Absent, the list is
+    ``default()`` (which the default file shows); ``name = []`` means none. Two entries with the
+    same ``identity`` are a problem ("<describe> is already <first entry>"); ``check`` returns
+    (key, message) when one entry is wrong in itself, and it is then left out."""
+
+    name: str
+    cls: type
+    default: Callable[[], tuple[Any, ...]]
+    what: str  # "expected a table with <what>"
+    identity: Callable[[Any], tuple]
+    describe: Callable[[Any], str]
+    comment: str = ""
+    check: Callable[[Any], tuple[str, str] | None] | None = None
+
+    @property
+    def settings(self) -> tuple[Item, ...]:
+        return self.cls.SETTINGS
+
+    def default_lines(self) -> list[str]:
+        keys = flat_settings(self.settings)
+        optional = [s.example_line() for s in keys if not s.required and s.default is None]
+        lines = [*comment_lines(self.comment), *optional]
+        for number, entry in enumerate(self.default()):
+            if number:
+                lines.append("")
+            lines.append(f"[[{self.name}]]")
+            for setting in keys:
+                value = entry_value(entry, setting)
+                if setting.required or (value is not None and value != setting.default):
+                    line = f"{setting.key} = {toml_value(value)}"
+                    lines.append(_with_comment(line, setting.comment) if number == 0 else line)
+        return lines
+
+
+def entry_value(entry: Any, setting: Setting) -> Any:
+    """``setting``'s value in an entry read into a ``settings_class`` (inside its group, if any)."""
+    for item in entry.SETTINGS:
+        if isinstance(item, Group) and setting in item.settings:
+            return getattr(getattr(entry, item.name), setting.key)
+    return getattr(entry, setting.key)
+
+
+@dataclass(frozen=True)
+class NamedTables:
+    """``[name.<one of names>]``: one table of ``cls``'s keys per name (``[alerts.level_cross]``);
+    another name is a problem ("unknown <noun> (<noun>s: ...)"). None is written by default:
+    the default file shows ``example`` commented out with every key."""
+
+    name: str
+    cls: type
+    names: tuple[str, ...]
+    noun: str  # "rule"
+    example: str  # the name of the commented-out example table
+    comment: str = ""
+    check: Callable[[str, Any, Add], None] | None = None  # (name, value, add)
+
+    @property
+    def settings(self) -> tuple[Item, ...]:
+        return self.cls.SETTINGS
+
+    def default_lines(self) -> list[str]:
+        keys = flat_settings(self.settings)
+        return [*comment_lines(self.comment), f"# [{self.name}.{self.example}]", *(s.example_line() for s in keys)]
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """``[name]``: free keys, each one pair (``[futures]``: index = "future"). Absent, the pairs
+    are ``default()``; present, ``read(table, add)`` gives them (the table replaces the defaults)."""
+
+    name: str
+    default: Callable[[], dict[str, Any]]
+    read: Callable[[dict[str, Any], Add], dict[str, Any]]
+    comment: str = ""
+
+    @property
+    def settings(self) -> tuple[Item, ...]:
+        return ()
+
+    def default_lines(self) -> list[str]:
+        pairs = (f"{toml_value(key)} = {toml_value(value)}" for key, value in self.default().items())
+        return [*comment_lines(self.comment), f"[{self.name}]", *pairs]
+
+
+Section = Table | Tables | NamedTables | Pairs
+
+
+def comment_lines(paragraph: str) -> list[str]:
+    """A comment paragraph as ``# `` lines wrapped before ``WIDTH`` (a blank line in it starts a
+    new paragraph; a line that starts with a space is kept as it is)."""
+    lines: list[str] = []
+    for block in paragraph.split("\n\n") if paragraph else ():
+        lines += ["# " + line for line in textwrap.wrap(block, WIDTH - 2, break_on_hyphens=False)]
+    return lines
+
+
+def default_file_text(header: str, schema: tuple[Section, ...]) -> str:
+    """The commented default config file: ``header``'s comment, then every section of
+    ``schema`` with its comment and defaults (a key that is off unless set: commented out)."""
+    blocks = [comment_lines(header), *(section.default_lines() for section in schema)]
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def schema_keys(schema: tuple[Section, ...]) -> list[str]:
+    """Every key as the README and the messages name it: ``symbols``, ``rules.rsi_period``,
+    ``levels.price``, ``alerts.cooldown``; a ``Pairs`` table by its name alone."""
+    keys: list[str] = []
+    for section in schema:
+        prefix = f"{section.name}." if section.name else ""
+        keys += [f"{prefix}{s.key}" for s in flat_settings(section.settings)] or [section.name]
+    return keys
 
 
 def toml_value(value: Any) -> str:
     """A default as TOML source: ``true``, ``10`` (a whole float without its ``.0``), ``"osc9"``,
-    ``[]``."""
+    ``[]``, ``2026-12-31``."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -51,6 +251,8 @@ def toml_value(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
     raise TypeError(f"no TOML form for {value!r}")
 
 
