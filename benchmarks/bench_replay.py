@@ -7,40 +7,25 @@ MACD 12/26/9, SMA50 and SMA200 alone over the same ticks (a new bar: ``add``; ev
 the bar: ``update``). Both are measured in this one run, interleaved; the best of ``--runs`` is
 compared.
 
-The replay process runs as an installed program does: with its modules' cached bytecode (an
-untimed first run writes it, and builds the calendar cache; ``PYTHONDONTWRITEBYTECODE`` is
-dropped for the child, since otherwise every run would recompile the package from source).
+The replay process runs as an installed program does (``process_timing``: cached bytecode, which
+an untimed first run writes, as it builds the calendar cache).
 
     python benchmarks/bench_replay.py [--runs 5] [--data ../shared/data/daily]
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import resource
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-FILES = (("^RUT", "rut_daily.csv"), ("^GSPC", "spx_daily.csv"), ("^NDX", "ndx_daily.csv"))
-
-
-def child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+from process_timing import FILES, REPO, history_args, history_options, monitor_env, time_process
 
 
 def time_replay(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """Wall and CPU seconds of one replay process, and its number of alert lines."""
-    cpu = child_cpu()
-    started = time.perf_counter()
-    done = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
-    wall = time.perf_counter() - started
-    return wall, child_cpu() - cpu, done.stdout.count(b"\n")
+    wall, cpu, out = time_process(args, env)
+    return wall, cpu, out.count(b"\n")
 
 
 def talipp_ticks(data: Path) -> list[tuple[int, bool, float]]:
@@ -78,16 +63,10 @@ def time_talipp(ticks: list[tuple[int, bool, float]]) -> tuple[float, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "daily")
-    options = parser.parse_args()
+    options = history_options(__doc__)
 
-    with tempfile.TemporaryDirectory() as home:
-        env = dict(os.environ, MARKET_MONITOR_HOME=home)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        command = [sys.executable, "-m", "monitor", "replay", "--headless"]
-        command += [f"{symbol}={options.data / name}" for symbol, name in FILES]
+    with monitor_env() as env:
+        command = [sys.executable, "-m", "monitor", "replay", "--headless", *history_args(options.data)]
         time_replay(command, env)  # untimed: bytecode cache and calendar cache
         ticks = talipp_ticks(options.data)
         ours, theirs = [], []

@@ -6,61 +6,36 @@ replay of the same files, both as whole processes (interpreter start, imports, C
 replay itself; then the statistics and the table, or the JSON alert lines). Both run in this one
 benchmark, interleaved; the best of ``--runs`` is compared.
 
-The processes run as an installed program does: with cached bytecode (an untimed first run of
-each writes it and the calendar cache).
+The processes run as an installed program does (``process_timing``: cached bytecode, which an
+untimed first run of each writes, as it builds the calendar cache).
 
     python benchmarks/bench_study.py [--runs 5] [--data ../shared/data/daily]
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import resource
-import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-FILES = (("^RUT", "rut_daily.csv"), ("^GSPC", "spx_daily.csv"), ("^NDX", "ndx_daily.csv"))
+from process_timing import FILES, history_args, history_options, monitor_env, time_process
+
 GOAL = 1.5
 
 
-def child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, bytes]:
-    """Wall and CPU seconds of one process, and its stdout."""
-    cpu = child_cpu()
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
-    return time.perf_counter() - started, child_cpu() - cpu, done.stdout
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "daily")
-    options = parser.parse_args()
+    options = history_options(__doc__)
 
-    files = [f"{symbol}={options.data / name}" for symbol, name in FILES]
+    files = history_args(options.data)
     base = [sys.executable, "-m", "monitor"]
     commands = {
         "market-monitor replay --headless (process)": base + ["replay", "--headless", *files],
         "market-monitor study, 5 horizons (process)": base + ["study", *files, "--horizons", "5,21,63,126,252"],
     }
-    with tempfile.TemporaryDirectory() as home:
-        env = dict(os.environ, MARKET_MONITOR_HOME=home)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        outputs = {name: timed(command, env)[2] for name, command in commands.items()}  # untimed
+    with monitor_env() as env:
+        outputs = {name: time_process(command, env)[2] for name, command in commands.items()}  # untimed
         results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(options.runs):  # interleaved, so both see the same machine load
             for name, command in commands.items():
-                wall, cpu, _ = timed(command, env)
+                wall, cpu, _ = time_process(command, env)
                 results[name].append((wall, cpu))
 
     replay_name, study_name = commands
