@@ -163,14 +163,14 @@ SYMBOLS = Setting("symbols", ("^RUT", "^GSPC", "^NDX"), _symbols, "a list of sym
 
 POLICY_KEYS = (
     Setting("frequency", None, _choice(FREQUENCIES), "once, once_per_session or every_time",
-            '"once", "once_per_session" or "every_time" (the default)', example="once_per_session"),
+            '"once", "once_per_session" or "every_time" (the default)', example="once"),
     Setting("cooldown", None, _duration, "a duration such as '15m'",
             'at least this long between two ("90s", "2h", "1d")', example="15m"),
     Setting("expires", None, _date, "a date such as 2026-12-31", "nothing after this New York date",
             example=date(2026, 12, 31)),
     Setting("muted", False, _bool, "true or false", "nothing at all", example=True),
     Setting("confirm", None, _choice(CONFIRMS), "tick or close",
-            f'{", ".join(CONFIRM_RULES)}: alert only if the session closes beyond (default "tick")', example="close"),
+            f'only if the session closes beyond ({", ".join(CONFIRM_RULES)})', example="close"),
 )
 AlertPolicy = _make("AlertPolicy", POLICY_KEYS, """How often an alert may be delivered. ``None`` everywhere means the rule's own semantics.
     ``confirm`` is the one setting the engine reads (not the gate): "close" makes a
@@ -239,9 +239,9 @@ def _check_rules(rules: Any, add: Add) -> None:
 
 
 DIVERGENCE_KEYS = (
-    Setting("lead", "^RUT", _symbol, "a symbol"),
+    Setting("lead", "^RUT", _symbol, "a symbol", "the symbol watched against its peers"),
     Setting("peers", ("^GSPC", "^NDX"), _symbols, "a list of symbols"),
-    Setting("min_spread_pct", 1.0, _non_negative_number, "a percentage"),
+    Setting("min_spread_pct", 1.0, _non_negative_number, "a percentage", "session change gap, in %, to every peer"),
 )
 
 
@@ -251,8 +251,8 @@ def _check_divergence(divergence: Any, add: Add) -> None:
 
 
 RELATIVE_STRENGTH_KEYS = (
-    Setting("sessions", 21, _positive_int, "a whole number"),
-    Setting("threshold_bp", 300.0, _positive_number, "basis points above 0"),
+    Setting("sessions", 21, _positive_int, "a whole number", "the returns' length in sessions"),
+    Setting("threshold_bp", 300.0, _positive_number, "basis points above 0", "fires at +/- this many basis points"),
 )
 
 FEED_KEYS = (
@@ -337,8 +337,8 @@ _FUTURES = Pairs(
 _ALERTS = NamedTables(
     "alerts", AlertPolicy, RULES, "rule", RULES[0],
     "How often each rule may notify you (default: the rule's own behaviour): a table [alerts.<rule>] with "
-    f"these keys, for any of the rules {', '.join(RULES)}. A [[levels]] entry's own keys override "
-    f"[alerts.{RULES[0]}].",
+    f"these keys, for any of the rules {', '.join(RULES)}.\n"
+    f"A [[levels]] entry's own keys override those of [alerts.{RULES[0]}].",
     check=_check_alerts,
 )
 

@@ -23,107 +23,23 @@ from monitor.config import (
     Level,
     Rules,
     Zone,
-    RULES,
+    SCHEMA,
     check_config_text,
     format_duration,
     read_config_text,
 )
 from monitor.errors import UserError
 from monitor.redact import redact
-from monitor.sinks import notify_settings
+from monitor.settings import default_file_text
 
 CONFIG_MODE = 0o600
 
-_DEFAULT_CONFIG_TEMPLATE = '''\
-# market-monitor configuration.
-# Check it with `market-monitor config check`; see the effective values with `config show`.
-# Every key is optional: a missing key takes the default shown here.
+_HEADER = """market-monitor configuration.
+Check it with `market-monitor config check`; see the effective values with `config show`.
+Every key is optional: a missing key takes the default shown here."""
 
-# The symbols on the watchlist (Yahoo Finance tickers).
-symbols = ["^RUT", "^GSPC", "^NDX"]
-
-# Price levels: an alert fires when the price crosses a level (with the hysteresis band below).
-# Per level, optional: frequency = "once" | "once_per_session" | "every_time",
-# cooldown = "15m", expires = 2026-12-31, muted = true,
-# confirm = "close" (alert only if the session closes beyond the band; default "tick").
-[[levels]]
-symbol = "^RUT"
-price = 2500
-label = "support"
-
-[[levels]]
-symbol = "^RUT"
-price = 2600
-label = "resistance"
-
-# Price zones: zone_cross fires on entering the range and on leaving it through either edge.
-# Per level or zone, optional: approach_pct (level_approach distance, default [rules] approach_pct).
-[[zones]]
-symbol = "^RUT"
-low = 2580
-high = 2600
-label = "resistance zone"
-
-[rules]
-hysteresis_pct = 0.25     # a level re-arms only after the price moves this % past it
-rsi_period = 14
-rsi_overbought = 70
-rsi_oversold = 30
-macd = [12, 26, 9]        # fast, slow, signal
-ma_fast = 50              # golden / death cross: SMA fast vs SMA slow of daily closes
-ma_slow = 200
-high_low_window = 252     # new high / new low over this many daily bars (52 weeks)
-breakout_gap = 5          # ... only if the old extreme was set at least this many sessions back
-rsi_rearm = 5             # an RSI alert fires again only after RSI came back this many points
-divergence_lookback = 20  # price_rsi_divergence: a higher high (lower low) than these sessions'
-divergence_min_gap = 5    # ... with RSI at least this many points below (above) it then
-approach_pct = 0.5        # level_approach: price within this % of a level or zone edge
-
-[divergence]
-# Fires when the lead moves against every peer by at least min_spread_pct (session change).
-lead = "^RUT"
-peers = ["^GSPC", "^NDX"]
-min_spread_pct = 1.0
-
-[relative_strength]
-# The lead's return minus each peer's over this many sessions, at each daily close (lead and
-# peers from [divergence]): fires at +/- threshold_bp, again after it came back within half of it.
-sessions = 21
-threshold_bp = 300
-
-[feed]
-source = "yahoo-stream"   # or "yahoo-poll"
-stream_url = "wss://streamer.finance.yahoo.com/?version=2"
-poll_interval = 15        # seconds between polls (at least 5)
-stale_after = 60          # seconds without a tick before a quote is shown as stale
-
-[notify]
-{notify}
-
-[ui]
-max_fps = 4               # screen repaints per second at most
-
-[futures]
-# Before the open (and after the close) the row of a watched index shows its future's change
-# since the index's last close, marked "fut"; alerts stay on the index. "" turns one off.
-"^RUT" = "RTY=F"
-"^GSPC" = "ES=F"
-"^NDX" = "NQ=F"
-
-# How often each rule may notify you (default: the rule's own behaviour).
-# frequency = "once" | "once_per_session" | "every_time"; cooldown = "15m"; expires = 2026-12-31;
-# muted = true; for level_cross, new_high and new_low also confirm = "close".
-# A [[levels]] entry's own settings override [alerts.level_cross].
-# [alerts.level_cross]
-# cooldown = "15m"
-# [alerts.rsi_overbought]
-# frequency = "once_per_session"
-'''
-
-# The sections whose keys are stated beside the code that reads them.
-DEFAULT_CONFIG_TEXT = _DEFAULT_CONFIG_TEMPLATE.replace(
-    "{notify}", "\n".join(setting.default_line() for setting in notify_settings())
-)
+# Generated from the schema (monitor.config.SCHEMA): every key with its default and comment.
+DEFAULT_CONFIG_TEXT = default_file_text(_HEADER, SCHEMA)
 
 _write_lock = threading.Lock()
 

@@ -32,7 +32,7 @@ WIDTH = 99  # the default config file's comment paragraphs wrap before this colu
 class Setting:
     """One key of a config table. ``required`` keys (a level's symbol and price) have no
     default: a missing one is a problem. ``example`` is what the default file shows, commented
-    out, for a key that is off unless set (a default of None)."""
+    out, for a key of an entry that is off unless set (``muted``, a default of None)."""
 
     key: str
     default: Any
@@ -145,7 +145,7 @@ class Tables:
 
     def default_lines(self) -> list[str]:
         keys = flat_settings(self.settings)
-        optional = [s.example_line() for s in keys if not s.required and s.default is None]
+        optional = [s.example_line() for s in keys if s.example is not None]
         lines = [*comment_lines(self.comment), *optional]
         for number, entry in enumerate(self.default()):
             if number:
@@ -212,13 +212,9 @@ class Pairs:
 Section = Table | Tables | NamedTables | Pairs
 
 
-def comment_lines(paragraph: str) -> list[str]:
-    """A comment paragraph as ``# `` lines wrapped before ``WIDTH`` (a blank line in it starts a
-    new paragraph; a line that starts with a space is kept as it is)."""
-    lines: list[str] = []
-    for block in paragraph.split("\n\n") if paragraph else ():
-        lines += ["# " + line for line in textwrap.wrap(block, WIDTH - 2, break_on_hyphens=False)]
-    return lines
+def comment_lines(text: str) -> list[str]:
+    """A comment as ``# `` lines: each line of ``text`` wrapped before ``WIDTH``."""
+    return ["# " + part for line in text.splitlines() for part in textwrap.wrap(line, WIDTH - 2, break_on_hyphens=False)]
 
 
 def default_file_text(header: str, schema: tuple[Section, ...]) -> str:

@@ -3,12 +3,17 @@ the typed values, the commented default file and the README's reference all foll
 
 from __future__ import annotations
 
+import difflib
+import re
+import tomllib
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
-from monitor.config import SCHEMA, Config, check_config_text
-from monitor.settings import NamedTables, Pairs, Table, Tables, flat_settings
+from monitor.config import FEED_KEYS, POLICY_KEYS, RULES, RULES_KEYS, SCHEMA, Config, check_config_text
+from monitor.config_store import DEFAULT_CONFIG_TEXT
+from monitor.settings import NamedTables, Pairs, Table, Tables, flat_settings, toml_value
 
 
 def _writable_keys():
@@ -49,3 +54,89 @@ def test_a_required_key_of_an_entry_has_no_default():
         Level(symbol="^RUT")  # price is required
     _, problems = check_config_text('[[zones]]\nsymbol = "^RUT"\nhigh = 2\n', "c.toml")
     assert problems == ["c.toml:1: zones[1].low: missing"]
+
+
+# --------------------------------------------------------------------------------------------
+# The commented default file and the README, generated from the schema
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+_KEY_LINE = re.compile(r"^(?:# )?([A-Za-z_]+) = ", re.M)
+
+
+def _block_of(section) -> str:
+    """The paragraph of the default file that shows ``section`` (its comment, header and keys)."""
+    if isinstance(section, Table) and not section.name:
+        mark = f"{section.settings[0].key} = "
+    elif isinstance(section, Tables):
+        mark = f"[[{section.name}]]\n"
+    elif isinstance(section, NamedTables):
+        mark = f"# [{section.name}.{section.example}]\n"
+    else:
+        mark = f"[{section.name}]\n"
+    return next(block for block in DEFAULT_CONFIG_TEXT.split("\n\n") if mark in block)
+
+
+@pytest.mark.parametrize("section", SCHEMA, ids=lambda section: section.name or "top")
+def test_the_default_file_shows_every_key_of_a_table_in_its_paragraph_and_no_other(section):
+    shown = _KEY_LINE.findall(_block_of(section))
+    keys = [s.key for s in flat_settings(section.settings)]
+    if isinstance(section, Pairs):
+        assert tomllib.loads(DEFAULT_CONFIG_TEXT)[section.name] == section.default()
+        return
+    assert sorted(set(shown)) == sorted(keys)
+
+
+def test_the_default_file_shows_each_key_with_its_default_and_comment():
+    lines = DEFAULT_CONFIG_TEXT.splitlines()
+    assert 'hysteresis_pct = 0.25     # a level re-arms only after the price moves this % past it' in lines
+    assert '# muted = true            # nothing at all' in lines  # a level's key off by default
+    assert '# [alerts.level_cross]' in lines
+    assert all(len(line) <= 100 for line in lines if not line.startswith(("urls", "desktop_format")))
+    for setting in flat_settings(RULES_KEYS + FEED_KEYS):
+        assert setting.default_line() in lines
+
+
+def test_the_default_file_parses_to_the_defaults_and_each_key_shown_commented_out_is_valid_there():
+    """Uncommented inside its table, a key shown commented out takes the value shown (its example)."""
+    assert check_config_text(DEFAULT_CONFIG_TEXT, "c.toml")[1] == []
+    entry = '[[levels]]\nsymbol = "^RUT"\nprice = 2500\n'
+    for section, head, read in (
+        (SCHEMA[1], entry, lambda config: config.levels[0].policy),
+        (SCHEMA[-1], "", lambda config: config.alerts["level_cross"]),
+    ):
+        commented = re.findall(r"^# (\[alerts\.\w+\]|\w+ = .*)$", _block_of(section), re.M)
+        config, problems = check_config_text(head + "\n".join(commented) + "\n", "c.toml")
+        assert problems == [] and len(commented) >= 5
+        assert read(config).muted and read(config).cooldown == 900.0 and read(config).confirm == "close"
+
+
+def test_the_readme_shows_the_whole_default_file_as_generated():
+    readme = README.read_text(encoding="utf-8")
+    shown = readme.split("### The whole file, with its defaults", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    diff = "\n".join(difflib.unified_diff(shown.splitlines(), DEFAULT_CONFIG_TEXT.splitlines(), "README", "generated", lineterm=""))
+    assert shown == DEFAULT_CONFIG_TEXT, f"the README's copy is not the generated default file (`market-monitor config init PATH` writes it):\n{diff}"
+
+
+def test_the_readme_names_only_keys_and_tables_the_schema_has_with_their_defaults():
+    readme = README.read_text(encoding="utf-8")
+    sections = {section.name: section for section in SCHEMA}
+    named = re.findall(r"`\[(\w+)\] (\w+)(?: = ([^`]+))?`", readme)
+    assert len(named) >= 5
+    for table_name, key, value in named:
+        setting = {s.key: s for s in flat_settings(sections[table_name].settings)}[key]
+        if value:
+            assert value == toml_value(setting.default), f"README says [{table_name}] {key} = {value}"
+    for table_name in re.findall(r"`\[(\w+)\]`", readme):
+        assert table_name in sections and isinstance(sections[table_name], (Table, Pairs, NamedTables))
+    for table_name in re.findall(r"`\[\[(\w+)\]\]`", readme):
+        assert isinstance(sections[table_name], Tables)
+    for rule in re.findall(r"\[alerts\.(\w+)\]", readme):
+        assert rule in RULES
+    for start, block in ((m.start(), m.group(1)) for m in re.finditer(r"```toml\n(.*?)```", readme, re.S)):
+        assert check_config_text(block, f"README.md:{readme[:start].count(chr(10)) + 2}")[1] == []
+
+
+def test_the_readme_policy_table_has_a_row_per_policy_key():
+    section = README.read_text(encoding="utf-8").split("## How often alerts reach you", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \|", section, re.M)
+    assert rows == [s.key for s in POLICY_KEYS]
