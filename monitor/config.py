@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from monitor.errors import UserError
 from monitor.paths import config_path, missing_config_error

@@ -109,7 +109,7 @@ def on_days(days: Sequence[int], other_days: Sequence[int], other_closes: Sequen
     return [at.get(day, NAN) for day in days]
 
 
-def session_closes(s: "SymbolState") -> tuple[list[int], list[float]]:
+def session_closes(s: RuleSymbol) -> tuple[list[int], list[float]]:
     """(day ordinals, closes) of ``s``'s committed sessions, oldest first, then its forming
     session's last price."""
     daily = s.daily
@@ -120,7 +120,7 @@ def session_closes(s: "SymbolState") -> tuple[list[int], list[float]]:
     return days, closes
 
 
-def rotation(lead: "SymbolState", peers: Sequence["SymbolState"], sessions: int | None) -> tuple[list[int], dict[str, list[float]]]:
+def rotation(lead: RuleSymbol, peers: Sequence[RuleSymbol], sessions: int | None) -> tuple[list[int], dict[str, list[float]]]:
     """The lead's last ``sessions`` sessions (all kept when None) as day ordinals and, per peer,
     the lead/peer ratio on them rebased to 100 at the first (see ``rebased_ratio``)."""
     days, closes = session_closes(lead)
