@@ -165,7 +165,7 @@ POLICY_KEYS = (
     Setting("frequency", None, _choice(FREQUENCIES), "once, once_per_session or every_time",
             '"once", "once_per_session" or "every_time" (the default)', example="once"),
     Setting("cooldown", None, _duration, "a duration such as '15m'",
-            'at least this long between two ("90s", "2h", "1d")', example="15m"),
+            'at least this long between two ("90s", "2h", "1d")', example="15m", to_toml=format_duration),
     Setting("expires", None, _date, "a date such as 2026-12-31", "nothing after this New York date",
             example=date(2026, 12, 31)),
     Setting("muted", False, _bool, "true or false", "nothing at all", example=True),
@@ -345,6 +345,7 @@ _ALERTS = NamedTables(
 SCHEMA: tuple[Section, ...] = (
     _TOP, _LEVELS, _ZONES, _RULES, _DIVERGENCE, _RELATIVE_STRENGTH, _FEED, _NOTIFY, _UI, _FUTURES, _ALERTS,
 )
+SECTIONS = {section.name: section for section in SCHEMA}  # "" is the top-level keys
 
 Rules = _RULES.cls
 Divergence = _DIVERGENCE.cls

@@ -10,27 +10,17 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import tomlkit
 from tomlkit.items import AoT, Table
 
-from monitor.config import (
-    AlertPolicy,
-    Config,
-    Level,
-    Rules,
-    Zone,
-    SCHEMA,
-    check_config_text,
-    format_duration,
-    read_config_text,
-)
+from monitor.config import SCHEMA, SECTIONS, Config, Level, Rules, Zone, check_config_text, read_config_text
 from monitor.errors import UserError
 from monitor.redact import redact
-from monitor.settings import default_file_text
+from monitor import settings
+from monitor.settings import Setting, default_file_text, entry_value, flat_settings
 
 CONFIG_MODE = 0o600
 
@@ -130,52 +120,27 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _set_policy_fields(table: Any, policy: AlertPolicy) -> None:
-    """Write the non-default fields of ``policy`` into a tomlkit table, removing the others."""
-    values = {
-        "frequency": policy.frequency,
-        "cooldown": format_duration(policy.cooldown) if policy.cooldown is not None else None,
-        "expires": policy.expires,
-        "muted": True if policy.muted else None,
-        "confirm": policy.confirm,
-    }
-    for name, value in values.items():
-        if value is None:
-            if name in table:
-                del table[name]
-        else:
-            table[name] = value
+def _written(setting: Setting, value: Any) -> Any:
+    """A typed value as the file writes it: a cooldown's seconds as "15m", a whole float as an
+    int, a tuple as a list."""
+    if setting.to_toml is not None and value is not None:
+        value = setting.to_toml(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return _number(value) if isinstance(value, float) else value
 
 
-def _level_table(level: Level, table: Table | None = None) -> Table:
-    if table is None:
-        table = tomlkit.table()
-    table["symbol"] = level.symbol
-    table["price"] = _number(level.price)
-    if level.label or "label" in table:
-        table["label"] = level.label
-    _set_approach(table, level.approach_pct)
-    _set_policy_fields(table, level.policy)
+def _set_keys(table: Any, value: Any) -> Any:
+    """Write ``value`` (a ``settings_class`` instance: an entry, a policy) into a tomlkit table:
+    its required keys, and every other key whose value is not the default; a key back at its
+    default is removed. The table's other keys and its comments stay."""
+    for setting in flat_settings(value.SETTINGS):
+        current = entry_value(value, setting)
+        if setting.required or current != setting.default:
+            table[setting.key] = _written(setting, current)
+        elif setting.key in table:
+            del table[setting.key]
     return table
-
-
-def _zone_table(zone: Zone, table: Table | None = None) -> Table:
-    if table is None:
-        table = tomlkit.table()
-    table["symbol"] = zone.symbol
-    table["low"] = _number(zone.low)
-    table["high"] = _number(zone.high)
-    if zone.label or "label" in table:
-        table["label"] = zone.label
-    _set_approach(table, zone.approach_pct)
-    return table
-
-
-def _set_approach(table: Any, approach_pct: float | None) -> None:
-    if approach_pct is not None:
-        table["approach_pct"] = _number(approach_pct)
-    elif "approach_pct" in table:
-        del table["approach_pct"]
 
 
 def _tables(tables: list[Table]) -> AoT:
@@ -186,61 +151,56 @@ def _tables(tables: list[Table]) -> AoT:
     return AoT(tables, parsed=True)
 
 
-def _same_level(table: Any, level: Level) -> bool:
+def _same(section: settings.Tables, table: Any, entry: Any) -> bool:
+    """Whether the file's ``table`` is ``entry`` (same identity: a level's symbol and price)."""
     try:
-        return table.get("symbol") == level.symbol and float(table.get("price")) == level.price
+        required = {s.key: s.convert(table.get(s.key)) for s in flat_settings(section.settings) if s.required}
+        return section.identity(section.cls(**required)) == section.identity(entry)
     except (TypeError, ValueError):
         return False
 
 
-def _same_zone(table: Any, zone: Zone) -> bool:
-    try:
-        return table.get("symbol") == zone.symbol and (float(table.get("low")), float(table.get("high"))) == (zone.low, zone.high)
-    except (TypeError, ValueError):
-        return False
-
-
-def _save_entries(path: str | Path, key: str, entries: list, same: Callable[[Any, Any], bool], to_table: Callable[[Any, Table | None], Table]) -> None:
-    """Replace the ``[[key]]`` list by ``entries``, keeping the comments of entries that stay
-    (an old table is reused for the entry it is ``same`` as)."""
+def _save_entries(path: str | Path, name: str, entries: list) -> None:
+    """Replace the ``[[name]]`` list by ``entries``, keeping the comments of entries that stay
+    (an old table is reused for the entry it is the same as)."""
+    section = SECTIONS[name]
 
     def change(document: tomlkit.TOMLDocument) -> None:
-        old = list(document.get(key, []))
+        old = list(document.get(name, []))
         tables = []
         for entry in entries:
-            match = next((t for t in old if isinstance(t, Table) and same(t, entry)), None)
+            match = next((t for t in old if isinstance(t, Table) and _same(section, t, entry)), None)
             if match is not None:
                 old.remove(match)
-            tables.append(to_table(entry, match))
+            tables.append(_set_keys(tomlkit.table() if match is None else match, entry))
         # An empty list means "none" (an absent key would mean the defaults).
-        document[key] = _tables(tables) if tables else []
+        document[name] = _tables(tables) if tables else []
 
     _edit(path, change)
 
 
 def save_levels(path: str | Path, levels: Iterable[Level]) -> None:
     """Replace the ``[[levels]]`` list, keeping the comments of entries that stay."""
-    _save_entries(path, "levels", list(levels), _same_level, _level_table)
+    _save_entries(path, "levels", list(levels))
 
 
 def save_zones(path: str | Path, zones: Iterable[Zone]) -> None:
     """Replace the ``[[zones]]`` list, keeping the comments of entries that stay."""
-    _save_entries(path, "zones", list(zones), _same_zone, _zone_table)
+    _save_entries(path, "zones", list(zones))
 
 
 def save_rules(path: str | Path, rules: Rules) -> None:
     """Write ``[rules]``: keys already in the file are updated in place, others are added only
     when they differ from the default."""
-    defaults = Rules()
 
     def change(document: tomlkit.TOMLDocument) -> None:
         if "rules" not in document:
             document["rules"] = tomlkit.table()
         table = document["rules"]
-        for item in fields(Rules):
-            value = getattr(rules, item.name)
-            if item.name in table or value != getattr(defaults, item.name):
-                table[item.name] = list(value) if isinstance(value, tuple) else _number(value) if isinstance(value, float) else value
+        for setting in flat_settings(Rules.SETTINGS):
+            value = getattr(rules, setting.key)
+            if setting.key in table or value != setting.default:
+                table[setting.key] = _written(setting, value)
 
     _edit(path, change)
 
@@ -259,30 +219,30 @@ def save_symbols(path: str | Path, symbols: Iterable[str]) -> None:
 
 
 def config_to_toml(config: Config, *, hide_secrets: bool = True) -> str:
-    """Every setting of ``config`` as TOML (defaults included); secrets redacted."""
+    """Every setting of ``config`` as TOML, in the schema's order (defaults included; an entry
+    or a policy shows the keys it sets); secrets redacted."""
     document = tomlkit.document()
-    document["symbols"] = list(config.symbols)
-    document["levels"] = _tables([_level_table(level) for level in config.levels]) if config.levels else []
-    document["zones"] = _tables([_zone_table(zone) for zone in config.zones]) if config.zones else []
-    for name in ("rules", "divergence", "relative_strength", "feed", "notify", "ui"):
-        section = getattr(config, name)
-        table = tomlkit.table()
-        for item in fields(section):
-            value = getattr(section, item.name)
-            if isinstance(value, tuple):
-                value = list(value)
-            if hide_secrets and isinstance(value, str):
-                value = redact(value)  # notify.command, feed.stream_url
-            elif hide_secrets and isinstance(value, list):
-                value = [redact(v) if isinstance(v, str) else v for v in value]  # notify.urls
-            table[item.name] = value
-        document[name] = table
-    alerts = tomlkit.table(is_super_table=True)
-    for rule, policy in config.alerts.items():
-        table = tomlkit.table()
-        _set_policy_fields(table, policy)
-        table["muted"] = policy.muted
-        alerts[rule] = table
-    document["alerts"] = alerts
-    document["futures"] = dict(config.futures)
+    for section in SCHEMA:
+        if isinstance(section, settings.Table):
+            table = document if not section.name else tomlkit.table()
+            value = config if not section.name else getattr(config, section.name)
+            for setting in flat_settings(section.settings):
+                shown = _written(setting, getattr(value, setting.key))
+                if hide_secrets and isinstance(shown, str):
+                    shown = redact(shown)  # notify.command, feed.stream_url
+                elif hide_secrets and isinstance(shown, list):
+                    shown = [redact(v) if isinstance(v, str) else v for v in shown]  # notify.urls
+                table[setting.key] = shown
+            if section.name:
+                document[section.name] = table
+        elif isinstance(section, settings.Tables):
+            entries = getattr(config, section.name)
+            document[section.name] = _tables([_set_keys(tomlkit.table(), entry) for entry in entries]) if entries else []
+        elif isinstance(section, settings.NamedTables):
+            tables = tomlkit.table(is_super_table=True)
+            for name, value in getattr(config, section.name).items():
+                tables[name] = _set_keys(tomlkit.table(), value)
+            document[section.name] = tables
+        else:
+            document[section.name] = dict(getattr(config, section.name))
     return tomlkit.dumps(document)

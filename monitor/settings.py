@@ -41,6 +41,7 @@ class Setting:
     comment: str = ""  # shown after the key in the commented default config file
     required: bool = False
     example: Any = None
+    to_toml: Convert | None = None  # the value the file writes for a typed one, if not itself
 
     def default_line(self) -> str:
         """``key = default`` with its comment, as the commented default config file shows it."""

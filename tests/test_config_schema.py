@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import FEED_KEYS, POLICY_KEYS, RULES, RULES_KEYS, SCHEMA, Config, check_config_text
-from monitor.config_store import DEFAULT_CONFIG_TEXT
+from monitor.config import FEED_KEYS, POLICY_KEYS, RULES, RULES_KEYS, SCHEMA, Config, Level, check_config_text, load_config
+from monitor.config_store import DEFAULT_CONFIG_TEXT, config_to_toml, save_levels, save_zones
 from monitor.settings import NamedTables, Pairs, Table, Tables, flat_settings, toml_value
 
 
@@ -140,3 +140,49 @@ def test_the_readme_policy_table_has_a_row_per_policy_key():
     section = README.read_text(encoding="utf-8").split("## How often alerts reach you", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `(\w+)` \|", section, re.M)
     assert rows == [s.key for s in POLICY_KEYS]
+
+
+# --------------------------------------------------------------------------------------------
+# Writing: the app's saves and `config show` write every key the schema has
+
+
+def _config_with_every_example() -> Config:
+    """The default file with every key shown commented out set (in the first level and zone,
+    and in [alerts.level_cross]), every other default changed where a value is easy to give."""
+    text = DEFAULT_CONFIG_TEXT
+    for section in (SCHEMA[1], SCHEMA[2]):
+        examples = re.findall(r"^# (\w+ = .*)$", _block_of(section), re.M)
+        header = f"[[{section.name}]]\n"
+        text = text.replace(header, header + "\n".join(examples) + "\n", 1)
+    head, alerts = text.split("\n# [alerts.", 1)
+    text = head + "\n" + re.sub(r"^# (\w+ = .*)$", r"\1", "[alerts." + alerts, flags=re.M)
+    text = text.replace("macd = [12, 26, 9]", "macd = [5, 35, 5]").replace('command = ""', 'command = "notify-send"')
+    config, problems = check_config_text(text, "c.toml")
+    assert problems == [], problems
+    return config
+
+
+def test_config_show_writes_every_key_back_as_the_file_reads_it():
+    config = _config_with_every_example()
+    assert config.levels[0].policy.cooldown == 900.0 and config.zones[0].approach_pct == 0.5
+    assert config.alerts["level_cross"].confirm == "close" and config.rules.macd == (5, 35, 5)
+    shown = config_to_toml(config, hide_secrets=False)
+    again, problems = check_config_text(shown, "shown.toml")
+    assert problems == [] and again == config
+    assert 'cooldown = "15m"' in shown  # as the user writes it, not 900.0
+
+
+def test_saved_levels_and_zones_keep_every_key_and_drop_those_back_at_their_default(tmp_path):
+    config = _config_with_every_example()
+    path = tmp_path / "config.toml"
+    path.write_text("# mine\n", encoding="utf-8")
+    save_levels(path, config.levels)
+    save_zones(path, config.zones)
+    saved = load_config(path)
+    assert (saved.levels, saved.zones) == (config.levels, config.zones)
+    plain = Level(config.levels[0].symbol, config.levels[0].price)  # its label and policy back at the defaults
+    save_levels(path, [plain])
+    text = path.read_text(encoding="utf-8")
+    assert load_config(path).levels == (plain,)
+    level = text.split("[[zones]]")[0]
+    assert "cooldown" not in level and "label" not in level and "muted" not in level and "# mine" in level
