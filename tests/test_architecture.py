@@ -50,6 +50,13 @@ def test_every_core_module_is_under_the_core_contract():
     assert not sorted(listed - core_modules()), "the 'core' contract lists modules that do not exist"
 
 
+def test_widgets_may_read_no_core_module_but_model_and_view():
+    """A new core module is forbidden to the widgets until it is deliberately allowed here."""
+    widgets = contracts()["widgets"]
+    assert widgets["source_modules"] == ["monitor.tui.widgets"]
+    assert set(widgets["forbidden_modules"]) == core_modules() - {"monitor.model", "monitor.view"}
+
+
 def test_import_contracts_hold():
     done = subprocess.run([sys.executable, "-c", LINT], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr

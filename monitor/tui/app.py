@@ -40,16 +40,17 @@ from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, shown_state
 from monitor.policy import alert_key
 from monitor.series import demo_series
 from monitor.session import BACKFILL_TIMEOUT, Frontend, LiveSession
-from monitor.state import MarketState
+from monitor.state import MarketState, SymbolState
 from monitor.tui import partial_updates
 from monitor.tui.widgets.alert_log import AlertDetails, AlertFilter, AlertLog, rule_parameters
-from monitor.tui.widgets.detail import DAILY_RANGE, RANGES, DetailPane, chart_data, readout_lines
+from monitor.tui.widgets.detail import DetailPane, chart_data, readout_lines
 from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, ConfirmSave, MuteDialog, ThresholdsDialog, mute_entries
 from monitor.tui.widgets.help import HelpScreen
-from monitor.tui.widgets.rows import KNOWN_NAMES, freshness, ny_time, row_inputs, short_decimals, watch_cells
-from monitor.tui.widgets.status_bar import StatusBar, StatusInputs
+from monitor.tui.widgets.rows import ny_time, short_decimals, watch_cells
+from monitor.tui.widgets.status_bar import StatusBar
 from monitor.tui.widgets.symbol_dialog import SymbolDialog
 from monitor.tui.widgets.watchlist import Watchlist
+from monitor.view import DAILY_RANGE, RANGES, StatusInputs, chart_view, display_name, freshness, market_view, readout, watch_row
 
 DEMO_HISTORY_SHARE = 0.8  # sessions applied at start as history; the rest is played
 DEMO_SPEED = 9600.0  # data seconds per second: a daily bar's 4 ticks 0.375 s apart, 1.5 s a session
@@ -391,15 +392,13 @@ class MonitorApp(App[int], Frontend):
 
     def display_name(self, symbol: str) -> str:
         info = self.infos.get(symbol)
-        if info is None or not info.name:
-            return KNOWN_NAMES.get(symbol, "")
-        return info.name
+        return display_name(symbol, info.name if info is not None else "")
 
     def price_decimals(self, symbol: str) -> int:
         info = self.infos.get(symbol)
         return info.price_hint if info is not None else 2
 
-    def _row(self, sym: Any):
+    def _row(self, sym: SymbolState):
         info = self.infos.get(sym.symbol)
         now = self.clock()
         feed = self.feed_status
@@ -408,27 +407,24 @@ class MonitorApp(App[int], Frontend):
         fresh = freshness(
             self.feed.source,
             now=now,
-            last_received=getattr(sym, "last_received", None),
-            last_time=getattr(sym, "last_time", None),
+            last_received=sym.last_received,
+            last_time=sym.last_time,
             delay_minutes=info.delay_minutes if info else None,
             stale_after=self.config.feed.stale_after,
             market_open=market_open and shown is not FeedState.MARKET_CLOSED,
             feed_stale=shown in (FeedState.STALE, FeedState.OFFLINE),
         )
-        row = row_inputs(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol))
+        shown_row = watch_row(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol))
         quote = self._futures_quote(sym.symbol, now)
         if quote is not None:
-            row = row._replace(change=quote.change, change_pct=quote.change_pct, futures=quote.future)
-        return row
+            shown_row = shown_row._replace(change=quote.change, change_pct=quote.change_pct, futures=quote.future)
+        return shown_row
 
     def _futures_quote(self, symbol: str, now: float):
         """While the cash market is closed: the future's change since the index's last close."""
         if self.replay or not self.futures.futures or self.market_open(now):
             return None
         return self.futures.quote(symbol, now)
-
-    def _levels(self, symbol: str) -> list[tuple[float, str]]:
-        return [(level.price, level.label) for level in self.config.levels_for(symbol)]
 
     def _show_detail(self, symbol: str | None, force: bool = False) -> None:
         """Readouts at every repaint; the chart (a coarser picture) at most once a second
@@ -438,12 +434,11 @@ class MonitorApp(App[int], Frontend):
         if sym is None:
             return
         pane = self.query_one(DetailPane)
-        levels = self._levels(symbol)
-        pane.show_readout(readout_lines(sym, self.display_name(symbol), levels, self.config.rules, self.price_decimals(symbol)))
+        pane.show_readout(readout_lines(readout(sym, self.config, self.display_name(symbol)), self.price_decimals(symbol)))
         now = time.monotonic()
         if force or now - self._chart_drawn >= CHART_INTERVAL:
             self._chart_drawn = now
-            data = chart_data(sym, levels, self.config.rules, self.chart_range, intraday=self.intraday)
+            data = chart_data(chart_view(sym, self.config, self.chart_range, intraday=self.intraday))
             pane.show_chart(data, decimals=short_decimals(sym.last, self.price_decimals(symbol)))
         else:
             self._chart_pending = True
@@ -458,7 +453,7 @@ class MonitorApp(App[int], Frontend):
                 source=self.feed.source,
                 feed=self.feed_status,
                 error=self.feed_error,
-                market=None if replay else self.market_clock.status(now),
+                market=None if replay else market_view(self.market_clock.status(now)),
                 last_tick=self.last_tick,
                 now=now,
                 replay=replay,
@@ -711,11 +706,12 @@ class MonitorApp(App[int], Frontend):
 
     def action_study(self) -> None:
         """Study the selected symbol: returns after each alert rule against every session."""
-        from monitor.tui.widgets.study import StudyScreen, study_loader
+        from monitor.tui.study_job import study_job, study_loader
+        from monitor.tui.widgets.study import StudyScreen
 
         symbol = self.watchlist.selected_symbol
         if symbol:
-            self.push_screen(StudyScreen(symbol, study_loader(self)))
+            self.push_screen(StudyScreen(symbol, study_job(study_loader(self))))
 
     def action_thresholds(self) -> None:
         """Edit the levels and zones of the selected symbol and the rule thresholds."""

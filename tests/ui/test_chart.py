@@ -12,12 +12,13 @@ from monitor.config import Config
 from monitor.market_hours import REGULAR_OPEN, ny_epoch
 from monitor.tui.app import build_demo_app
 from monitor.tui.widgets.chart import Band, HLine, Line, render_chart, time_axis
-from monitor.tui.widgets.detail import NO_INTRADAY, DetailPane, chart_data
+from monitor.tui.widgets.detail import DetailPane, chart_data
+from monitor.view import NO_INTRADAY, chart_view
 from monitor.tui.widgets.lines import LinesView
 
 from .conftest import frozen_clock
 
-RULES = Config().rules
+CONFIG = Config()
 
 
 def _daily_symbol(sessions: int) -> SimpleNamespace:
@@ -29,11 +30,11 @@ def _daily_symbol(sessions: int) -> SimpleNamespace:
 def test_each_range_shows_its_own_number_of_sessions_whatever_the_width():
     sym = _daily_symbol(1300)
     for name, count in (("5D", 5), ("1M", 21), ("6M", 126), ("1Y", 252), ("5Y", 1260), ("max", 1300)):
-        data = chart_data(sym, [], RULES, name)
+        data = chart_data(chart_view(sym, CONFIG, name))
         assert all(len(line.values) == count for line in data.lines), name
         assert len(data.times) == count and data.lines[0].values[-1] == 100.0 + 1299
     # Five sessions still span the whole plot: the last dot column and the first are drawn.
-    data = chart_data(sym, [], RULES, "5D")
+    data = chart_data(chart_view(sym, CONFIG, "5D"))
     for width in (40, 120):
         plot = render_chart(data.lines[:1], [], width, 6, times=data.times)[:-1]
         assert any(row.plain[0] != " " for row in plot) and any(row.plain[width - 10] != " " for row in plot)

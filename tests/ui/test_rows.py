@@ -9,11 +9,12 @@ from monitor.tui.widgets.alert_log import alert_line
 from monitor.tui.widgets.chart import HLine, Line, render_chart
 from types import SimpleNamespace
 
-from monitor.tui.widgets.detail import readout_lines, sma_series
-from monitor.tui.widgets.dialogs import raw_value, validate
-from monitor.tui.widgets.rows import COLUMNS, RowInputs, columns_for_width, freshness, level_cell, macd_cell, rsi_cell, trend_cell, watch_cells
-from monitor.tui.widgets.status_bar import StatusInputs, status_line
+from monitor.tui.widgets.detail import readout_lines
+from monitor.tui.widgets.dialogs import raw_value
+from monitor.tui.widgets.rows import COLUMNS, columns_for_width, fresh_cell, level_cell, macd_cell, rsi_cell, trend_cell, watch_cells
+from monitor.tui.widgets.status_bar import status_line
 from monitor.config import Config
+from monitor.view import MarketView, Row, StatusInputs, freshness, nearest_level, readout, sma_series, validate
 
 NAN = math.nan
 
@@ -28,16 +29,22 @@ def test_narrow_terminals_keep_the_important_columns_in_display_order():
 
 
 def test_freshness_never_shows_old_data_as_live():
+    """The badge's state comes from monitor.view.freshness, its words and colour from fresh_cell."""
     now = 1_000_000.0
     common = dict(now=now, last_time=now - 5, delay_minutes=None, stale_after=60.0)
-    assert freshness("stream", last_received=now - 5, market_open=True, **common) == ("live", "green")
-    assert freshness("stream", last_received=now - 300, market_open=True, **common)[0] == "stale 5min"
-    assert freshness("stream", last_received=now - 300, market_open=False, **common)[0] == "closed"
-    assert freshness("stream", last_received=now - 5, market_open=True, feed_stale=True, **common)[0].startswith("stale")
+
+    def badge(*args, **kwargs) -> tuple[str, str]:
+        cell = fresh_cell(freshness(*args, **kwargs))
+        return cell.plain, str(cell.style)
+
+    assert badge("stream", last_received=now - 5, market_open=True, **common) == ("live", "green")
+    assert badge("stream", last_received=now - 300, market_open=True, **common)[0] == "stale 5min"
+    assert badge("stream", last_received=now - 300, market_open=False, **common)[0] == "closed"
+    assert badge("stream", last_received=now - 5, market_open=True, feed_stale=True, **common)[0].startswith("stale")
     delayed = dict(common, delay_minutes=15)
-    assert freshness("poll", last_received=now - 5, market_open=True, **delayed)[0] == "delay 15m"
-    assert freshness("replay", last_received=None, market_open=True, **common)[0] == "replay"
-    assert freshness("stream", now=now, last_time=None, last_received=None, delay_minutes=None, stale_after=60, market_open=True)[0] == "waiting"
+    assert badge("poll", last_received=now - 5, market_open=True, **delayed)[0] == "delay 15m"
+    assert badge("replay", last_received=None, market_open=True, **common)[0] == "replay"
+    assert badge("stream", now=now, last_time=None, last_received=None, delay_minutes=None, stale_after=60, market_open=True)[0] == "waiting"
 
 
 def test_indicator_cells():
@@ -46,7 +53,7 @@ def test_indicator_cells():
     assert macd_cell(1.0, 0.5, 0).plain == "▲ bull" and macd_cell(0.1, 0.5, -1).plain == "↓ cross"
     assert trend_cell(110, 100, 90, 0).plain == "▲▲ golden"
     assert trend_cell(95, 100, 110, -1).plain == "▼▼ death!"
-    assert level_cell(2490, [(2500, "support"), (2600, "r")]).plain == "2,500 -0.4%"
+    assert level_cell(nearest_level(2490, [(2500, "support"), (2600, "r")])).plain == "2,500 -0.4%"
 
 
 def test_chart_draws_every_row_with_levels_and_axis_labels():
@@ -84,7 +91,7 @@ def test_status_line_says_what_the_feed_is_doing():
     line = status_line(StatusInputs(feed=FeedStatus(FeedState.ENDED, "replay", 1000.0), **dict(base, replay=True, badge="DEMO · REPLAY")))
     assert "DEMO · REPLAY" in line.plain and "replay ended" in line.plain
     assert "feed error: boom" in status_line(StatusInputs(feed=None, **dict(base, error="boom"))).plain
-    weekend = SimpleNamespace(is_open=False, phase=SimpleNamespace(value="closed"), next_open=1000.0 + 2 * 86400 + 5400 + 59)
+    weekend = MarketView(is_open=False, phase="closed", next_change=1000.0 + 2 * 86400 + 5400 + 59)
     line = status_line(StatusInputs(feed=FeedStatus(FeedState.LIVE, "stream", 1000.0), **dict(base, market=weekend)))
     assert "NYSE closed, opens in 49h" in line.plain
     # The feed said live a moment ago, but the market has closed: the bar says so (model.shown_state).
@@ -102,18 +109,24 @@ def _symbol(last: float, sma: float, low: float, high: float) -> SimpleNamespace
     return SimpleNamespace(symbol="X", last=last, change_pct=0.0, ind=ind)
 
 
+def _readout(sym: SimpleNamespace, levels: list[tuple[float, str]], decimals: int) -> list[str]:
+    from monitor.config import Level
+
+    config = Config(symbols=("X",), levels=tuple(Level("X", p, label) for p, label in levels))
+    return [line.plain for line in readout_lines(readout(sym, config, ""), decimals)]
+
+
 def test_secondary_prices_keep_the_decimals_that_matter():
     """An index's averages and levels read without decimals; a $45 stock's must not be rounded
     to whole dollars (a 45.25 level is not "45"), in the readout as in the watchlist."""
-    rules = Config().rules
-    stock = [line.plain for line in readout_lines(_symbol(45.1, 44.37, 30.5, 52.75), "", [(45.25, "pivot")], rules, 2)]
+    stock = _readout(_symbol(45.1, 44.37, 30.5, 52.75), [(45.25, "pivot")], 2)
     assert any(line.startswith("SMA 50") and "44.37" in line for line in stock)
     assert any("52w hi" in line and "52.75" in line for line in stock)
     assert any(line.strip().startswith("45.25 pivot") for line in stock)
-    index = [line.plain for line in readout_lines(_symbol(2458.5, 2339.4, 1733.0, 2489.0), "", [(2500.0, "s")], rules, 2)]
+    index = _readout(_symbol(2458.5, 2339.4, 1733.0, 2489.0), [(2500.0, "s")], 2)
     assert any(line.startswith("SMA 50") and "2,339 " in line for line in index)
     assert any(line.strip().startswith("2,500 s") for line in index)
-    row = RowInputs("X", "", 45.1, 0.1, 0.2, 44.1, 45.3, NAN, NAN, NAN, NAN, 0, NAN, NAN, 0, ((45.25, "pivot"),), ("live", ""))
+    row = Row("X", "", 45.1, 0.1, 0.2, 44.1, 45.3, NAN, NAN, NAN, NAN, 0, NAN, NAN, 0, ((45.25, "pivot"),), freshness("replay", now=0, last_received=None, last_time=None, delay_minutes=None, stale_after=60, market_open=True))
     cells = watch_cells(row)
     assert cells["range"].plain == "44.10–45.30" and cells["level"].plain.startswith("45.25 ")
 

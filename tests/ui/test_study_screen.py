@@ -12,13 +12,13 @@ from monitor.config import Config
 from monitor.series import demo_series, load_all
 from monitor.study import study, replay_for_study
 from monitor.tui.app import build_demo_app, make_app
+from monitor.tui.study_job import study_job, study_loader
 from monitor.tui.widgets.study import (
     StudyProgress,
     StudyScreen,
     braille_bars,
     histogram_counts,
     histograms,
-    study_loader,
 )
 
 from .conftest import QueueFeed, frozen_clock
@@ -53,7 +53,7 @@ async def test_the_study_runs_in_a_worker_while_the_screen_answers_keys(config):
 
     app = make_app(config, QueueFeed(), clock=frozen_clock)
     async with app.run_test(size=(60, 30), message_hook=hook) as pilot:  # the table scrolls sideways
-        screen = StudyScreen("^RUT", load)
+        screen = StudyScreen("^RUT", study_job(load))
         await app.push_screen(screen)
         await pilot.pause()
         # The worker is blocked in load(): the screen still takes keys and repaints.
@@ -139,7 +139,7 @@ async def test_a_horizon_with_few_alerts_behind_it_is_in_whole_percents(config):
     """As in the CLI's table: 16 divergences, but only 5 with 400 later sessions."""
     app = make_app(config, QueueFeed(), clock=frozen_clock)
     async with app.run_test(size=(80, 30)) as pilot:
-        screen = StudyScreen("^RUT", lambda: (load_all(FILES), Config(), "data: three test files"), horizons=(5, 400))
+        screen = StudyScreen("^RUT", study_job(lambda: (load_all(FILES), Config(), "data: three test files")), horizons=(5, 400))
         await app.push_screen(screen)
         await screen.worker.wait()
         await pilot.pause()

@@ -1,8 +1,9 @@
 """Dialogs: the thresholds editor (levels and zones of one symbol, the rule thresholds) and the
 mute/snooze chooser.
 
-Validation is the config file's own: the edited values go through ``config_from_data`` as if
-they had been read from TOML, so the dialog accepts exactly what the file accepts.
+Validation is the config file's own: the edited values go through ``monitor.view.validate``
+(the config file's reader) as if they had been read from TOML, so the dialog accepts exactly
+what the file accepts.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from textual import on
@@ -21,8 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from monitor.config import RULES, Config, Problems, config_from_data
-from monitor.config_store import config_to_toml
+from monitor.view import RULES, Config, config_data, level_key, validate
 
 RULE_FIELDS = (
     ("hysteresis_pct", "hysteresis %"),
@@ -44,29 +43,6 @@ def raw_value(text: str) -> Any:
         return tomllib.loads(f"v = {cleaned}")["v"]
     except tomllib.TOMLDecodeError:
         return text.strip()
-
-
-def config_data(config: Config) -> dict[str, Any]:
-    """The config as the parsed-TOML dict the validator reads (secrets kept: memory only)."""
-    return tomllib.loads(config_to_toml(config, hide_secrets=False))
-
-
-def validate(
-    config: Config, levels: list[dict[str, Any]], rules: dict[str, Any], zones: list[dict[str, Any]] | None = None
-) -> tuple[Config | None, list[str]]:
-    """``config`` with ``levels`` (the whole [[levels]] list), ``zones`` (the whole [[zones]]
-    list; None: unchanged) and ``rules`` (changed keys) as raw TOML values; returns (new config,
-    []) or (None, problems as "key: what")."""
-    data = config_data(config)
-    data["levels"] = levels
-    if zones is not None:
-        data["zones"] = zones
-    data.setdefault("rules", {}).update(rules)
-    problems = Problems("thresholds", "")
-    new = config_from_data(data, problems)
-    if problems.items:
-        return None, [item.removeprefix("thresholds: ") for item in problems.items]
-    return replace(new, path=config.path), []
 
 
 def _sort_price(price: Any) -> float:
@@ -440,8 +416,6 @@ class MuteDialog(ModalScreen[None]):
 def mute_entries(symbol: str, config: Config) -> list[tuple[str, str]]:
     """(policy key, in words) of the rules, then of the levels of ``symbol`` (as AlertGate keys
     them): ``("level_cross:^RUT:2500", "^RUT 2,500 (support) level crossings")``."""
-    from monitor.policy import level_key
-
     rules = [(rule, RULE_NAMES.get(rule, rule)) for rule in RULES]
     levels = sorted(config.levels_for(symbol), key=lambda level: level.price, reverse=True)
     words = [level_words({"symbol": lv.symbol, "price": lv.price, "label": lv.label}) for lv in levels]

@@ -1,7 +1,8 @@
-"""What the watchlist and the readouts show, computed from plain values (no Textual here).
+"""How the watchlist and the readouts say their values (no Textual here).
 
-Every function takes numbers (NaN when unknown) and returns ``rich.text.Text`` cells, so the
-formatting is tested without an app and the widgets only place cells on screen.
+The values come from ``monitor.view`` (a ``Row``, NaN when unknown); every function here turns
+them into ``rich.text.Text`` cells, so the formatting is tested without an app and the widgets
+only place cells on screen.
 """
 
 from __future__ import annotations
@@ -10,29 +11,16 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from rich.text import Text
 
 from monitor.model import NEW_YORK
+from monitor.view import KNOWN_NAMES, Freshness, Nearest, Row, known
 
 DASH = "–"
 UP, DOWN = "green", "red"
 FUTURES = "magenta"
-
-# Display names of the default symbols; a feed's SymbolInfo.name overrides them.
-KNOWN_NAMES = {
-    "^RUT": "Russell 2000",
-    "^GSPC": "S&P 500",
-    "^NDX": "Nasdaq-100",
-    "^DJI": "Dow Jones",
-    "^IXIC": "Nasdaq Comp.",
-}
-
-
-def known(value: float | None) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
-
 
 def price(value: float | None, decimals: int = 2) -> str:
     return f"{value:,.{decimals}f}" if known(value) else DASH
@@ -135,32 +123,6 @@ def sort_value(text: str) -> tuple[int, float | str] | None:
     return (1, text.casefold())
 
 
-class RowInputs(NamedTuple):
-    """Everything one watchlist row shows, as plain values (NaN when unknown)."""
-
-    symbol: str
-    name: str
-    last: float
-    change: float
-    change_pct: float
-    day_low: float
-    day_high: float
-    high_n: float
-    rsi: float
-    macd: float
-    macd_signal: float
-    macd_cross: int
-    sma_fast: float
-    sma_slow: float
-    ma_cross: int
-    levels: tuple[tuple[float, str], ...]  # (price, label)
-    fresh: tuple[str, str]  # (text, style) from freshness()
-    decimals: int = 2
-    rsi_overbought: float = 70.0
-    rsi_oversold: float = 30.0
-    futures: str = ""  # the future whose change the row shows (cash market closed), e.g. RTY=F
-
-
 def rsi_cell(rsi: float, overbought: float, oversold: float) -> Text:
     if not known(rsi):
         return Text(DASH, style="dim")
@@ -203,68 +165,39 @@ def trend_cell(last: float, fast: float, slow: float, cross: int) -> Text:
     return text
 
 
-def nearest_level(last: float, levels: Iterable[tuple[float, str]]) -> tuple[float, str] | None:
-    if not known(last):
-        return None
-    candidates = list(levels)
-    if not candidates:
-        return None
-    return min(candidates, key=lambda item: abs(item[0] - last))
-
-
-def level_cell(last: float, levels: Iterable[tuple[float, str]], decimals: int = 0) -> Text:
-    found = nearest_level(last, levels)
-    if found is None:
+def level_cell(nearest: Nearest | None, decimals: int = 0) -> Text:
+    """The nearest level and the price's distance from it; bold yellow within 0.5 %."""
+    if nearest is None:
         return Text(DASH, style="dim")
-    level, _label = found
-    distance = (last / level - 1) * 100
-    text = Text(f"{level:,.{decimals}f} ")
+    distance = nearest.distance_pct
+    text = Text(f"{nearest.price:,.{decimals}f} ")
     text.append(f"{distance:+.1f}%", style="bold yellow" if abs(distance) < 0.5 else "")
     return text
 
 
-def freshness(
-    source: str,
-    *,
-    now: float,
-    last_received: float | None,
-    last_time: float | None,
-    delay_minutes: int | None,
-    stale_after: float,
-    market_open: bool,
-    feed_stale: bool = False,
-) -> tuple[str, str]:
-    """The data badge of one symbol: replay, live, delayed N min, stale N min, or waiting.
-
-    Live data is stale when the feed says so, or when the market is open and nothing arrived for
-    ``stale_after`` seconds. Delay comes from the exchange (Yahoo's exchangeDataDelayedBy).
-    """
-    if source == "replay":
-        return "replay", "cyan"
-    if last_time is None and last_received is None:
-        return "waiting", "dim"
-    seen = last_received if last_received is not None else last_time
-    quiet = now - seen if seen is not None else 0.0
-    if feed_stale or (market_open and quiet > stale_after):
-        return f"stale {age(quiet).replace(' ', '')}", "bold red"
-    if delay_minutes:
-        return f"delay {delay_minutes}m", "yellow"
-    if not market_open:
-        return "closed", "dim"
-    return "live", "green"
+FRESH_STYLES = {"replay": "cyan", "waiting": "dim", "stale": "bold red", "delayed": "yellow", "closed": "dim", "live": "green"}
 
 
-def watch_cells(row: RowInputs) -> dict[str, Text]:
+def fresh_cell(fresh: Freshness) -> Text:
+    """The data badge: replay, live, delay 15m, stale 5min, closed, waiting."""
+    if fresh.state == "stale":
+        text = f"stale {age(fresh.quiet).replace(' ', '')}"
+    elif fresh.state == "delayed":
+        text = f"delay {fresh.delay_minutes}m"
+    else:
+        text = fresh.state
+    return Text(text, style=FRESH_STYLES.get(fresh.state, ""))
+
+
+def watch_cells(row: Row) -> dict[str, Text]:
     """Every watchlist cell of one row, keyed by column key."""
     if known(row.day_low) and known(row.day_high):
         short = short_decimals(row.last, row.decimals)
         day_range = f"{price(row.day_low, short)}–{price(row.day_high, short)}"
     else:
         day_range = DASH
-    if known(row.high_n) and known(row.last) and row.high_n > 0:
-        high52 = Text(f"{(row.last / row.high_n - 1) * 100:+.1f}%")
-    else:
-        high52 = Text(DASH, style="dim")
+    from_high = row.from_high_pct
+    high52 = Text(f"{from_high:+.1f}%") if known(from_high) else Text(DASH, style="dim")
     move = direction_style(row.change)
     if row.futures:  # the future's change, not the index's: italic, and the Data cell says so
         move = f"italic {move}".strip()
@@ -279,34 +212,6 @@ def watch_cells(row: RowInputs) -> dict[str, Text]:
         "rsi": rsi_cell(row.rsi, row.rsi_overbought, row.rsi_oversold),
         "macd": macd_cell(row.macd, row.macd_signal, row.macd_cross),
         "trend": trend_cell(row.last, row.sma_fast, row.sma_slow, row.ma_cross),
-        "level": level_cell(row.last, row.levels, level_decimals(row.levels, row.decimals)),
-        "fresh": Text(f"fut {row.futures}", style=FUTURES) if row.futures else Text(row.fresh[0], style=row.fresh[1]),
+        "level": level_cell(row.nearest, level_decimals(row.levels, row.decimals)),
+        "fresh": Text(f"fut {row.futures}", style=FUTURES) if row.futures else fresh_cell(row.fresh),
     }
-
-
-def row_inputs(sym: Any, config: Any, name: str, fresh: tuple[str, str], decimals: int = 2) -> RowInputs:
-    """Read a ``monitor.state.SymbolState`` into plain row values. Attributes are read directly
-    (no ``getattr`` defaults): a renamed core attribute fails the app tests instead of blanking a cell."""
-    ind = sym.ind
-    return RowInputs(
-        symbol=sym.symbol,
-        name=name,
-        last=sym.last,
-        change=sym.change,
-        change_pct=sym.change_pct,
-        day_low=sym.day_low,
-        day_high=sym.day_high,
-        high_n=ind.high_n,
-        rsi=ind.rsi,
-        macd=ind.macd,
-        macd_signal=ind.macd_signal,
-        macd_cross=ind.macd_cross,
-        sma_fast=ind.sma_fast,
-        sma_slow=ind.sma_slow,
-        ma_cross=ind.ma_cross,
-        levels=tuple((level.price, level.label) for level in config.levels_for(sym.symbol)),
-        fresh=fresh,
-        decimals=decimals,
-        rsi_overbought=config.rules.rsi_overbought,
-        rsi_oversold=config.rules.rsi_oversold,
-    )

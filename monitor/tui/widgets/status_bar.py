@@ -3,8 +3,6 @@ and the time and age of the last tick (data time, never the UI's clock)."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -12,6 +10,7 @@ from textual.containers import Horizontal
 from monitor.model import FeedState, FeedStatus, shown_state
 from monitor.tui.widgets.lines import LinesView
 from monitor.tui.widgets.rows import age, ny_time
+from monitor.view import StatusInputs
 
 STATE_STYLES = {
     FeedState.LIVE: "green",
@@ -25,22 +24,6 @@ STATE_STYLES = {
     FeedState.MARKET_CLOSED: "dim",
     FeedState.ENDED: "bold cyan",
 }
-
-
-class StatusInputs(NamedTuple):
-    badge: str  # "DEMO · REPLAY", "REPLAY" or ""
-    source: str  # stream | poll | replay
-    feed: FeedStatus | None
-    error: str  # a feed failure to show instead of the state
-    market: Any  # monitor.market_hours.MarketStatus or None (replay)
-    last_tick: float | None  # exchange time of the newest tick
-    now: float  # the clock (wall clock live, data time in replay)
-    replay: bool
-    paused: bool = False
-    note: str = ""  # e.g. "loading history"
-    unread: int = 0  # alerts not yet marked read (key r)
-    futures: bool = False  # rows show their index future's change (cash market closed)
-    speed: str = ""  # a replay's speed: "×9,600" or "max"
 
 
 def _countdown(seconds: float) -> str:
@@ -92,14 +75,13 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
         text.append(" │ ", style="dim")
         if market.is_open:
             text.append("NYSE open", style="green")
-            text.append(f", closes in {_countdown(market.next_close - inputs.now)}")
+            text.append(f", closes in {_countdown(market.next_change - inputs.now)}")
         else:
             if inputs.futures:  # before the market: what gets cut at 80 columns is the countdown
                 text.append("Chg: futures", style="bold magenta")
                 text.append(" · ", style="dim")
-            label = {"pre": "pre-market", "post": "after hours", "holiday": "holiday"}.get(market.phase.value, "closed")
-            text.append(f"NYSE {label}", style="yellow")
-            text.append(f", opens in {_countdown(market.next_open - inputs.now)}")
+            text.append(f"NYSE {market.phase}", style="yellow")
+            text.append(f", opens in {_countdown(market.next_change - inputs.now)}")
     if inputs.unread:
         text.append(" │ ", style="dim")
         text.append(f"{inputs.unread} unread", style="bold yellow")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,30 +20,18 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
-from monitor.config import Config
-from monitor.study import DEFAULT_HORIZONS, FEW_ALERTS, Study, StudyRow, default_series, describe_series, rate_text, run_study, shown_decimals, subject_text
+from monitor.view import DEFAULT_HORIZONS, FEW_ALERTS, Study, StudyRow, rate_text, shown_decimals, subject_text
 
-Loader = Callable[[], tuple[list, Config, str]]  # -> (series, config, "data: ...")
+# The study itself: (horizons, a progress callback) -> the finished Study. It loads history
+# and replays it (I/O, seconds of work), so the app builds it (``monitor.tui.study_job``) and
+# the screen runs it in a thread worker.
+StudyJob = Callable[[Sequence[int], Callable[[str], None]], Study]
 DEFAULT_HORIZON = 63
 RULE_WIDTH = 22  # the table's rule column (a level's label is cut): 80 columns hold 5 horizons
 HIST_HEIGHT = 3  # text rows per histogram (12 braille dots)
 # Braille dots filled from the bottom: left column (dots 7, 3, 2, 1), right column (8, 6, 5, 4).
 LEFT_DOTS = (0x40, 0x04, 0x02, 0x01)
 RIGHT_DOTS = (0x80, 0x20, 0x10, 0x08)
-
-
-def study_loader(app: Any) -> Loader:
-    """What the Study screen replays: the demo's whole shipped data, a replay's own files, or
-    live, the cached history of the configured symbols (never a download)."""
-    config = app.config
-    if app.badge.startswith("DEMO"):
-        from monitor.series import demo_series
-
-        return lambda: (demo_series(), config, "data: the shipped demo data")
-    series = getattr(app.feed, "series", None)
-    if app.replay and series:
-        return lambda: (series, config, f"data: {describe_series(series)}")
-    return lambda: default_series(config, mode="cache")
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,10 +133,10 @@ class StudyScreen(Screen[None]):
         Binding("right", "horizon(1)", "Longer h", priority=True),
     ]
 
-    def __init__(self, symbol: str, load: Loader, horizons: Sequence[int] = DEFAULT_HORIZONS) -> None:
+    def __init__(self, symbol: str, job: StudyJob, horizons: Sequence[int] = DEFAULT_HORIZONS) -> None:
         super().__init__()
         self.symbol = symbol
-        self.load = load
+        self.job = job
         self.horizons = tuple(horizons)
         self.horizon = DEFAULT_HORIZON if DEFAULT_HORIZON in self.horizons else self.horizons[len(self.horizons) // 2]
         self.result: Study | None = None
@@ -176,12 +163,7 @@ class StudyScreen(Screen[None]):
 
     def _job(self) -> Study:
         """In the worker thread: load the data and run the study, posting progress."""
-        series, config, source = self.load()
-        self.post_message(StudyProgress(source))
-        return run_study(
-            config, series, horizons=self.horizons, source=source,
-            progress=lambda text: self.post_message(StudyProgress(text)),
-        )
+        return self.job(self.horizons, lambda text: self.post_message(StudyProgress(text)))
 
     def on_study_progress(self, message: StudyProgress) -> None:
         if self.result is None:
