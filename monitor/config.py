@@ -3,14 +3,16 @@
 ``SCHEMA`` below is every table and key of the config file, in file order: each key's name,
 default, converter (type and range), what it expects and its comment. Validation
 (``config_from_data``), the typed values (``Rules``, ``Level``, ...: classes made from their
-settings), the commented default file (``config_store.DEFAULT_CONFIG_TEXT``) and the README's
-"The whole file, with its defaults" (a test holds it equal to that file) all read it.
+settings), the commented default file (``config_store.DEFAULT_CONFIG_TEXT``), the app's saves and
+``config show`` (``config_store``), and the README's "The whole file, with its defaults" and
+"Every key: what it accepts" (generated; tests hold them to the schema) all read it.
 
 **Adding a key** is one ``Setting`` in its table's tuple below (``RULES_KEYS`` for ``[rules]``,
-``LEVEL_KEYS`` for ``[[levels]]``, ...; a ``[notify]`` key beside its sink in
-``monitor.sinks``), plus the code that uses it and the README's regenerated block. A check
-between keys goes in its table's ``check``. A new table is a ``Section`` in ``SCHEMA`` and its
-field in ``Config``.
+``LEVEL_KEYS`` for ``[[levels]]``, ``POLICY_KEYS`` for ``[alerts.<rule>]`` and a level's own
+policy, ...; a ``[notify]`` key beside its sink in ``monitor.sinks``), plus the code that uses
+it; then ``python tests/test_config_schema.py`` regenerates the README's two blocks. A new
+converter says what it accepts with ``@accepting``; a check between keys goes in its table's
+``check``. A new table is a ``Section`` in ``SCHEMA`` and its field in ``Config``.
 
 ``load_config(path)`` reads a TOML file, merges it over the defaults and returns a ``Config``; any
 problem raises ``UserError`` with one line naming the file, the line (where it can be found) and
@@ -31,7 +33,7 @@ from monitor.paths import config_path, missing_config_error
 from monitor.rule_catalog import CONFIRMABLE, RULE_NAMES
 from monitor.settings import Add, Group, NamedTables, Pairs, Section, Setting, Table, Tables, boolean as _bool
 from monitor.settings import bounded as _bounded, choice as _choice, flat_settings, positive_number as _positive_number
-from monitor.settings import settings_class, string as _string, table
+from monitor.settings import accepting as _accepting, settings_class, string as _string, table
 from monitor.sinks import notify_settings
 from monitor.source_catalog import DEFAULT_SOURCE, DEFAULT_STREAM_URL, SOURCE_NAMES, check_ws_url
 
@@ -51,22 +53,25 @@ _poll_interval = _bounded(MIN_POLL_INTERVAL, expected=f"at least {MIN_POLL_INTER
 _fps = _bounded(0.2, 60, expected="0.2 to 60 repaints per second")
 
 
+@_accepting("a whole number of 1 or more")
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError
     if value < 1:
-        raise ValueError(f"expected a whole number of 1 or more, got {value!r}")
+        raise ValueError(f"expected {_positive_int.accepts}, got {value!r}")
     return value
 
 
+@_accepting("a ticker symbol such as '^RUT'")
 def _symbol(value: Any) -> str:
     """A ticker, upper-cased as Yahoo spells it (a config that says '^rut' watches ^RUT)."""
     text = _string(value).strip()
     if not text or any(c.isspace() or not c.isprintable() for c in text):
-        raise ValueError(f"expected a ticker symbol such as '^RUT', got {value!r}")
+        raise ValueError(f"expected {_symbol.accepts}, got {value!r}")
     return text.upper()
 
 
+@_accepting("one line of text (80 characters shown)")
 def _label(value: Any) -> str:
     """A level's label: one line of text, escape sequences and control characters removed."""
     from monitor.text import clean_text
@@ -89,6 +94,7 @@ def watch_symbol(text: str) -> str:
     return symbol
 
 
+@_accepting("a non-empty list of symbols, each once")
 def _symbols(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ValueError(f"expected a non-empty list of symbols, got {value!r}")
@@ -118,6 +124,7 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+@_accepting("a duration above 0 (\"90s\", \"15m\", \"2h\", \"1d\") or seconds")
 def _duration(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _positive_number(value)
@@ -127,6 +134,7 @@ def _duration(value: Any) -> float:
     return seconds
 
 
+@_accepting("a date such as 2026-12-31")
 def _date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -138,6 +146,7 @@ def _date(value: Any) -> date:
         raise ValueError(f"expected a date such as 2026-12-31, got {value!r}") from None
 
 
+@_accepting("[fast, slow, signal], whole numbers, fast below slow")
 def _macd(value: Any) -> tuple[int, int, int]:
     if not isinstance(value, list) or len(value) != 3:
         raise ValueError(f"expected [fast, slow, signal] such as [12, 26, 9], got {value!r}")
@@ -147,6 +156,7 @@ def _macd(value: Any) -> tuple[int, int, int]:
     return fast, slow, signal
 
 
+@_accepting("a ws:// or wss:// URL with a host")
 def _ws_url(value: Any) -> str:
     return check_ws_url(_string(value))
 
@@ -191,8 +201,8 @@ Level = _make("Level", LEVEL_KEYS, "A price level (``[[levels]]``): ``level_cros
 
 ZONE_KEYS = (
     Setting("symbol", None, _symbol, "a symbol", "a watched symbol", required=True),
-    Setting("low", None, _positive_number, "a price above 0", "zone_cross fires on entering the range", required=True),
-    Setting("high", None, _positive_number, "a price above 0", "... and on leaving it through either edge",
+    Setting("low", None, _positive_number, "a price above 0", "the range's lower edge", required=True),
+    Setting("high", None, _positive_number, "a price above 0", "the range's upper edge (above low)",
             required=True),
     Setting("label", "", _string, "text", "shown with its alerts"),
     _APPROACH,
@@ -219,11 +229,11 @@ RULES_KEYS = (
     Setting("rsi_rearm", 5.0, _percent, "RSI points from 0 to 100",
             "an RSI alert fires again only after RSI came back this many points"),
     Setting("breakout_gap", 5, _positive_int, "a whole number of sessions",
-            "... only if the old extreme was set at least this many sessions back"),
+            "new high/low only if the old one is at least this many sessions back"),
     Setting("divergence_lookback", 20, _positive_int, "a whole number",
             "price_rsi_divergence: a higher high (lower low) than these sessions'"),
     Setting("divergence_min_gap", 5.0, _non_negative_number, "RSI points",
-            "... with RSI at least this many points below (above) it then"),
+            "price_rsi_divergence: RSI this many points below (above) it then"),
     Setting("approach_pct", 0.5, _non_negative_number, "a percentage",
             "level_approach: price within this % of a level or zone edge"),
 )
@@ -330,7 +340,7 @@ _NOTIFY = table("notify", "NotifyConfig", notify_settings(),
                 "``[notify]``: the keys of every sink in ``monitor.sinks.SINKS``.", __name__)
 _UI = table("ui", "UIConfig", UI_KEYS, "``[ui]``: the app's screen.", __name__)
 _FUTURES = Pairs(
-    "futures", _default_futures, _read_futures,
+    "futures", _default_futures, _read_futures, '"<index>"', 'a futures ticker such as "RTY=F", or "" for none',
     'Before the open (and after the close) the row of a watched index shows its future\'s change since the '
     'index\'s last close, marked "fut"; alerts stay on the index. "" turns one off.',
 )

@@ -199,6 +199,8 @@ class Pairs:
     name: str
     default: Callable[[], dict[str, Any]]
     read: Callable[[dict[str, Any], Add], dict[str, Any]]
+    key: str  # what a key is, for the key reference ("<index>")
+    accepts: str  # what a value is
     comment: str = ""
 
     @property
@@ -225,14 +227,23 @@ def default_file_text(header: str, schema: tuple[Section, ...]) -> str:
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
-def schema_keys(schema: tuple[Section, ...]) -> list[str]:
-    """Every key as the README and the messages name it: ``symbols``, ``rules.rsi_period``,
-    ``levels.price``, ``alerts.cooldown``; a ``Pairs`` table by its name alone."""
-    keys: list[str] = []
+def reference_table(schema: tuple[Section, ...]) -> str:
+    """The README's key reference: every key as the README names it (``[rules] rsi_period``,
+    ``[[levels]] price``, ``[alerts.<rule>] cooldown``), what it accepts, its default, its comment."""
+    rows = ["| key | accepts | default | what |", "|---|---|---|---|"]
     for section in schema:
-        prefix = f"{section.name}." if section.name else ""
-        keys += [f"{prefix}{s.key}" for s in flat_settings(section.settings)] or [section.name]
-    return keys
+        if isinstance(section, Pairs):
+            default = ", ".join(f"`{toml_value(k)} = {toml_value(v)}`" for k, v in section.default().items())
+            rows.append(f"| `[{section.name}] {section.key}` | {section.accepts} | {default} | {section.comment.splitlines()[0]} |")
+            continue
+        where = {Table: "[{}] ", Tables: "[[{}]] ", NamedTables: "[{}.<{}>] "}[type(section)]
+        where = where.format(section.name, getattr(section, "noun", ""))
+        for setting in flat_settings(section.settings):
+            key = f"{where if section.name else ''}{setting.key}"
+            default = "required" if setting.required else "unset" if setting.default is None else f"`{toml_value(setting.default)}`"
+            cells = (f"`{key}`", accepts(setting), default, setting.comment)
+            rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def toml_value(value: Any) -> str:
@@ -265,9 +276,26 @@ def number(value: Any) -> float:
     return float(value)
 
 
+def accepting(text: str) -> Callable[[Convert], Convert]:
+    """Marks a converter with what it accepts, range included ("a whole number of 1 or more"):
+    its error message and the README's key reference both say it."""
+
+    def mark(convert: Convert) -> Convert:
+        convert.accepts = text  # type: ignore[attr-defined]
+        return convert
+
+    return mark
+
+
+def accepts(setting: Setting) -> str:
+    """What ``setting`` accepts: its converter's mark, else what its type error expects."""
+    return getattr(setting.convert, "accepts", "") or setting.expected
+
+
 def bounded(low: float, high: float = math.inf, *, above: bool = False, expected: str) -> Convert:
     """A converter for a finite number from ``low`` (exclusive if ``above``) to ``high``."""
 
+    @accepting(expected)
     def convert(value: Any) -> float:
         result = number(value)
         if result < low or (above and result == low) or result > high:
@@ -299,6 +327,7 @@ def string_list(value: Any) -> tuple[str, ...]:
 
 
 def choice(options: tuple[str, ...]) -> Convert:
+    @accepting("one of " + ", ".join(json.dumps(option) for option in options))
     def convert(value: Any) -> str:
         text = string(value)
         if text not in options:

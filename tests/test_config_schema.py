@@ -13,7 +13,7 @@ import pytest
 
 from monitor.config import FEED_KEYS, POLICY_KEYS, RULES, RULES_KEYS, SCHEMA, Config, Level, check_config_text, load_config
 from monitor.config_store import DEFAULT_CONFIG_TEXT, config_to_toml, save_levels, save_zones
-from monitor.settings import NamedTables, Pairs, Table, Tables, flat_settings, toml_value
+from monitor.settings import NamedTables, Pairs, Table, Tables, flat_settings, reference_table, toml_value
 
 
 def _writable_keys():
@@ -110,11 +110,33 @@ def test_the_default_file_parses_to_the_defaults_and_each_key_shown_commented_ou
         assert read(config).muted and read(config).cooldown == 900.0 and read(config).confirm == "close"
 
 
+def regenerated_readme(readme: str) -> str:
+    """``readme`` with its two generated config blocks (the whole default file, the key
+    reference) replaced by what the schema generates now."""
+    start = readme.index("```toml\n", readme.index("### The whole file, with its defaults")) + len("```toml\n")
+    readme = readme[:start] + DEFAULT_CONFIG_TEXT + readme[readme.index("```", start):]
+    start = readme.index("| key | accepts |", readme.index("### Every key: what it accepts"))
+    return readme[:start] + reference_table(SCHEMA) + readme[readme.index("\n\n", start) + 1:]
+
+
+UPDATE = "run `python tests/test_config_schema.py` to regenerate it"
+
+
 def test_the_readme_shows_the_whole_default_file_as_generated():
     readme = README.read_text(encoding="utf-8")
     shown = readme.split("### The whole file, with its defaults", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
     diff = "\n".join(difflib.unified_diff(shown.splitlines(), DEFAULT_CONFIG_TEXT.splitlines(), "README", "generated", lineterm=""))
-    assert shown == DEFAULT_CONFIG_TEXT, f"the README's copy is not the generated default file (`market-monitor config init PATH` writes it):\n{diff}"
+    assert shown == DEFAULT_CONFIG_TEXT, f"the README's copy is not the generated default file ({UPDATE}):\n{diff}"
+
+
+def test_the_readmes_key_reference_is_the_schemas():
+    readme = README.read_text(encoding="utf-8")
+    section = readme.split("### Every key: what it accepts", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|")) + "\n"
+    assert table == reference_table(SCHEMA), f"the README's key reference is not the generated one ({UPDATE})"
+    assert "| `[rules] rsi_overbought` | a number from 0 to 100 | `70` |" in table  # the converter's range
+    assert "| `[[levels]] price` | a number above 0 | required |" in table
+    assert '| `[feed] source` | one of "yahoo-stream", "yahoo-poll" |' in table  # from the source catalog
 
 
 def test_the_readme_names_only_keys_and_tables_the_schema_has_with_their_defaults():
@@ -186,3 +208,7 @@ def test_saved_levels_and_zones_keep_every_key_and_drop_those_back_at_their_defa
     assert load_config(path).levels == (plain,)
     level = text.split("[[zones]]")[0]
     assert "cooldown" not in level and "label" not in level and "muted" not in level and "# mine" in level
+
+
+if __name__ == "__main__":  # regenerate the README's config blocks from the schema
+    README.write_text(regenerated_readme(README.read_text(encoding="utf-8")), encoding="utf-8")
