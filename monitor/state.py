@@ -52,12 +52,13 @@ class SymbolState(SessionBars):
     last committed bars. The rules' memory (``levels``, ``zones``, ...) are the slots each
     detector of the registry names in its ``memory``, set by its ``attach``."""
 
-    __slots__ = ("ind", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
+    __slots__ = ("_ind", "_ind_behind", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
                  *(name for detector in ENGINE_ORDER for name in detector.memory))
 
     def __init__(self, symbol: str, config: Config, detectors: Iterable[Detector] = ()) -> None:
         super().__init__(symbol)
-        self.ind = IndicatorSet(config.rules)
+        self._ind = IndicatorSet(config.rules)
+        self._ind_behind = False  # the forming bar moved since the indicators last saw it
         self.prev_high_n = NAN
         self.prev_low_n = NAN
         self.snapshot = _EMPTY  # indicator values at the last committed bar
@@ -67,6 +68,21 @@ class SymbolState(SessionBars):
         self.gaps: deque[float] = deque(maxlen=GAP_SESSIONS + 1)
         for detector in detectors:
             detector.attach(self)
+
+    @property
+    def ind(self) -> IndicatorSet:
+        """The indicators, current with the forming bar's last price, high and low.
+
+        Why a property: ``MarketState.apply`` only marks them behind on a tick of the forming
+        bar, and they catch up here, on the first read. A replay reads them once per bar (at
+        its commit) but revises each bar three times, and live the screen reads them at most
+        once per repaint. Skipping revises is exact: ``IndicatorSet`` gives the same values
+        for any run of revises as for the last one alone (``monitor.indicators``)."""
+        ind = self._ind
+        if self._ind_behind:
+            self._ind_behind = False
+            ind.revise(self.last, self.day_high, self.day_low)
+        return ind
 
     @property
     def change(self) -> float:
@@ -79,7 +95,8 @@ class SymbolState(SessionBars):
     def rebuild_indicators(self, rules: Rules, replays: Iterable[Callable[..., None]] = ()) -> None:
         """Recompute the indicators from the kept daily bars (after the periods changed);
         ``replays``: the detectors' ``replay`` hooks, called after each bar."""
-        self.ind = ind = IndicatorSet(rules)
+        self._ind = ind = IndicatorSet(rules)
+        self._ind_behind = False
         self.snapshot = _EMPTY
         self.prev_high_n = self.prev_low_n = NAN
         self.gaps.clear()
@@ -136,7 +153,7 @@ class MarketState:
                 s = self._add(symbol)
             if s.session_start <= t < s.session_end:  # the forming session (empty range when none)
                 s.revise(t, price, volume)
-                s.ind.revise(price, s.day_high, s.day_low)
+                s._ind_behind = True  # revised on the next read of ``s.ind``
             elif not self._new_session(s, t, price, volume, out):
                 continue
             s.last_received = received
@@ -185,8 +202,8 @@ class MarketState:
         bar-close rules against the previous bar (their alerts appended to ``out``)."""
         for check in self._on_closing:
             check(s, out)
+        ind = s.ind  # caught up with the bar's final prices
         bar = s.commit()
-        ind = s.ind
         before = s.snapshot
         s.snapshot = now = _snapshot_of(ind)
         if ind.count >= self.config.rules.high_low_window:

@@ -133,3 +133,26 @@ def test_settled_until_bounds_alert_times_still_to_come():
     # the early close: a session that opens after 13:00 can still report a bar close at 13:00
     st.apply([Tick("Y", ny("2025-12-24", "13:05"), 1.0)])
     assert st.settled_until(ny("2025-12-24", "13:05")) == ny("2025-12-24", "13:00")
+
+
+def test_indicators_read_mid_session_include_the_forming_bars_latest_tick():
+    """The state revises its indicators when they are read, not on every tick: a read between
+    ticks (the screen) must still see the forming bar as it is now."""
+    from monitor.indicators import IndicatorSet
+
+    rules = Rules(ma_fast=3, ma_slow=5, rsi_period=4, macd=(3, 6, 2), high_low_window=5)
+    st = MarketState(Config(symbols=("Y",), levels=(), rules=rules))
+    eager = IndicatorSet(rules)
+    values = [100.0 + (i * 7) % 11 - i * 0.3 for i in range(30)]
+    fields = ("sma_fast", "sma_slow", "macd", "macd_signal", "rsi", "high_n", "low_n")
+    for i, v in enumerate(values):
+        day = date.fromordinal(date(2025, 1, 6).toordinal() + i).isoformat()
+        st.apply([Tick("Y", ny(day, "09:30"), v)])
+        eager.update(v, v, v)
+        high = low = v
+        for hhmm, price in (("11:00", v + 2.5), ("14:00", v - 1.5)):
+            st.apply([Tick("Y", ny(day, hhmm), price)])
+            high, low = max(high, price), min(low, price)
+            eager.revise(price, high, low)
+            got = st.symbols["Y"].ind
+            assert [getattr(got, f) for f in fields] == [getattr(eager, f) for f in fields], (day, hhmm)
