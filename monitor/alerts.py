@@ -140,9 +140,11 @@ class Levels(Detector):
         config = self.config
         s.levels = [_level_state(config, level) for level in config.levels_for(s.symbol)]
 
+    def ticks_for(self, s: RuleSymbol) -> bool:
+        return bool(s.levels)
+
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
-        if s.levels:
-            check_levels(s.levels, s.symbol, t, price, out)
+        check_levels(s.levels, s.symbol, t, price, out)
 
     def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
         if s.levels:

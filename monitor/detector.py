@@ -5,7 +5,8 @@ mapping of symbol -> ``SymbolState``, filled as symbols arrive). Each hook is op
 engine collects, in the registry's order (``monitor.rules.ENGINE_ORDER``), only the hooks a
 detector defines, so a family with no per-tick rule costs the tick loop nothing.
 
-- ``tick(s, t, price, out)``: after each price of symbol ``s`` (its forming bar already holds it);
+- ``tick(s, t, price, out)``: after each price of symbol ``s`` (its forming bar already holds it),
+  for the symbols ``ticks_for`` says it watches;
 - ``closing(s, out)``: just before ``s``'s forming bar is committed (rules that wait for the close);
 - ``close(s, bar, before, now, out)``: after ``bar`` was committed; ``before`` and ``now`` are the
   indicator ``Snapshot``s of the previous and of this committed bar;
@@ -74,6 +75,11 @@ class Detector:
 
     def attach(self, s: RuleSymbol) -> None:
         """Set this detector's ``memory`` on a new symbol's state."""
+
+    def ticks_for(self, s: RuleSymbol) -> bool:
+        """Whether ``tick`` has anything to check for ``s`` (after ``attach`` and after each
+        ``reconfigure_symbol``): the engine leaves it out of that symbol's tick loop otherwise."""
+        return True
 
     def reconfigure(self, config: Config, rebuild: bool) -> None:
         """New settings (the app's dialogs), before any symbol is; ``rebuild``: the indicators

@@ -50,9 +50,10 @@ class SymbolState(SessionBars):
     ``new_high``/``new_low`` reference. ``records`` are its all-time records, ``year_base`` the
     last close before ``year`` (that of the last committed bar), ``gaps`` the SMA gaps (%) at the
     last committed bars. The rules' memory (``levels``, ``zones``, ...) are the slots each
-    detector of the registry names in its ``memory``, set by its ``attach``."""
+    detector of the registry names in its ``memory``, set by its ``attach``; ``on_tick`` are the
+    tick hooks of the detectors that watch this symbol (``Detector.ticks_for``)."""
 
-    __slots__ = ("_ind", "_ind_behind", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
+    __slots__ = ("_ind", "_ind_behind", "on_tick", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
                  *(name for detector in ENGINE_ORDER for name in detector.memory))
 
     def __init__(self, symbol: str, config: Config, detectors: Iterable[Detector] = ()) -> None:
@@ -68,6 +69,7 @@ class SymbolState(SessionBars):
         self.gaps: deque[float] = deque(maxlen=GAP_SESSIONS + 1)
         for detector in detectors:
             detector.attach(self)
+        self.on_tick: tuple[Callable[..., None], ...] = ()
 
     @property
     def ind(self) -> IndicatorSet:
@@ -126,7 +128,7 @@ class MarketState:
         self.commit_grace = COMMIT_GRACE
         self._days = SessionDays()
         self._detectors = detectors = [kind(config, self.symbols) for kind in ENGINE_ORDER]
-        self._on_tick = [d.tick for d in detectors if d.tick is not None]
+        self._ticking = [d for d in detectors if d.tick is not None]
         self._on_closing = [d.closing for d in detectors if d.closing is not None]
         self._on_close = [d.close for d in detectors if d.close is not None]
         self._on_batch = [d.batch for d in detectors if d.batch is not None]
@@ -136,7 +138,13 @@ class MarketState:
 
     def _add(self, symbol: str) -> SymbolState:
         state = self.symbols[symbol] = SymbolState(symbol, self.config, self._detectors)
+        self._watch(state)
         return state
+
+    def _watch(self, s: SymbolState) -> None:
+        """``s.on_tick``: the tick hooks with something to check for ``s``, in engine order
+        (a symbol without levels or zones costs the tick loop only the rules it has)."""
+        s.on_tick = tuple(d.tick for d in self._ticking if d.ticks_for(s))
 
     # ----------------------------------------------------------------------------------------
 
@@ -146,7 +154,6 @@ class MarketState:
         out: list[Alert] = []
         symbols = self.symbols
         dirty = self.dirty
-        on_tick = self._on_tick
         for symbol, t, price, volume, received in ticks:
             s = symbols.get(symbol)
             if s is None:
@@ -157,7 +164,7 @@ class MarketState:
             elif not self._new_session(s, t, price, volume, out):
                 continue
             s.last_received = received
-            for check in on_tick:
+            for check in s.on_tick:
                 check(s, t, price, out)
             dirty.add(symbol)
         if ticks.__class__ is not BarExtremes:
@@ -288,6 +295,7 @@ class MarketState:
         for s in self.symbols.values():
             for detector in self._detectors:
                 detector.reconfigure_symbol(s, old, rebuild)
+            self._watch(s)
             if rebuild:
                 s.rebuild_indicators(config.rules, self._on_replay)
 

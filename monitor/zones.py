@@ -118,9 +118,11 @@ class Zones(Detector):
     def attach(self, s: RuleSymbol) -> None:
         s.zones = zone_states(self.config.zones_for(s.symbol), self.config.rules.hysteresis_pct)
 
+    def ticks_for(self, s: RuleSymbol) -> bool:
+        return bool(s.zones)
+
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
-        if s.zones:
-            check_zones(s.zones, s.symbol, t, price, out)
+        check_zones(s.zones, s.symbol, t, price, out)
 
     def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         config = self.config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from monitor.config import Config, Level, Rules
+from monitor.config import Config, Level, Rules, Zone
 from monitor.model import NEW_YORK, Tick
 from monitor.state import MarketState
 
@@ -94,6 +94,17 @@ def test_reconfigure_before_any_price_leaves_new_levels_unarmed():
     assert st.symbols["^RUT"].levels[0].side == 0
     assert st.apply([Tick("^RUT", ny("2026-01-05"), 2400.0)]) == []
     assert st.symbols["^RUT"].levels[0].side == -1
+
+
+def test_a_symbol_given_its_first_zone_by_reconfigure_gets_zone_and_approach_alerts():
+    st = MarketState(Config(symbols=("X",), levels=(), zones=()))
+    st.apply([Tick("X", ny("2026-01-05"), 90.0)])
+    assert len(st.symbols["X"].on_tick) == 1  # nothing to watch but new_high/new_low
+    st.reconfigure(Config(symbols=("X",), levels=(), zones=(Zone("X", 100.0, 110.0),), rules=Rules(approach_pct=2.0)))
+    out = st.apply([Tick("X", ny("2026-01-05", "10:00"), 99.0)])
+    assert [(a.rule, a.direction) for a in out] == [("level_approach", "up")]
+    out = st.apply([Tick("X", ny("2026-01-05", "11:00"), 105.0)])
+    assert [(a.rule, a.extra["event"]) for a in out] == [("zone_cross", "entered")]
 
 
 def test_reconfigure_hysteresis_rebuilds_bands_but_not_indicators():
