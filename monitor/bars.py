@@ -18,6 +18,7 @@ missed or repeated print never miscounts it.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Generic, NamedTuple, TypeVar
@@ -31,6 +32,7 @@ DAILY_BARS_KEPT = 1300  # five years: the chart's 5Y range (SMA200 and the 52-we
 MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 PENDING_KEPT = 4096  # ticks held before they are folded into minute bars anyway
 PENDING_BARS_KEPT = 64  # committed daily bars held before they are written to the ring anyway
+CLOSES_SLACK = 256  # closes kept beyond DAILY_BARS_KEPT before the oldest are dropped in one go
 
 
 class DailyBar(NamedTuple):
@@ -87,6 +89,9 @@ class BarRing(Generic[Bar]):
 
     def append(self, bar: Bar) -> None:
         self.ring.append(*self._encode(bar))
+
+    def extend(self, bars: list[Bar]) -> None:
+        self.ring.extend(list(map(self._encode, bars[-self.ring.capacity :])))
 
     def __getitem__(self, i: int) -> Bar:
         return self._decode(self.ring.row(i))
@@ -212,13 +217,14 @@ class SessionBars:
     every ``PENDING_KEPT`` ticks), committed daily bars are written to their ring when ``daily``
     is read (or every ``PENDING_BARS_KEPT`` bars). A tick only appends its time and price and a
     commit one tuple to a list, so a headless replay that nobody watches pays almost nothing for
-    the histories it never reads.
+    the histories it never reads. ``close_and_base`` reads two arrays kept beside the ring.
     """
 
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
         "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "_daily",
-        "_pending_daily", "_last_close", "_intraday", "_pending_t", "_pending_p", "late_ticks",
+        "_pending_daily", "_last_close", "_closes", "_close_days", "_intraday", "_pending_t", "_pending_p",
+        "late_ticks",
     )
 
     def __init__(self, symbol: str) -> None:
@@ -236,6 +242,8 @@ class SessionBars:
         self._daily = daily_ring()
         self._pending_daily: list[DailyBar] = []  # committed bars not written to the ring yet
         self._last_close = NAN  # close of the newest committed bar
+        self._closes = array("d")  # committed closes, oldest first (the newest DAILY_BARS_KEPT count)
+        self._close_days = array("d")  # their dates' ordinals
         self._intraday = minute_ring()
         self._pending_t: list[float] = []  # ticks of the session not folded into minute bars yet
         self._pending_p: list[float] = []
@@ -277,9 +285,7 @@ class SessionBars:
         return self._daily
 
     def _write_daily(self) -> None:
-        ring = self._daily
-        for bar in self._pending_daily[-ring.maxlen :]:
-            ring.append(bar)
+        self._daily.extend(self._pending_daily)
         self._pending_daily = []
 
     @property
@@ -311,6 +317,11 @@ class SessionBars:
         pending.append(bar)
         if len(pending) >= PENDING_BARS_KEPT:
             self._write_daily()
+        closes = self._closes
+        closes.append(self.last)
+        self._close_days.append(self.session.toordinal())
+        if len(closes) >= DAILY_BARS_KEPT + CLOSES_SLACK:
+            del closes[:CLOSES_SLACK], self._close_days[:CLOSES_SLACK]
         self._last_close = self.last
         self.session = None
         self.session_end = self.session_start  # an empty range: any later tick is looked up
@@ -323,10 +334,37 @@ class SessionBars:
         old = daily[-1]
         bar = _make(DailyBar, (old.day, old.open, max(old.high, price), min(old.low, price), price, old.volume))
         daily[-1] = bar
-        self._last_close = self.last = price
+        self._closes[-1] = self._last_close = self.last = price
         self.day_high, self.day_low = bar.high, bar.low
         self.last_time = t
         return bar
+
+    def close_and_base(self, day: date | None, n: int) -> tuple[float, float]:
+        """(close at session ``day``, close ``n`` sessions before it) among the kept daily bars
+        (the newest ``DAILY_BARS_KEPT``, as in ``daily``); NaN where not held. While ``day`` is
+        forming, its close is the last price.
+
+        Why not read ``daily``: relative strength asks this at every commit of its lead, for the
+        lead and each peer. Two arrays beside the ring (the committed closes and their dates'
+        ordinals, appended at each commit, trimmed every ``CLOSES_SLACK`` bars) answer it with a
+        few item reads, so the ring stays written in bulk when read and no column view is made
+        (a ring write plus two views cost several times the appends and reads)."""
+        if day is None:
+            return NAN, NAN
+        closes = self._closes
+        total = len(closes)
+        size = total if total < DAILY_BARS_KEPT else DAILY_BARS_KEPT
+        if self.session == day:
+            return self.last, closes[total - n] if size >= n else NAN
+        first = total - size  # the oldest kept close
+        days = self._close_days
+        ordinal = day.toordinal()
+        i = size - 1
+        while i >= n and days[first + i] > ordinal:  # this symbol is ahead of ``day`` (its data goes on)
+            i -= 1
+        if i >= 0 and days[first + i] == ordinal:
+            return closes[first + i], closes[first + i - n] if i >= n else NAN
+        return NAN, NAN
 
     @property
     def close_time(self) -> float:

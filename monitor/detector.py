@@ -57,6 +57,8 @@ class RuleSymbol(Protocol):
     @property
     def close_time(self) -> float: ...
 
+    def close_and_base(self, day: date | None, n: int) -> tuple[float, float]: ...
+
     def __getattr__(self, memory: str) -> Any: ...  # a detector's memory
 
 

@@ -64,6 +64,26 @@ class RingBuffer:
         if self._size < self._capacity:
             self._size += 1
 
+    def extend(self, rows: Sequence[Sequence[float]]) -> None:
+        """``append`` each of ``rows`` in turn, written column by column: a slice assignment
+        per column instead of two item writes per value (what a batch of bars costs)."""
+        capacity = self._capacity
+        rows = rows[-capacity:]
+        k = len(rows)
+        if not k:
+            return
+        if any(len(row) != self._width for row in rows):
+            raise ValueError(f"a row has {self._width} values")
+        start = self._next
+        first = min(k, capacity - start)  # rows before the write position wraps to slot 0
+        for column, values in zip(self._columns, zip(*rows)):
+            values = array("d", values)
+            column[start : start + first] = column[start + capacity : start + capacity + first] = values[:first]
+            if first < k:
+                column[: k - first] = column[capacity : capacity + k - first] = values[first:]
+        self._next = (start + k) % capacity
+        self._size = min(capacity, self._size + k)
+
     def replace_last(self, *row: float) -> None:
         """Overwrite the newest row (the bar still forming)."""
         if not self._size:

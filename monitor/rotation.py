@@ -37,29 +37,9 @@ WEEK, MONTH = 5, 21
 ABOVE, NEUTRAL, BELOW = 1, 0, -1
 
 
-def close_and_base(s: RuleSymbol, day: date | None, n: int) -> tuple[float, float]:
-    """(close at session ``day``, close ``n`` sessions before it) of ``s``; NaNs when unknown.
-    Reads the daily ring's columns (floats, no bar decoded): it runs at every commit."""
-    if day is None:
-        return NAN, NAN
-    daily = s.daily
-    closes = daily.column("close")
-    size = len(closes)
-    if s.session == day:
-        return s.last, closes[size - n] if size >= n else NAN
-    days = daily.column("day")
-    ordinal = day.toordinal()
-    i = size - 1
-    while i >= n and days[i] > ordinal:  # ``s`` is ahead of ``day`` (its data goes on)
-        i -= 1
-    if i >= 0 and days[i] == ordinal:
-        return closes[i], closes[i - n] if i >= n else NAN
-    return NAN, NAN
-
-
 def change_pct(s: RuleSymbol, n: int) -> float:
     """``s``'s change in % over the ``n`` sessions up to its latest one (forming or committed)."""
-    now, base = close_and_base(s, s.last_day, n)
+    now, base = s.close_and_base(s.last_day, n)
     return (now / base - 1.0) * 100.0 if base > 0 else NAN
 
 
@@ -79,8 +59,8 @@ def spread_bp(lead: RuleSymbol, peer: RuleSymbol, n: int, day: date | None = Non
     """Lead's ``n``-session return minus the peer's at session ``day`` (default the lead's
     latest), in basis points; NaN when either is unknown."""
     day = lead.last_day if day is None else day
-    lead_now, lead_base = close_and_base(lead, day, n)
-    peer_now, peer_base = close_and_base(peer, day, n)
+    lead_now, lead_base = lead.close_and_base(day, n)
+    peer_now, peer_base = peer.close_and_base(day, n)
     if not (lead_base > 0 and peer_base > 0):
         return NAN
     return ((lead_now / lead_base) - (peer_now / peer_base)) * 10000.0
@@ -176,8 +156,8 @@ class StrengthWatch:
     def _alert(self, lead: RuleSymbol, peer: RuleSymbol, bar: "DailyBar", rs: float, direction: str) -> Alert:
         n = self.sessions
         verb = "outperformed" if direction == "up" else "underperformed"
-        lead_now, lead_base = close_and_base(lead, bar.day, n)
-        peer_now, peer_base = close_and_base(peer, bar.day, n)
+        lead_now, lead_base = lead.close_and_base(bar.day, n)
+        peer_now, peer_base = peer.close_and_base(bar.day, n)
         message = (
             f"{lead.symbol} {verb} {peer.symbol} by {abs(rs):,.0f} bp over {n} sessions "
             f"({(lead_now / lead_base - 1) * 100:+.2f}% vs {(peer_now / peer_base - 1) * 100:+.2f}%) "

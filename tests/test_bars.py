@@ -233,3 +233,37 @@ def test_minute_bars_fold_the_same_when_read_often_or_once():
     want = [MinuteBar(start, p[0], max(p), min(p), p[-1]) for start, p in sorted(expected.items())][-MINUTE_BARS_KEPT:]
     assert list(once.symbols["X"].intraday) == want
     assert list(often.symbols["X"].intraday) == want
+
+
+def test_close_and_base_follows_the_kept_daily_bars_and_a_revised_close():
+    """``close_and_base`` (read at every commit of the relative-strength lead) answers what the
+    daily ring holds: past the kept bars, across its bulk writes, and after the official close
+    revised a committed bar."""
+    from monitor.bars import DAILY_BARS_KEPT
+
+    st = state()
+    s = st.symbols["X"]
+    first = date(2020, 1, 1).toordinal()
+    sessions = DAILY_BARS_KEPT + 300
+    for i in range(sessions):
+        st.apply([tick("X", date.fromordinal(first + i).isoformat(), "15:00", 100.0 + i)])
+    st.commit_due(ny(date.fromordinal(first + sessions - 1).isoformat(), "16:05"))
+    closes, days = s.daily.column("close").tolist(), s.daily.column("day").tolist()
+    assert len(closes) == DAILY_BARS_KEPT
+    for back in (0, 1, 7, DAILY_BARS_KEPT - 1):
+        day = date.fromordinal(int(days[-1 - back]))
+        for n in (1, 21, DAILY_BARS_KEPT - 1 - back, DAILY_BARS_KEPT - back):
+            i = len(closes) - 1 - back
+            now, base = s.close_and_base(day, n)
+            if i >= n:
+                assert (now, base) == (closes[i], closes[i - n]), (back, n)
+            else:  # no base kept
+                assert math.isnan(base), (back, n)
+    gone = date.fromordinal(int(days[0]) - 1)  # no longer kept
+    assert all(math.isnan(x) for x in s.close_and_base(gone, 1))
+    last = date.fromordinal(first + sessions - 1)
+    st.apply([tick("X", last.isoformat(), "16:10", 50.0)])  # the official close, after the commit
+    assert s.daily[-1].close == 50.0
+    assert s.close_and_base(last, 1) == (50.0, closes[-2])
+    st.apply([tick("X", (last + timedelta(days=1)).isoformat(), "10:00", 60.0)])  # forming: its last price
+    assert s.close_and_base(last + timedelta(days=1), 1) == (60.0, 50.0)

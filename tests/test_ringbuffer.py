@@ -130,3 +130,28 @@ def test_minute_ring():
         ring.append(MinuteBar(60.0 * i, 1.0, 2.0, 0.5, 1.5 + i))
     assert [bar.start for bar in ring] == [60.0, 120.0]
     assert ring.column("close").tolist() == [2.5, 3.5]
+
+
+@given(st.integers(1, 6), st.integers(0, 8), st.lists(st.integers(0, 9), max_size=6))
+def test_extend_is_append_row_by_row(capacity, before, batches):
+    """Batches of any size, from any position of the cycle (wrapping, longer than the buffer)."""
+    one, bulk = RingBuffer(capacity, ("a", "b")), RingBuffer(capacity, ("a", "b"))
+    n = 0
+    for _ in range(before):
+        one.append(float(n), -float(n))
+        bulk.append(float(n), -float(n))
+        n += 1
+    for size in batches:
+        rows = [(float(n + i), -float(n + i)) for i in range(size)]
+        n += size
+        for row in rows:
+            one.append(*row)
+        bulk.extend(rows)
+        assert len(bulk) == len(one)
+        assert list(bulk.rows()) == list(one.rows())
+        assert bulk.column("b").tolist() == one.column("b").tolist()
+    one.append(0.5, 0.5)  # the write position carries on from where the batches left it
+    bulk.append(0.5, 0.5)
+    assert list(bulk.rows()) == list(one.rows())
+    with pytest.raises(ValueError):
+        bulk.extend([(1.0,)])
