@@ -8,7 +8,7 @@ of this module instead of silently blanking a cell. The widgets keep formatting 
 and placement. Nothing here imports textual or rich.
 
 Sections: names; watchlist rows (``watch_row``); freshness; the detail readout (``readout``); the
-detail chart (``chart_view``: extend it there); the status line; what the dialogs edit; the study.
+detail chart (``chart_view``, ``rotation_view``: extend it there); the status line; what the dialogs edit; the study.
 
 Dialogs and the study screen need core *operations*. Pure ones (turning the config into the raw
 values the thresholds dialog edits, checking an edit with the config file's own validation, the
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -32,6 +32,7 @@ from monitor.config_store import config_to_toml
 from monitor.market_hours import REGULAR_OPEN, MarketStatus, ny_epoch
 from monitor.model import NEW_YORK, FeedStatus
 from monitor.policy import level_key
+from monitor.rotation import rebased_ratio, rotation
 from monitor.state import SymbolState
 from monitor.study import DEFAULT_HORIZONS, FEW_ALERTS, Study, StudyRow, rate_text, shown_decimals, subject_text
 
@@ -346,7 +347,8 @@ class Series(NamedTuple):
 class ChartView(NamedTuple):
     """What the detail chart shows: ``series`` (the price first), the ``levels`` as
     (price, label), the price's times (epoch seconds; None without a time axis) and what to say
-    when there is nothing to draw."""
+    when there is nothing to draw; the ``zones`` as (low, high, label); ``baseline`` a reference
+    line (the rotation chart's 100)."""
 
     symbol: str
     chart_range: str  # one of RANGES
@@ -355,6 +357,8 @@ class ChartView(NamedTuple):
     levels: tuple[tuple[float, str], ...]
     times: list[float] | None
     empty: str = "no data yet"
+    zones: tuple[tuple[float, float, str], ...] = ()
+    baseline: float | None = None
 
 
 def chart_view(sym: SymbolState, config: Config, chart_range: str, *, intraday: bool = True) -> ChartView:
@@ -362,14 +366,15 @@ def chart_view(sym: SymbolState, config: Config, chart_range: str, *, intraday: 
     axis, the others the last so many daily closes with the moving averages (computed over every
     kept close, so they start at the range's left edge); the symbol's levels as overlays."""
     levels = level_pairs(config, sym.symbol)
+    zones = tuple((zone.low, zone.high, zone.label) for zone in config.zones_for(sym.symbol))
     rules = config.rules
     if chart_range == "1D":
         if not intraday:
-            return ChartView(sym.symbol, chart_range, sym.session, [Series([], "price", "last")], levels, None, NO_INTRADAY)
+            return ChartView(sym.symbol, chart_range, sym.session, [Series([], "price", "last")], levels, None, NO_INTRADAY, zones)
         values = intraday_closes(sym)
         start = session_open(sym.intraday[0].start) if values else 0.0
         times = [start + 60 * i for i in range(len(values))]
-        return ChartView(sym.symbol, chart_range, sym.session, [Series(values, "price", "last")], levels, times)
+        return ChartView(sym.symbol, chart_range, sym.session, [Series(values, "price", "last")], levels, times, zones=zones)
     closes, times = daily_series(sym)
     series = [
         Series(closes, "price", "close"),
@@ -380,7 +385,43 @@ def chart_view(sym: SymbolState, config: Config, chart_range: str, *, intraday: 
     if keep is not None:
         series = [s._replace(values=s.values[-keep:]) for s in series]
         times = times[-keep:]
-    return ChartView(sym.symbol, chart_range, sym.session, series, levels, times)
+    return ChartView(sym.symbol, chart_range, sym.session, series, levels, times, zones=zones)
+
+
+ROTATION_BASE = 100.0
+
+
+def rotation_view(symbols: Mapping[str, SymbolState], config: Config, chart_range: str, *, intraday: bool = True) -> ChartView:
+    """The rotation chart: the divergence lead's close over each peer's (``[divergence]``), one
+    series (kind "ratio", named after the peer) per watched peer, rebased to 100 at the start of
+    ``chart_range`` ("1D": the session's minutes, the others the last so many sessions; see
+    ``monitor.rotation``), with the 100 line as ``baseline``."""
+    lead_name = config.divergence.lead
+    lead = symbols.get(lead_name)
+    peers = [symbols[name] for name in config.divergence.peers if name in symbols and name != lead_name]
+    session = lead.session if lead is not None else None
+    if lead is None or not peers:
+        said = f"rotation: {lead_name} and a peer ({', '.join(config.divergence.peers)}) must be on the watchlist ([divergence] lead, peers)"
+        return ChartView(lead_name, chart_range, session, [Series([], "ratio", "")], (), None, said, baseline=ROTATION_BASE)
+    if chart_range == "1D":
+        if not intraday:
+            return ChartView(lead_name, chart_range, session, [Series([], "ratio", "")], (), None, NO_INTRADAY, baseline=ROTATION_BASE)
+        minutes = intraday_closes(lead)
+        series = []
+        for peer in peers:
+            theirs = intraday_closes(peer) if peer.session == lead.session else []
+            theirs = (theirs + [NAN] * len(minutes))[: len(minutes)]
+            series.append(Series(rebased_ratio(minutes, theirs), "ratio", peer.symbol))
+        start = session_open(lead.intraday[0].start) if minutes else 0.0
+        times = [start + 60 * i for i in range(len(minutes))]
+        return ChartView(lead_name, chart_range, session, series, (), times, baseline=ROTATION_BASE)
+    keep = RANGE_SESSIONS.get(chart_range)
+    _, lines = rotation(lead, peers, keep)
+    _, times = daily_series(lead)
+    if keep is not None:
+        times = times[-keep:]
+    series = [Series(values, "ratio", name) for name, values in lines.items()]
+    return ChartView(lead_name, chart_range, session, series, (), times, baseline=ROTATION_BASE)
 
 
 # ------------------------------------------------------------------------------------------

@@ -9,10 +9,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from monitor.config import Config
+from datetime import datetime
+
+from monitor.config import Config, Divergence
+from monitor.model import NEW_YORK, Tick
 from monitor.rotation import on_days, rebased_ratio, rotation, session_closes
 from monitor.series import load_all, replay_batches
 from monitor.state import MarketState
+from monitor.view import NO_INTRADAY, rotation_view
 
 DATA = Path(__file__).parent / "data" / "daily"
 FILES = {"^RUT": "rut_2016-2026.csv", "^GSPC": "spx_2016-2026.csv", "^NDX": "ndx_2016-2026.csv"}
@@ -78,3 +82,37 @@ def test_rut_over_ndx_on_the_month_the_issue_quotes(state):
     line = rebased_ratio(closes[start : end + 1], on_days(days[start : end + 1], ndx_days, ndx_closes))
     assert line[-1] == pytest.approx(ratio.iloc[-1] / ratio.iloc[0] * 100, rel=1e-12)
     assert 102.5 < line[-1] < 104.5
+
+
+def test_the_rotation_view_is_one_ratio_series_per_peer_on_the_leads_times(state):
+    view = rotation_view(state.symbols, state.config, "6M")
+    assert [(s.kind, s.name) for s in view.series] == [("ratio", "^GSPC"), ("ratio", "^NDX")]
+    assert view.baseline == 100.0 and view.levels == () and view.zones == ()
+    days, lines = rotation(state.symbols["^RUT"], [state.symbols["^GSPC"], state.symbols["^NDX"]], 126)
+    assert [s.values for s in view.series] == [lines["^GSPC"], lines["^NDX"]]
+    assert len(view.times) == 126 and view.times[0] == state.symbols["^RUT"].daily[-125].close_time
+    assert rotation_view(state.symbols, state.config, "1D", intraday=False).empty == NO_INTRADAY
+
+
+def test_the_rotation_view_follows_the_divergence_setting(state):
+    config = Config(symbols=tuple(FILES), divergence=Divergence(lead="^NDX", peers=("^RUT",)))
+    view = rotation_view(state.symbols, config, "1M")
+    assert view.symbol == "^NDX" and [s.name for s in view.series] == ["^RUT"]
+    nothing = rotation_view({"^RUT": state.symbols["^RUT"]}, state.config, "1M")
+    assert nothing.empty.startswith("rotation: ^RUT and a peer (^GSPC, ^NDX) must be on the watchlist")
+
+
+def at(minute: int) -> float:
+    return datetime(2026, 1, 5, 9, 30, tzinfo=NEW_YORK).timestamp() + 60 * minute
+
+
+def test_the_session_rotation_is_rebased_at_its_first_minute():
+    st = MarketState(Config(symbols=("^RUT", "^GSPC", "^NDX")), "stream")  # ^GSPC: no price yet
+    for minute, rut, ndx in ((0, 2500.0, 25000.0), (1, 2525.0, 25000.0), (3, 2525.0, 24750.0)):
+        st.apply([Tick("^RUT", at(minute), rut), Tick("^NDX", at(minute), ndx)])
+    view = rotation_view(st.symbols, st.config, "1D")
+    gspc, ndx = view.series
+    assert len(gspc.values) == 390 and all(math.isnan(v) for v in gspc.values)  # a gap, on the same axis
+    assert len(ndx.values) == 390 and view.times[0] == at(0) and view.times[3] == at(3)
+    assert ndx.values[:4] == [100.0, 101.0, 101.0, pytest.approx(102.0202, abs=1e-4)]  # minute 2 held
+    assert all(math.isnan(v) for v in ndx.values[4:])  # not yet

@@ -50,7 +50,7 @@ from monitor.tui.widgets.rows import ny_time, short_decimals, watch_cells
 from monitor.tui.widgets.status_bar import StatusBar
 from monitor.tui.widgets.symbol_dialog import SymbolDialog
 from monitor.tui.widgets.watchlist import Watchlist
-from monitor.view import DAILY_RANGE, RANGES, StatusInputs, chart_view, display_name, freshness, market_view, readout, watch_row
+from monitor.view import DAILY_RANGE, RANGES, StatusInputs, chart_view, display_name, freshness, market_view, readout, rotation_view, watch_row
 
 DEMO_HISTORY_SHARE = 0.8  # sessions applied at start as history; the rest is played
 DEMO_SPEED = 9600.0  # data seconds per second: a daily bar's 4 ticks 0.375 s apart, 1.5 s a session
@@ -73,6 +73,7 @@ class MonitorApp(App[int], Frontend):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help", key_display="?"),
         Binding("c", "toggle_chart", "Chart", id="chart"),
+        Binding("v", "toggle_rotation", "Rotation", id="rotation"),
         Binding("t", "thresholds", "Thresholds", id="thresholds"),
         Binding("m", "mute", "Mute", id="mute"),
         Binding("a", "focus_alerts", "Alerts", id="alerts"),
@@ -142,6 +143,7 @@ class MonitorApp(App[int], Frontend):
         self.chart_range = chart_range  # one of detail.RANGES
         self.daily_range = chart_range if chart_range != "1D" else DAILY_RANGE  # where `c` goes back to
         self.intraday = intraday  # the data has minute bars (a daily replay has not)
+        self.rotation = False  # the chart shows the lead over its peers instead of the price (key v)
         self.feed_error = ""
         self.flushes = 0  # repaints the flush timer asked for
         self.delivered: deque[Alert] = deque(maxlen=KEEP_DELIVERED)  # newest last
@@ -438,8 +440,12 @@ class MonitorApp(App[int], Frontend):
         now = time.monotonic()
         if force or now - self._chart_drawn >= CHART_INTERVAL:
             self._chart_drawn = now
-            data = chart_data(chart_view(sym, self.config, self.chart_range, intraday=self.intraday))
-            pane.show_chart(data, decimals=short_decimals(sym.last, self.price_decimals(symbol)))
+            if self.rotation:
+                view = rotation_view(self.state.symbols, self.config, self.chart_range, intraday=self.intraday)
+                pane.show_chart(chart_data(view), decimals=1)
+            else:
+                data = chart_data(chart_view(sym, self.config, self.chart_range, intraday=self.intraday))
+                pane.show_chart(data, decimals=short_decimals(sym.last, self.price_decimals(symbol)))
         else:
             self._chart_pending = True
 
@@ -607,6 +613,12 @@ class MonitorApp(App[int], Frontend):
     def action_toggle_chart(self) -> None:
         """Switch the detail chart between the session (1D) and the daily range last shown."""
         self.action_chart_range(self.daily_range if self.chart_range == "1D" else "1D")
+
+    def action_toggle_rotation(self) -> None:
+        """Switch the chart between the price and the rotation view: the divergence lead over each peer, 100 at the range's start."""
+        self.rotation = not self.rotation
+        self._detail_dirty = True
+        self.flush()
 
     def action_chart_range(self, name: str) -> None:
         """Show the chart over ``name`` (1D is the session's minutes, the others daily closes)."""

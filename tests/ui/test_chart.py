@@ -75,6 +75,10 @@ def test_a_zone_is_a_labelled_band_of_dots_between_its_edges():
     # A level already labelled on the band's top row keeps it: the zone takes the next row.
     both = [row.plain for row in render_chart(line, [HLine(130.0, "magenta", "pivot"), Band(120.0, 130.0, "cyan", "zone")], 40, 10)]
     assert both[3].startswith("130 pivot ") and both[4].startswith("120-130 zone ")
+    # On a chart too short for a row of its own, the label follows the level's.
+    levels = [HLine(149.0, "", "top"), HLine(130.0, "", "pivot"), HLine(110.0, "", "low")]  # rows 0, 1, 2
+    short = [row.plain for row in render_chart(line, [*levels, Band(125.0, 130.0, "cyan", "zone")], 40, 3)]
+    assert short[1].startswith("130 pivot · 125-130 zone ")
     # Far from the data it is left out, as levels are.
     assert [row.plain for row in render_chart(line, [Band(500.0, 510.0, "cyan", "far")], 40, 10)] == plain
 
@@ -110,3 +114,32 @@ async def test_keys_change_the_range_and_a_daily_replay_has_no_session_chart():
         assert " ".join(chart.plain_lines).split() [:4] == NO_INTRADAY.split()[:4]
         await pilot.press("c")  # back to the daily range last shown
         assert title.plain_lines[0].startswith("^RUT 6M daily")
+
+
+async def test_v_toggles_the_rotation_chart_and_the_range_keys_still_work():
+    app = build_demo_app(Config(), speed=None, clock=frozen_clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _played(app, pilot)
+        title = app.query_one(DetailPane).query_one("#chart-title", LinesView)
+        chart = app.query_one(DetailPane).query_one("#chart", LinesView)
+        price_lines = list(chart.plain_lines)
+        assert "2,580-2,600 resistance zone" in " ".join(price_lines)  # the zone's band on the price chart
+        await pilot.press("v")
+        said = title.plain_lines[0]
+        assert said.startswith("^RUT ÷ 1Y ") and "^GSPC" in said and "^NDX" in said
+        assert chart.plain_lines != price_lines
+        assert any(line.startswith("100.0 = start") for line in chart.plain_lines)  # the labelled 100 line
+        assert "2,580" not in " ".join(chart.plain_lines)  # no price levels or zones on a ratio scale
+        # The legend's latest values are the ratios rebased at the range's first session.
+        lead, ndx = app.state.symbols["^RUT"], app.state.symbols["^NDX"]
+        rut_closes, ndx_closes = [b.close for b in lead.daily][-252:], [b.close for b in ndx.daily][-252:]
+        expected = rut_closes[-1] / ndx_closes[-1] / (rut_closes[0] / ndx_closes[0]) * 100
+        assert f"^NDX {expected:.1f}" in said
+        await pilot.press("2")  # 5D: rebased at five sessions ago
+        said = title.plain_lines[0]
+        expected = rut_closes[-1] / ndx_closes[-1] / (rut_closes[-5] / ndx_closes[-5]) * 100
+        assert said.startswith("^RUT ÷ 5D ") and f"^NDX {expected:.1f}" in said
+        await pilot.press("v")
+        assert title.plain_lines[0].startswith("^RUT 5D daily")
+        keys = dict(app.key_table())  # what the help screen lists
+        assert keys["v"].startswith("Switch the chart between the price and the rotation view")

@@ -154,7 +154,8 @@ class HLine(NamedTuple):
 
 class Band(NamedTuple):
     """A zone: its two edges dashed as levels are, a stipple between them, and "low-high label"
-    on the first row of the band that has no label yet (else just under or over it)."""
+    on the first row of the band that has no label yet (else just under or over it, else after
+    the label already on its top row)."""
 
     low: float
     high: float
@@ -173,10 +174,13 @@ class Band(NamedTuple):
             for x in range((y - top) // 4 % 2 * BAND_STIPPLE // 2, canvas.dots_x, BAND_STIPPLE):
                 canvas.dot(x, y, self.style)
         first, last = top // 4, bottom // 4
+        text = f"{self.low:,.{decimals}f}-{self.high:,.{decimals}f} {self.label}".rstrip()
         row = canvas.free_row([*range(first, last + 1), last + 1, first - 1])
         if row is not None:
-            text = f"{self.low:,.{decimals}f}-{self.high:,.{decimals}f} {self.label}".rstrip()
             canvas.label(row, text, self.style)
+        else:  # a short chart: after the level's label on the band's row
+            said, style = canvas.labels[first]
+            canvas.label(first, f"{said} · {text}", style)
 
 
 def _finite(values: Sequence[float]) -> list[float]:

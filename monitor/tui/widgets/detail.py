@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -13,17 +14,20 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 
-from monitor.tui.widgets.chart import BrailleChart, HLine, Line
+from monitor.tui.widgets.chart import Band, BrailleChart, HLine, Line
 from monitor.tui.widgets.lines import LinesView
 from monitor.tui.widgets.rows import KNOWN_NAMES, direction_style, known, level_decimals, price, short_decimals, signed
 from monitor.view import ChartView, Readout, Ref
 
 LEVEL_STYLE = "magenta"
+ZONE_STYLE = "cyan"
+BASELINE_STYLE = "dim"
 SERIES_LOOK = {  # kind -> (style, dash): the price solid, the averages dotted and sparse
     "price": ("bold", 1),
     "sma_fast": ("yellow", 2),
     "sma_slow": ("blue", 4),
 }
+RATIO_LOOKS = (("bold cyan", 1), ("yellow", 2), ("green", 4), ("magenta", 3))  # the rotation chart's peers, in order
 
 
 class ChartData(NamedTuple):
@@ -43,12 +47,22 @@ def level_overlays(levels: Sequence[tuple[float, str]]) -> list[HLine]:
 
 def chart_data(view: ChartView) -> ChartData:
     """The lines, overlays and title of ``view``: "1D" titled with its session, a daily range
-    with the legend of each series."""
-    overlays: list[Any] = level_overlays(view.levels)
+    with the legend of each series, the rotation chart (series of kind "ratio") with each peer's
+    legend and latest value. Zones are bands; the baseline a labelled line."""
+    overlays: list[Any] = [*level_overlays(view.levels), *(Band(low, high, ZONE_STYLE, label) for low, high, label in view.zones)]
+    if view.baseline is not None:
+        overlays.append(HLine(view.baseline, BASELINE_STYLE, "= start"))
     lines = []
+    ratios = 0
     for series in view.series:
-        style, dash = SERIES_LOOK.get(series.kind, ("", 1))
+        if series.kind == "ratio":
+            style, dash = RATIO_LOOKS[ratios % len(RATIO_LOOKS)]
+            ratios += 1
+        else:
+            style, dash = SERIES_LOOK.get(series.kind, ("", 1))
         lines.append(Line(series.values, style, series.name, dash=dash))
+    if ratios:
+        return ChartData(_rotation_title(view, lines), lines, overlays, view.times, view.empty)
     if view.chart_range == "1D":
         session = view.session
         title = Text(f"{view.symbol} 1D session {session.isoformat() if session else ''}".rstrip(), style="bold")
@@ -57,6 +71,16 @@ def chart_data(view: ChartView) -> ChartData:
     for line in lines:
         title.append(f" {line.legend} {line.name}", style=line.style)
     return ChartData(title, lines, overlays, view.times, view.empty)
+
+
+def _rotation_title(view: ChartView, lines: Sequence[Line]) -> Text:
+    """``^RUT ÷ 1Y ⠒⠒ ^GSPC 103.1 ⠂⠂ ^NDX 105.4``: the lead over each peer, its latest value."""
+    title = Text(f"{view.symbol} ÷ {view.chart_range}", style="bold")
+    for line in lines:
+        if line.name:
+            latest = next((v for v in reversed(line.values) if known(v)), math.nan)
+            title.append(f" {line.legend} {line.name} {latest:.1f}" if known(latest) else f" {line.legend} {line.name}", style=line.style)
+    return title
 
 
 def chart_title(data: ChartData, width: int = 0) -> Text:
