@@ -99,12 +99,16 @@ async def _played(app, pilot) -> None:
     await pilot.pause()
 
 
+def _title_and_chart(app) -> tuple[LinesView, LinesView]:
+    pane = app.query_one(DetailPane)
+    return pane.query_one("#chart-title", LinesView), pane.query_one("#chart", LinesView)
+
+
 async def test_keys_change_the_range_and_a_daily_replay_has_no_session_chart():
     app = build_demo_app(Config(), speed=None, clock=frozen_clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await _played(app, pilot)
-        title = app.query_one(DetailPane).query_one("#chart-title", LinesView)
-        chart = app.query_one(DetailPane).query_one("#chart", LinesView)
+        title, chart = _title_and_chart(app)
         assert title.plain_lines[0].startswith("^RUT 1Y daily")
         await pilot.press("4")
         assert title.plain_lines[0].startswith("^RUT 6M daily")
@@ -120,8 +124,7 @@ async def test_v_toggles_the_rotation_chart_and_the_range_keys_still_work():
     app = build_demo_app(Config(), speed=None, clock=frozen_clock)
     async with app.run_test(size=(120, 40)) as pilot:
         await _played(app, pilot)
-        title = app.query_one(DetailPane).query_one("#chart-title", LinesView)
-        chart = app.query_one(DetailPane).query_one("#chart", LinesView)
+        title, chart = _title_and_chart(app)
         price_lines = list(chart.plain_lines)
         assert "2,580-2,600 resistance zone" in " ".join(price_lines)  # the zone's band on the price chart
         await pilot.press("v")
