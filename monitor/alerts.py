@@ -140,15 +140,14 @@ class Levels(Detector):
         config = self.config
         s.levels = [_level_state(config, level) for level in config.levels_for(s.symbol)]
 
-    def ticks_for(self, s: RuleSymbol) -> bool:
+    def watches(self, s: RuleSymbol) -> bool:
         return bool(s.levels)
 
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
         check_levels(s.levels, s.symbol, t, price, out)
 
     def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
-        if s.levels:
-            check_level_closes(s.levels, s.symbol, bar, out)
+        check_level_closes(s.levels, s.symbol, bar, out)
 
     def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         """A level that still exists keeps its side; a new one is armed by the last price if

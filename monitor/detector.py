@@ -5,15 +5,15 @@ mapping of symbol -> ``SymbolState``, filled as symbols arrive). Each hook is op
 engine collects, in the registry's order (``monitor.rules.ENGINE_ORDER``), only the hooks a
 detector defines, so a family with no per-tick rule costs the tick loop nothing.
 
-- ``tick(s, t, price, out)``: after each price of symbol ``s`` (its forming bar already holds it),
-  for the symbols ``ticks_for`` says it watches;
+- ``tick(s, t, price, out)``: after each price of symbol ``s`` (its forming bar already holds it);
 - ``closing(s, out)``: just before ``s``'s forming bar is committed (rules that wait for the close);
 - ``close(s, bar, before, now, out)``: after ``bar`` was committed; ``before`` and ``now`` are the
   indicator ``Snapshot``s of the previous and of this committed bar;
 - ``batch(ticks, out)``: after a batch of prices seen together (not a ``BarExtremes`` batch);
 - ``replay(s, bar, ind)``: each kept bar while ``s``'s indicators are recomputed (``ind`` after it).
 
-Rules append what fires to ``out``. A detector that keeps memory per symbol names its attributes
+The per-symbol hooks (``tick``, ``closing``, ``close``) run only for the symbols the detector
+``watches``. Rules append what fires to ``out``. A detector that keeps memory per symbol names its attributes
 in ``memory`` (they become slots of ``SymbolState``) and sets them in ``attach``.
 
 ``s`` is typed ``RuleSymbol``: what the rules read of ``monitor.state.SymbolState``, stated here so
@@ -78,9 +78,10 @@ class Detector:
     def attach(self, s: RuleSymbol) -> None:
         """Set this detector's ``memory`` on a new symbol's state."""
 
-    def ticks_for(self, s: RuleSymbol) -> bool:
-        """Whether ``tick`` has anything to check for ``s`` (after ``attach`` and after each
-        ``reconfigure_symbol``): the engine leaves it out of that symbol's tick loop otherwise."""
+    def watches(self, s: RuleSymbol) -> bool:
+        """Whether the per-symbol hooks have anything to check for ``s`` (asked after ``attach``
+        and after each ``reconfigure_symbol``): the engine leaves them out of that symbol's
+        loops otherwise, so a symbol without levels or zones costs only the rules it has."""
         return True
 
     def reconfigure(self, config: Config, rebuild: bool) -> None:

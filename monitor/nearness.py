@@ -120,7 +120,7 @@ class Approach(Detector):
     def attach(self, s: RuleSymbol) -> None:
         s.approach = _approach(self.config, s.symbol)
 
-    def ticks_for(self, s: RuleSymbol) -> bool:
+    def watches(self, s: RuleSymbol) -> bool:
         return bool(s.approach.targets)
 
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:

@@ -174,9 +174,11 @@ class Strength(Detector):
         super().__init__(config, symbols)
         self.watch = StrengthWatch(config.divergence, config.relative_strength)
 
+    def watches(self, s: RuleSymbol) -> bool:
+        return s.symbol == self.watch.lead
+
     def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
-        if s.symbol == self.watch.lead:
-            self.watch.on_commit(self.symbols, bar, out)
+        self.watch.on_commit(self.symbols, bar, out)
 
     def reconfigure(self, config: Config, rebuild: bool) -> None:
         """A new setting starts the sides afresh."""

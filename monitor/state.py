@@ -50,16 +50,18 @@ class SymbolState(SessionBars):
     ``new_high``/``new_low`` reference. ``records`` are its all-time records, ``year_base`` the
     last close before ``year`` (that of the last committed bar), ``gaps`` the SMA gaps (%) at the
     last committed bars. The rules' memory (``levels``, ``zones``, ...) are the slots each
-    detector of the registry names in its ``memory``, set by its ``attach``; ``on_tick`` are the
-    tick hooks of the detectors that watch this symbol (``Detector.ticks_for``)."""
+    detector of the registry names in its ``memory``, set by its ``attach``; ``on_tick``,
+    ``on_closing`` and ``on_close`` are the hooks of the detectors that watch this symbol
+    (``Detector.watches``)."""
 
-    __slots__ = ("_ind", "_ind_behind", "on_tick", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
+    __slots__ = ("_ind", "_ind_behind", "_ind_new_bar", "on_tick", "on_closing", "on_close", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
                  *(name for detector in ENGINE_ORDER for name in detector.memory))
 
     def __init__(self, symbol: str, config: Config, detectors: Iterable[Detector] = ()) -> None:
         super().__init__(symbol)
         self._ind = IndicatorSet(config.rules)
         self._ind_behind = False  # the forming bar moved since the indicators last saw it
+        self._ind_new_bar = False  # ... and it is a new bar, which they have not started yet
         self.prev_high_n = NAN
         self.prev_low_n = NAN
         self.snapshot = _EMPTY  # indicator values at the last committed bar
@@ -70,20 +72,27 @@ class SymbolState(SessionBars):
         for detector in detectors:
             detector.attach(self)
         self.on_tick: tuple[Callable[..., None], ...] = ()
+        self.on_closing: tuple[Callable[..., None], ...] = ()
+        self.on_close: tuple[Callable[..., None], ...] = ()
 
     @property
     def ind(self) -> IndicatorSet:
         """The indicators, current with the forming bar's last price, high and low.
 
-        Why a property: ``MarketState.apply`` only marks them behind on a tick of the forming
-        bar, and they catch up here, on the first read. A replay reads them once per bar (at
-        its commit) but revises each bar three times, and live the screen reads them at most
-        once per repaint. Skipping revises is exact: ``IndicatorSet`` gives the same values
-        for any run of revises as for the last one alone (``monitor.indicators``)."""
+        Why a property: ``MarketState.apply`` only marks them behind when a session opens or
+        a tick revises the forming bar, and they catch up here, on the first read. A replay
+        reads them once per bar (at its commit) but opens and revises each bar four times, and
+        live the screen reads them at most once per repaint. Skipping steps is exact:
+        ``IndicatorSet`` gives the same values for an update and any run of revises as for an
+        update with the last values alone (``monitor.indicators``)."""
         ind = self._ind
         if self._ind_behind:
             self._ind_behind = False
-            ind.revise(self.last, self.day_high, self.day_low)
+            if self._ind_new_bar:
+                self._ind_new_bar = False
+                ind.update(self.last, self.day_high, self.day_low)
+            else:
+                ind.revise(self.last, self.day_high, self.day_low)
         return ind
 
     @property
@@ -98,7 +107,7 @@ class SymbolState(SessionBars):
         """Recompute the indicators from the kept daily bars (after the periods changed);
         ``replays``: the detectors' ``replay`` hooks, called after each bar."""
         self._ind = ind = IndicatorSet(rules)
-        self._ind_behind = False
+        self._ind_behind = self._ind_new_bar = False
         self.snapshot = _EMPTY
         self.prev_high_n = self.prev_low_n = NAN
         self.gaps.clear()
@@ -128,9 +137,6 @@ class MarketState:
         self.commit_grace = COMMIT_GRACE
         self._days = SessionDays()
         self._detectors = detectors = [kind(config, self.symbols) for kind in ENGINE_ORDER]
-        self._ticking = [d for d in detectors if d.tick is not None]
-        self._on_closing = [d.closing for d in detectors if d.closing is not None]
-        self._on_close = [d.close for d in detectors if d.close is not None]
         self._on_batch = [d.batch for d in detectors if d.batch is not None]
         self._on_replay = [d.replay for d in detectors if d.replay is not None]
         for symbol in config.symbols:
@@ -142,9 +148,11 @@ class MarketState:
         return state
 
     def _watch(self, s: SymbolState) -> None:
-        """``s.on_tick``: the tick hooks with something to check for ``s``, in engine order
-        (a symbol without levels or zones costs the tick loop only the rules it has)."""
-        s.on_tick = tuple(d.tick for d in self._ticking if d.ticks_for(s))
+        """``s``'s hooks: those of the detectors that watch it, in engine order."""
+        watching = [d for d in self._detectors if d.watches(s)]
+        s.on_tick = tuple(d.tick for d in watching if d.tick is not None)
+        s.on_closing = tuple(d.closing for d in watching if d.closing is not None)
+        s.on_close = tuple(d.close for d in watching if d.close is not None)
 
     # ----------------------------------------------------------------------------------------
 
@@ -191,7 +199,7 @@ class MarketState:
                 s.late_ticks += 1
             return False
         s.open_session(day, start, end, t, price, volume)
-        s.ind.update(price, price, price)
+        s._ind_behind = s._ind_new_bar = True  # the indicators start the bar when next read
         return True
 
     def _revise_close(self, s: SymbolState, t: float, price: float) -> None:
@@ -207,7 +215,7 @@ class MarketState:
     def _commit(self, s: SymbolState, out: list[Alert]) -> None:
         """Commit ``s``'s forming bar: the rules that wait for the close, listeners, then the
         bar-close rules against the previous bar (their alerts appended to ``out``)."""
-        for check in self._on_closing:
+        for check in s.on_closing:
             check(s, out)
         ind = s.ind  # caught up with the bar's final prices
         bar = s.commit()
@@ -225,7 +233,7 @@ class MarketState:
         for listener in self.bar_listeners:
             listener(s.symbol, bar)
         self.dirty.add(s.symbol)
-        for check in self._on_close:
+        for check in s.on_close:
             check(s, bar, before, now, out)
 
     def _stamp(self, alerts: list[Alert], stale: bool) -> None:

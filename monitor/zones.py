@@ -118,7 +118,7 @@ class Zones(Detector):
     def attach(self, s: RuleSymbol) -> None:
         s.zones = zone_states(self.config.zones_for(s.symbol), self.config.rules.hysteresis_pct)
 
-    def ticks_for(self, s: RuleSymbol) -> bool:
+    def watches(self, s: RuleSymbol) -> bool:
         return bool(s.zones)
 
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:

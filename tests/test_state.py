@@ -161,6 +161,9 @@ def test_indicators_read_mid_session_include_the_forming_bars_latest_tick():
         st.apply([Tick("Y", ny(day, "09:30"), v)])
         eager.update(v, v, v)
         high = low = v
+        if i % 2:  # a read right after the open, on every other bar
+            got = st.symbols["Y"].ind
+            assert [getattr(got, f) for f in fields] == [getattr(eager, f) for f in fields], (day, "09:30")
         for hhmm, price in (("11:00", v + 2.5), ("14:00", v - 1.5)):
             st.apply([Tick("Y", ny(day, hhmm), price)])
             high, low = max(high, price), min(low, price)
