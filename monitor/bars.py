@@ -19,7 +19,7 @@ missed or repeated print never miscounts it.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Generic, NamedTuple, TypeVar
 
@@ -148,7 +148,7 @@ _months: dict[tuple[int, int], tuple[float, ...]] = {}
 
 def midnight_offsets(year: int, month: int) -> tuple[float, ...]:
     """New York's UTC offsets at the midnights starting day 1 .. the 1st of the next month.
-    Two zoneinfo calls per month (one per day in a month with a DST change), then cached."""
+    Two zoneinfo calls per month (and a bisection for the day of a DST change), then cached."""
     key = (year, month)
     offsets = _months.get(key)
     if offsets is None:
@@ -158,8 +158,15 @@ def midnight_offsets(year: int, month: int) -> tuple[float, ...]:
         begin, end = _utc_offset(first), _utc_offset(following)
         if begin == end:  # New York never changed its offset twice within a month
             offsets = (begin,) * (days + 1)
-        else:
-            offsets = tuple(_utc_offset(first + timedelta(days=i)) for i in range(days + 1))
+        else:  # the first midnight with the new offset: day 1 has the old one, the 1st after the new
+            low, high = 0, days
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _utc_offset(first + timedelta(days=middle)) == end:
+                    high = middle
+                else:
+                    low = middle
+            offsets = (begin,) * high + (end,) * (days + 1 - high)
         _months[key] = offsets
     return offsets
 
@@ -167,7 +174,21 @@ def midnight_offsets(year: int, month: int) -> tuple[float, ...]:
 def ny_day_epoch(day: date, seconds: float) -> float:
     """Epoch of ``seconds`` after midnight New York time on ``day``, for times of day after 03:00
     (US clocks change at 02:00, so the offset then is the next midnight's): 09:30 is 34200."""
-    return (day.toordinal() - _EPOCH_ORDINAL) * _DAY + seconds - midnight_offsets(day.year, day.month)[day.day]
+    return ny_day_epochs((day,), seconds)[0]
+
+
+def ny_day_epochs(days: Iterable[date], seconds: float) -> list[float]:
+    """``ny_day_epoch`` of each of ``days`` (a daily file's dates: one month's offsets looked up
+    once for a run of dates in that month)."""
+    out = []
+    append = out.append
+    year = month = offsets = None
+    for day in days:
+        if day.month != month or day.year != year:
+            year, month = day.year, day.month
+            offsets = midnight_offsets(year, month)
+        append((day.toordinal() - _EPOCH_ORDINAL) * _DAY + seconds - offsets[day.day])
+    return out
 
 
 class SessionDays:

@@ -32,7 +32,7 @@ from itertools import groupby, repeat
 from operator import ge, itemgetter, lt
 from pathlib import Path
 
-from monitor.bars import SessionDays, ny_day_epoch
+from monitor.bars import SessionDays, ny_day_epoch, ny_day_epochs
 from monitor.errors import UserError
 from monitor.model import NEW_YORK, BarExtremes, Tick
 
@@ -95,8 +95,11 @@ def _times(texts: list[str], parse_time: Callable[[str], float]) -> list[float]:
     if parse_time is not _open_epoch:
         return list(map(parse_time, texts))
     times = list(map(_open_epochs.get, texts))
-    if None in times:  # dates no file had before: parse those
-        times = [_open_epoch(text) if t is None else t for t, text in zip(times, texts)]
+    if None in times:  # dates no file had before: parse those, as a column
+        new = [text for t, text in zip(times, texts) if t is None]
+        days = list(map(date.fromisoformat, new))  # ValueError: the careful path parses the file
+        _open_epochs.update(zip(new, ny_day_epochs(days, OPEN_SECONDS)))
+        times = list(map(_open_epochs.__getitem__, texts))
     return times  # type: ignore[return-value]
 
 

@@ -105,3 +105,9 @@ def test_corrupt_calendar_cache_is_rebuilt(tmp_path, monkeypatch):
     assert session_close(date(2026, 12, 24)) == at("2026-12-24 13:00")
     assert "holidays" in market_hours._cache_file().read_text(encoding="utf-8")
     market_hours._reset_for_tests()
+
+
+def test_the_calendar_cache_is_named_by_the_installed_exchange_calendars_version():
+    from importlib.metadata import version
+
+    assert market_hours._cache_file().name == f"xnys-early-closes-{version('exchange-calendars')}.json"
