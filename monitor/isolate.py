@@ -5,6 +5,7 @@ for the whole live run. Here they live in a child (``python -m monitor.isolate``
 back plain data (lists of tuples, dicts, strings):
 
 - ``run_isolated(fn, *args)``: one call in a short-lived child (the backfill, once at start);
+  with ``timeout``, a child that has not answered by then is killed (``ChildTimeout``);
 - ``ChildCalls(fn)``: a long-lived child serving repeated calls (the poll's download), started at
   the first call and ended by ``close()``, or by the monitor's exit (its pipe closes).
 
@@ -28,9 +29,16 @@ class ChildFailed(Exception):
     """The child process died or could not be started."""
 
 
-def run_isolated(fn: Callable[..., Any], *args: Any, setup: Callable[[], None] | None = None) -> Any:
-    """``fn(*args)`` in a fresh child process. Blocking: call it from a worker thread."""
-    calls = ChildCalls(fn, setup=setup)
+class ChildTimeout(ChildFailed):
+    """The child gave no answer within its timeout: it was killed."""
+
+
+def run_isolated(
+    fn: Callable[..., Any], *args: Any, setup: Callable[[], None] | None = None, timeout: float | None = None
+) -> Any:
+    """``fn(*args)`` in a fresh child process, killed after ``timeout`` seconds without an
+    answer (``ChildTimeout``). Blocking: call it from a worker thread."""
+    calls = ChildCalls(fn, setup=setup, timeout=timeout)
     try:
         return calls(*args)
     finally:
@@ -39,11 +47,15 @@ def run_isolated(fn: Callable[..., Any], *args: Any, setup: Callable[[], None] |
 
 class ChildCalls:
     """Calls of ``fn`` served by one long-lived child process, one call at a time; ``setup()``
-    runs once in the child first."""
+    runs once in the child first. A call not answered within ``timeout`` seconds kills the
+    child and raises ``ChildTimeout`` (the next call starts a new one)."""
 
-    def __init__(self, fn: Callable[..., Any], *, setup: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], *, setup: Callable[[], None] | None = None, timeout: float | None = None
+    ) -> None:
         self.fn = fn
         self.setup = setup
+        self.timeout = timeout
         self.starts = 0  # child processes started so far
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
@@ -58,13 +70,24 @@ class ChildCalls:
             if self._process is None or self._process.poll() is not None:
                 self._start()
             process = self._process
+            expired = threading.Event()
+            watchdog = None
+            if self.timeout is not None:  # a blocked read ends when the child is killed
+                watchdog = threading.Timer(self.timeout, _kill, (process, expired))
+                watchdog.daemon = True
+                watchdog.start()
             try:
                 _send(process.stdin, args)
                 outcome = _receive(process.stdout)
             except (OSError, EOFError, pickle.UnpicklingError, ValueError):
                 outcome = None
+            finally:
+                if watchdog is not None:
+                    watchdog.cancel()
             if outcome is None:
                 self._stop()
+                if expired.is_set():
+                    raise ChildTimeout(f"the yfinance process gave no answer in {self.timeout:g} s and was stopped")
                 raise ChildFailed(f"the yfinance process ended without an answer (exit code {process.poll()})")
         return _unpack(outcome)
 
@@ -115,6 +138,11 @@ class ChildCalls:
                 self._stop()
             finally:
                 self._lock.release()
+
+
+def _kill(process: subprocess.Popen, expired: threading.Event) -> None:
+    expired.set()
+    process.kill()
 
 
 def _send(pipe: IO[bytes], value: Any) -> None:

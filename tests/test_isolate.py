@@ -224,3 +224,42 @@ def test_a_child_writing_to_its_stdout_directly_does_not_break_the_answers():
         assert calls("again") == "again" and calls.starts == 1
     finally:
         calls.close()
+
+
+def test_a_call_with_a_timeout_kills_a_child_that_never_answers_and_the_next_call_starts_a_fresh_one():
+    import threading
+    import time
+
+    import pytest
+    from fakes.chart import standin_hang
+
+    from monitor.isolate import ChildCalls, ChildTimeout
+
+    calls = ChildCalls(standin_hang, timeout=0.5)
+    children: set[int] = set()
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            calls("^RUT")
+        except BaseException as exc:  # noqa: BLE001 - handed to the assertions below
+            outcome.append(exc)
+
+    try:
+        for _ in range(2):
+            worker = threading.Thread(target=call, daemon=True)
+            worker.start()
+            deadline = time.monotonic() + 5
+            while worker.is_alive() and time.monotonic() < deadline:
+                if calls.pid is not None:
+                    children.add(calls.pid)
+                time.sleep(0.02)
+            assert not worker.is_alive(), "the call still waits for a child that never answers"
+        assert [type(e) for e in outcome] == [ChildTimeout, ChildTimeout]
+        assert str(outcome[0]) == "the yfinance process gave no answer in 0.5 s and was stopped"
+        assert calls.starts == 2 and len(children) == 2 and calls.pid is None
+        for pid in children:  # killed and reaped: none left behind
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:
+        calls.close()
