@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from monitor.config import Config
 from monitor.door import Door
-from monitor.feeds.backfill import HistoryFirst
+from monitor.feeds.backfill import LOAD_TIMEOUT, HistoryFirst
 from monitor.feeds.base import Feed
 from monitor.feeds.live import in_daemon_thread, is_stale
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
@@ -33,7 +33,8 @@ log = logging.getLogger("monitor.session")
 
 MAX_HELD_BATCHES = 100_000  # live batches held while the backfill runs (~hours of ticks)
 COMMIT_EVERY = 1.0  # seconds between checks for live bars whose session closed
-BACKFILL_TIMEOUT = 30.0  # live ticks are held at most this long for the history
+BACKFILL_TIMEOUT = LOAD_TIMEOUT + 5.0  # live ticks are held at most this long for the history
+# (30 s: the backfill stops a yfinance child that hangs 5 s before, and reads its cache instead)
 
 
 class Frontend:
@@ -284,6 +285,7 @@ class LiveSession:
         into the state before its subscription starts; its old bar-close alerts are discarded
         like any history's, the other symbols' due commits are delivered."""
         self.learn_history(result)
+        self.state.seed_records(result.records)
         new = {series.symbol for series in result.series}
         now = self.clock()
         for batch in result.batches():

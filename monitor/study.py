@@ -30,6 +30,7 @@ from monitor.bars import DailyBar, SessionDays
 from monitor.config import Config, load_effective_config
 from monitor.errors import UserError
 from monitor.model import Alert
+from monitor.text import clean_text
 
 DEFAULT_HORIZONS = (5, 21, 63, 126, 252)
 FEW_ALERTS = 10  # a row with fewer alerts is flagged: too few to mean much
@@ -521,11 +522,14 @@ def describe_series(series: Sequence) -> str:
     return ", ".join(f"{s.symbol} from {s.path.name}" for s in series)
 
 
-def default_series(config: Config, mode: str | None = None) -> tuple[list, Config, str]:
-    """No files: the cached daily history of the configured symbols (topped up by the backfill
-    unless ``mode``, default ``MARKET_MONITOR_BACKFILL``, says "cache" or "off"), else the shipped
-    demo data on the demo's symbols. Returns the series, the config to replay with and a
-    sentence saying which."""
+STUDY_LOAD_TIMEOUT = 120.0  # a first start fetches whole histories; nothing live waits meanwhile
+
+
+def default_series(config: Config, mode: str | None = None, **seams) -> tuple[list, Config, str]:
+    """No files: the whole cached daily history of the configured symbols (fetched or topped up
+    by the backfill unless ``mode``, default ``MARKET_MONITOR_BACKFILL``, says "cache" or "off"),
+    else the shipped demo data on the demo's symbols. Returns the series, the config to replay
+    with and a sentence saying which. ``seams``: the ``Backfill``'s (tests: session, fetch, clock)."""
     import os
 
     from monitor.feeds.backfill import Backfill
@@ -533,7 +537,8 @@ def default_series(config: Config, mode: str | None = None) -> tuple[list, Confi
     mode = (mode or os.environ.get("MARKET_MONITOR_BACKFILL", "on")).strip().lower()
     series, problems = [], []
     if mode != "off":
-        result = Backfill(config.symbols, offline=mode == "cache").load()
+        backfill = Backfill(config.symbols, offline=mode == "cache", daily_sessions=None, timeout=STUDY_LOAD_TIMEOUT, **seams)
+        result = backfill.load()
         series = [s for s in result.series if s.kind == "daily"]
         problems = result.problems
     if series:
@@ -541,9 +546,9 @@ def default_series(config: Config, mode: str | None = None) -> tuple[list, Confi
     from monitor.series import DEMO_FILES, demo_series
 
     series = demo_series()
-    why = "; ".join(problems) or "no cached history of " + ", ".join(config.symbols)
+    why = "; ".join([*problems, "no cached history of " + ", ".join(config.symbols)])
     config = replace(config, symbols=tuple(symbol for symbol, _ in DEMO_FILES))
-    return series, config, f"data: the shipped demo data ({describe_series(series)}): {why}"
+    return series, config, f"data: the shipped demo data ({describe_series(series)}): {clean_text(why, 400)}"
 
 
 def run_study(

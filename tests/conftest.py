@@ -30,3 +30,13 @@ def data_dir() -> Path:
     """tests/data: small slices of real index data, kept in the repository so that a fresh clone
     runs every test with nothing beside it (tests/data/README.md says what each file is)."""
     return DATA
+
+
+
+@pytest.fixture(autouse=True)
+def unmemoized_yfinance():
+    """Each test's chart stand-in is asked, never served an earlier test's answer
+    (``fakes.chart.forget_yfinance_answers``)."""
+    from fakes.chart import forget_yfinance_answers
+
+    forget_yfinance_answers()

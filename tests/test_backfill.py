@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 import math
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
+import numpy as np
 import pytest
 import yfinance as yf
-from fakes.chart import chart_json, fake_session
+from fakes.chart import HistoryYahoo, chart_json, fake_session, forget_yfinance_answers
 
 from monitor.config import Config
-from monitor.feeds.backfill import Backfill
+from monitor.feeds.backfill import KEEP_DAILY, REFETCH_DAYS, Backfill
 from monitor.market_hours import MarketClock
 from monitor.model import NEW_YORK
+from monitor.series import load_series
 from monitor.state import MarketState
 
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=NEW_YORK).timestamp()  # Friday, market open
@@ -71,6 +75,7 @@ def info(symbol):
 
 
 def make(yahoo, tmp_path, now=NOW, **kwargs):
+    forget_yfinance_answers()  # each load asks the stand-in
     session, adapter = fake_session(yahoo)
     backfill = Backfill(SYMBOLS, cache=tmp_path / "cache", session=session, clock=lambda: now, fetch_info=info, **kwargs)
     return backfill, adapter
@@ -80,7 +85,7 @@ def daily_requests(adapter):
     return [r for r in adapter.chart_requests() if r.params.get("interval") == "1d" and r.params.get("range") != "1d"]
 
 
-def test_first_run_fetches_two_years_and_todays_minutes(tmp_path):
+def test_first_run_fetches_the_whole_history_and_todays_minutes(tmp_path):
     backfill, adapter = make(Yahoo(), tmp_path)
     result = backfill.load()
     assert result.problems == []
@@ -88,8 +93,12 @@ def test_first_run_fetches_two_years_and_todays_minutes(tmp_path):
     daily = kinds[("^RUT", "daily")]
     assert datetime.fromtimestamp(daily.rows[-1][0], NEW_YORK).date() == date(2026, 11, 19)  # today is forming
     assert len(kinds[("^RUT", "intraday")].rows) == 90  # 09:30 .. 10:59
-    assert {r.params.get("range") for r in daily_requests(adapter)} == {"2y"}
-    assert (tmp_path / "cache" / "_RUT-1d.csv").exists()
+    # period "max": yfinance asks from 99 years before the end, which is the clock's tomorrow
+    tomorrow = int(datetime(2026, 11, 21, tzinfo=NEW_YORK).timestamp())
+    assert {(r.params.get("range"), int(r.params["period1"]), int(r.params["period2"])) for r in daily_requests(adapter)} == {
+        (None, tomorrow - 3122064000 + 5, tomorrow)
+    }
+    assert (tmp_path / "cache" / "_RUT-1d-max.csv").exists()
     delays = {i.symbol: i.delay_minutes for i in result.infos}
     assert delays == {"^RUT": 15, "^GSPC": 0}
 
@@ -141,17 +150,30 @@ def test_next_day_tops_up_incrementally(tmp_path):
     assert len(daily.rows) == 40  # 39 cached + Friday's
 
 
-def test_corrupt_cache_is_discarded_with_a_warning(tmp_path, caplog):
+@pytest.mark.parametrize(
+    "damage, where",
+    [
+        (lambda text: text.replace("\n", "\nx", 1), ":2: date: expected"),  # a garbled row
+        (lambda text: text[: len(text) // 2], ": expected 6 columns"),  # cut mid-line (truncated)
+        (lambda text: "", ":1: header"),  # emptied
+    ],
+)
+def test_corrupt_cache_is_reported_once_with_file_and_line_and_fetched_again(tmp_path, caplog, damage, where):
     caplog.set_level(logging.INFO, "monitor.feeds.backfill")
     make(Yahoo(), tmp_path)[0].load()
-    (tmp_path / "cache" / "_RUT-1d.csv").write_text("date,open,high,low,close\n2026-11-19,1,2,x,4\n")
+    path = tmp_path / "cache" / "_RUT-1d-max.csv"
+    path.write_text(damage(path.read_text()))
     backfill, adapter = make(Yahoo(), tmp_path)
     result = backfill.load()
-    assert any("corrupt" in p for p in result.problems)
-    assert "corrupt" in caplog.text
+    [problem] = result.problems  # once, and no traceback: a line for the status bar
+    assert problem.startswith(f"discarded corrupt cache file ({path}:") and where in problem, problem
+    assert problem.endswith("; fetched again") and "\n" not in problem
+    assert [r.getMessage() for r in caplog.records if "corrupt cache" in r.getMessage()] == [problem]
     daily = next(s for s in result.series if s.symbol == "^RUT" and s.kind == "daily")
     assert len(daily.rows) == 39  # refetched in full
-    assert {r.symbol for r in daily_requests(adapter)} == {"^RUT"}
+    assert [(r.symbol, "period1" in r.params) for r in daily_requests(adapter)] == [("^RUT", True)]
+    assert int(daily_requests(adapter)[0].params["period1"]) < 0  # the whole history: from 99 years back
+    assert make(Yahoo(), tmp_path)[0].load().problems == []  # the refetched file is sound
 
 
 def test_weekend_has_no_minute_bars(tmp_path):
@@ -205,3 +227,122 @@ def test_unreachable_network_stops_asking_and_serves_the_cache(tmp_path):
     assert calls == ["^RUT"]  # one failure for want of a network: nothing else is asked
     assert result.problems == ["network unreachable: cannot resolve query2.finance.yahoo.com; history from the cache only"]
     assert [(s.symbol, s.kind, len(s.rows)) for s in result.series] == [("^RUT", "daily", 39), ("^GSPC", "daily", 39)]
+
+
+# --------------------------------------------------------------------------------------------
+# The whole history: fetched once, topped up, its records handed to the state as numbers
+
+DAILY_DATA = Path(__file__).resolve().parent / "data" / "daily"
+RUT_FILES = {"^RUT": [DAILY_DATA / "rut_1987-1992.csv", DAILY_DATA / "rut_2016-2026.csv"]}
+
+
+def csv_bars(through: date, revised: dict | None = None) -> list[tuple]:
+    """(date, open, high, low, close) of RUT_FILES up to ``through``, read here independently."""
+    out = []
+    for path in RUT_FILES["^RUT"]:
+        with open(path, encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                day = date.fromisoformat(row["date"])
+                if day <= through:
+                    o, h, l, c = (float(row[k]) for k in ("open", "high", "low", "close"))
+                    c = (revised or {}).get(day, c)
+                    out.append((day, o, max(h, c), min(l, c), c))
+    return out
+
+
+def evening(day: date) -> float:
+    return datetime.combine(day, time(18, 0), NEW_YORK).timestamp()  # after the close: no minute bars
+
+
+def midnight(day: date) -> int:
+    return int(datetime.combine(day, time(0, 0), NEW_YORK).timestamp())
+
+
+def history_backfill(yahoo, tmp_path, day: date, **kwargs) -> Backfill:
+    forget_yfinance_answers()
+    session, _ = fake_session(yahoo)
+    return Backfill(["^RUT"], cache=tmp_path / "cache", session=session, clock=lambda: evening(day), fetch_info=info, **kwargs)
+
+
+def cached_bars(tmp_path) -> list[tuple]:
+    rows = load_series(tmp_path / "cache" / "_RUT-1d-max.csv").rows
+    return [(datetime.fromtimestamp(t, NEW_YORK).date(), o, h, l, c) for t, o, h, l, c, _ in rows]
+
+
+def test_first_start_fetches_the_whole_history_and_a_restart_only_the_top_up(tmp_path):
+    first_day, second_day = date(2026, 2, 13), date(2026, 2, 20)  # Fridays
+    first = HistoryYahoo(RUT_FILES, through=first_day)
+    legacy = tmp_path / "cache" / "_RUT-1d.csv"  # an earlier version's two years, replaced
+    legacy.parent.mkdir()
+    legacy.write_text("date,open,high,low,close\n2026-02-12,1,2,1,2\n")
+    result = history_backfill(first, tmp_path, first_day).load()
+    assert not legacy.exists()
+    [(params, answered)] = first.served
+    assert int(params["period1"]) <= midnight(date(1987, 9, 10)) and "range" not in params  # period "max"
+    assert int(params["period2"]) == midnight(date(2026, 2, 14))  # the clock's tomorrow
+    assert answered == len(csv_bars(first_day)) == cached_bars(tmp_path).__len__()
+    assert cached_bars(tmp_path) == csv_bars(first_day)
+    [daily] = result.series
+    assert len(daily.rows) == KEEP_DAILY  # the state gets the recent window only
+
+    # A week later: Yahoo has five more sessions and revised the close of 2026-02-11.
+    revised = {date(2026, 2, 11): 2700.0}
+    second = HistoryYahoo(RUT_FILES, through=second_day, revised=revised)
+    history_backfill(second, tmp_path, second_day).load()
+    [(params, answered)] = second.served
+    assert int(params["period1"]) == midnight(first_day - timedelta(days=REFETCH_DAYS))  # 2026-02-06
+    assert int(params["period2"]) == midnight(second_day + timedelta(days=1))
+    assert answered == 10  # 02-06 .. 02-20 (02-16 a holiday), not the whole history again
+    assert cached_bars(tmp_path) == csv_bars(second_day, revised)  # the merge equals the full history
+
+
+def test_all_time_records_known_live_are_those_of_the_whole_history(tmp_path):
+    day = date(2026, 2, 23)
+    result = history_backfill(HistoryYahoo(RUT_FILES), tmp_path, day).load()
+    state = MarketState(Config(symbols=("^RUT",)), "stream")
+    result.apply_to(state, evening(day))
+    rut = state.symbols["^RUT"]
+    bars = csv_bars(day)
+    days = [b[0] for b in bars]
+    highs, lows, closes = (np.array([b[k] for b in bars]) for k in (2, 3, 4))
+    records = rut.records
+    assert (records.high, records.high_day) == (highs.max(), days[int(np.argmax(highs))])
+    assert (records.low, records.low_day) == (lows.min(), days[int(np.argmin(lows))])
+    assert (records.close, records.close_day) == (closes.max(), days[int(np.argmax(closes))])
+    assert records.low_day.year == 1987  # long before the window the state keeps...
+    assert len(rut.daily) == KEEP_DAILY and min(rut.daily.column("low")) > records.low  # ...which does not know it
+
+
+def test_a_backfill_child_that_never_answers_is_stopped_and_the_cache_serves(tmp_path):
+    import functools
+
+    from fakes.chart import standin_hang, standin_info
+
+    make(Yahoo(), tmp_path)[0].load()  # a cache from an earlier start
+    later = datetime(2026, 11, 23, 11, 0, tzinfo=NEW_YORK).timestamp()  # Monday: a top-up is due
+    hung = Backfill(SYMBOLS, cache=tmp_path / "cache", clock=functools.partial(float, later), fetch=standin_hang,
+                    fetch_info=standin_info, isolate=True, timeout=0.5)
+    result = hung.load()
+    said = "the yfinance process gave no answer in 0.5 s and was stopped; history from the cache only"
+    assert result.problems == [said] and result.unreachable == said  # said once
+    assert [(s.symbol, s.kind, len(s.rows)) for s in result.series] == [("^RUT", "daily", 39), ("^GSPC", "daily", 39)]
+    assert set(result.records) == {"^RUT", "^GSPC"}
+
+
+def test_records_are_rounded_like_the_door_so_a_price_equal_to_the_record_is_not_above_it(tmp_path):
+    def float32_highs(request):  # Yahoo's floats: 2466.49 arrives as 2466.489990234375
+        answer = daily_answer(request, date(2026, 11, 20))
+        quote = answer["chart"]["result"][0]["indicators"]["quote"][0]
+        quote["high"][-5] = 2466.489990234375
+        return answer
+
+    result = make(float32_highs, tmp_path)[0].load()
+    assert (result.records["^RUT"].high, result.records["^GSPC"].high) == (2466.49, 6043.0)
+
+
+def test_a_cached_row_ahead_of_the_clock_sets_no_record(tmp_path):
+    make(Yahoo(), tmp_path)[0].load()
+    path = tmp_path / "cache" / "_RUT-1d-max.csv"
+    path.write_text(path.read_text() + "2026-11-25,2100,99999,2000,2100,\n")  # a corrupt cache's future session
+    result = make(Yahoo(), tmp_path, offline=True)[0].load()
+    assert result.records["^RUT"].high == 2043.0  # the closed sessions' (the door rejects the row's ticks)

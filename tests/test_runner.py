@@ -186,3 +186,45 @@ def test_a_symbol_added_while_running_rejects_its_history_rows_ahead_of_the_cloc
     session.add_history(SlowHistory(extra=[ahead]).load())
     assert session.door.rejected[(door.AHEAD, "^RUT")]  # each of its ticks
     assert session.door.last["^RUT"] < NOW
+
+
+def test_a_symbol_added_while_running_knows_the_records_of_its_whole_history():
+    from monitor.bars import DailyBar
+    from monitor.records import Records
+    from monitor.session import LiveSession
+
+    feed = YahooStreamFeed(["^RUT"], "ws://127.0.0.1:9/", clock=Clock(NOW), market=FixedMarket())
+    session = LiveSession(CONFIG, feed, Delivery(CONFIG, sinks=[]), clock=Clock(NOW), market=FixedMarket())
+    history = SlowHistory().load()  # five recent sessions, lows 2390
+    older = Records()
+    older.update(DailyBar(date(2020, 3, 18), 1100.0, 1110.0, 991.16, 1000.0, None))  # before them
+    history.records = {"^RUT": older}
+    session.add_history(history)
+    records = session.state.symbols["^RUT"].records
+    assert (records.low, records.low_day) == (991.16, date(2020, 3, 18))
+    assert records.high == 2600.0  # the recent sessions' own
+
+
+async def test_a_backfill_child_that_never_answers_is_stopped_said_once_and_live_goes_on(tmp_path):
+    import functools
+
+    from fakes.chart import standin_hang, standin_info
+
+    from monitor.feeds.backfill import Backfill
+
+    hung = Backfill(["^RUT", "^GSPC"], cache=tmp_path / "cache", clock=functools.partial(float, NOW), fetch=standin_hang,
+                    fetch_info=standin_info, isolate=True, timeout=0.5)
+    async with FakeStreamer() as server:
+        runner, out, err, _ = make_runner(server, tmp_path, backfill=hung)  # the session waits 30 s
+        task = asyncio.create_task(runner.run())
+        await server.wait_subscribed(0)
+        await server.send_price("^RUT", 2490.0, when=NOW)
+        await server.send_price("^RUT", 2520.0, when=NOW + 1)
+        await wait_until(lambda: alerts_of(out), timeout=10)
+        assert alerts_of(out)[0]["direction"] == "up"
+        runner.stop.set()
+        assert await asyncio.wait_for(task, 5) == 0
+    said = [line for line in err.getvalue().splitlines() if "gave no answer" in line]
+    assert len(said) == 1 and said[0].endswith(
+        "backfill: the yfinance process gave no answer in 0.5 s and was stopped; history from the cache only"), said
+    assert "going on without it" not in err.getvalue()  # the child was stopped before the session gave up

@@ -24,6 +24,7 @@ from monitor.series import load_all
 from monitor.study import (
     FEW_ALERTS,
     HORIZON_FIELDS,
+    default_series,
     format_table,
     parse_horizons,
     replay_for_study,
@@ -330,12 +331,53 @@ def test_no_files_studies_the_cached_history_of_the_configured_symbols(tmp_path,
     config = tmp_path / "config.toml"
     config.write_text('symbols = ["^RUT"]\n')
     (tmp_path / "history").mkdir()
-    shutil.copy(DATA / "rut.csv", tmp_path / "history" / "_RUT-1d.csv")
+    shutil.copy(DATA / "rut.csv", tmp_path / "history" / "_RUT-1d-max.csv")
     code, out, err = run(["study", "--config", str(config), "--json", "--horizons", "5"], capsys)
     assert code == 0
-    assert err == "data: the cached history of ^RUT from _RUT-1d.csv\n"
+    assert err == "data: the cached history of ^RUT from _RUT-1d-max.csv\n"
     code, files_out, _ = run(["study", "--config", str(config), FILES[0], "--json", "--horizons", "5"], capsys)
     assert out == files_out
+
+
+RUT_SINCE_1987 = [Path(__file__).resolve().parent / "data" / "daily" / name for name in ("rut_1987-1992.csv", "rut_2016-2026.csv")]
+
+
+def study_clock() -> float:
+    from datetime import datetime, time
+
+    from monitor.model import NEW_YORK
+
+    return datetime.combine(date(2026, 2, 23), time(18, 0), NEW_YORK).timestamp()  # after the last session
+
+
+def test_no_files_online_studies_the_whole_history_the_backfill_fetched(tmp_path, monkeypatch):
+    from fakes.chart import HistoryYahoo, fake_session, standin_info
+
+    monkeypatch.setenv("MARKET_MONITOR_CACHE", str(tmp_path))
+    session, _ = fake_session(HistoryYahoo({"^RUT": RUT_SINCE_1987}))
+    config = Config(symbols=("^RUT",))
+    series, studied, source = default_series(config, "on", session=session, clock=study_clock, fetch_info=standin_info)
+    expected = [row for path in RUT_SINCE_1987 for row in load_all([f"^RUT={path}"])[0].rows]
+    [rut] = series
+    # every session from 1987-09-10 (3,893), not the live window (the stand-in serves no volumes)
+    assert [r[:5] for r in rut.rows] == [r[:5] for r in expected]
+    assert source == "data: the cached history of ^RUT from _RUT-1d-max.csv" and studied == config
+
+
+def test_no_files_offline_and_no_cache_says_so_in_one_line(tmp_path, monkeypatch):
+    import requests
+    from fakes.chart import standin_info
+
+    def no_dns(symbol, **kwargs):
+        raise requests.exceptions.ConnectionError("curl: (6) Could not resolve host: query2.finance.yahoo.com")
+
+    monkeypatch.setenv("MARKET_MONITOR_CACHE", str(tmp_path))
+    series, _, source = default_series(Config(symbols=("^RUT",)), "on", fetch=no_dns, clock=study_clock, fetch_info=standin_info)
+    assert source == (
+        "data: the shipped demo data (^RUT from rut.csv, ^GSPC from spx.csv, ^NDX from ndx.csv): network unreachable: "
+        "cannot resolve query2.finance.yahoo.com; history from the cache only; no cached history of ^RUT"
+    )
+    assert [s.path.name for s in series] == ["rut.csv", "spx.csv", "ndx.csv"]
 
 
 def test_run_study_reports_progress():

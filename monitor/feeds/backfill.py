@@ -1,14 +1,21 @@
-"""History at start: two years of daily bars and the current session's 1-minute bars per symbol.
+"""History at start: the whole daily history and the current session's 1-minute bars per symbol.
 
 Bars come from yfinance (``Ticker.history``) and are kept in the cache dir as the same CSV files
-``market-monitor replay`` reads, so a restart is instant and works while Yahoo is down. Each
-start tops the cache up: the daily file re-takes its last few sessions (Yahoo revises them)
-instead of two years. A corrupt cache file is discarded with a warning. Nothing here raises:
-a failed download leaves whatever the cache had.
+``market-monitor replay`` reads, so a restart is instant and works while Yahoo is down. The
+first start fetches the daily history in full (period "max"); each later start tops it up: it
+re-takes the sessions from a week before the last cached one (Yahoo revises recent closes).
+The cache is input like any CSV: a corrupt file is reported (file:line) and fetched again.
+Nothing here raises: a failed download leaves whatever the cache had.
+
+The state gets the last ``KEEP_DAILY`` sessions (the chart and indicators run on those) and the
+all-time records of the whole history as numbers (``BackfillResult.records``), so its memory
+stays bounded however long the history; ``daily_sessions=None`` hands back every session
+(``market-monitor study``).
 
 The downloads run in a short-lived child process (``monitor.isolate``): the monitor
 itself never loads yfinance and pandas, which would stay resident (about 70 MB) for the whole
-live run. With an injected ``session`` or ``fetch`` (tests) the load runs in this process.
+live run. A child that gives no answer within ``timeout`` is killed, and the history comes from
+the cache alone. With an injected ``session`` or ``fetch`` (tests) the load runs in this process.
 
 The bars become ticks through ``monitor.series`` (the same four ticks per bar as a replay), and
 the runner applies them to ``MarketState`` with the alerts discarded.
@@ -27,18 +34,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from monitor.bars import DAILY_BARS_KEPT, DailyBar
 from monitor.errors import UserError
 from monitor.feeds.live import network_problem
 from monitor.market_hours import REGULAR_OPEN, MarketClock, ny_epoch, session_close
 from monitor.model import NEW_YORK, SymbolInfo
+from monitor.records import Records
 from monitor.series import DAILY_OFFSETS, Series, load_series, replay_batches
 
 log = logging.getLogger("monitor.feeds.backfill")
 
-DAILY_PERIOD = "2y"
-KEEP_DAILY = 600  # sessions kept in the cache (two years is ~504)
+DAILY_PERIOD = "max"  # the first start fetches the whole daily history; later ones top it up
+KEEP_DAILY = DAILY_BARS_KEPT  # the recent sessions the state gets (what it keeps: the chart's 5Y)
 REFETCH_DAYS = 7  # a top-up re-takes this many calendar days
 INFO_MAX_AGE = 86400.0
+LOAD_TIMEOUT = 25.0  # seconds the yfinance child may take (the session waits 5 s longer)
+DEFAULT_DECIMALS = 2  # prices are rounded like the door does without a price hint
 
 Row = tuple  # (bar time, open, high, low, close, volume or None), as in monitor.series.Series
 
@@ -53,6 +64,7 @@ class BackfillResult:
     infos: list[SymbolInfo] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     unreachable: str = ""
+    records: dict[str, Records] = field(default_factory=dict)  # symbol -> the whole history's
 
     def batches(self, before: dict[str, float] | None = None):
         """Tick batches in time order; a symbol's ticks at or after ``before[symbol]`` (its
@@ -65,10 +77,11 @@ class BackfillResult:
             yield batch
 
     def apply_to(self, state, now: float, before: dict[str, float] | None = None, admit=None) -> int:
-        """Feed the history to a ``MarketState`` (the live session): every batch through
-        ``admit`` (the door, when given) and ``apply``, then the sessions that closed before
-        ``now`` are committed. History's alerts are old news and discarded. Returns the number
-        of ticks applied."""
+        """Feed the history to a ``MarketState`` (the live session): the whole history's
+        records, then every batch through ``admit`` (the door, when given) and ``apply``, then
+        the sessions that closed before ``now`` are committed. History's alerts are old news
+        and discarded. Returns the number of ticks applied."""
+        state.seed_records(self.records)
         count = 0
         apply = state.apply
         for batch in self.batches(before):
@@ -131,6 +144,8 @@ class Backfill:
         fetch_info: Callable[[str], dict] | None = None,
         offline: bool = False,
         isolate: bool | None = None,
+        daily_sessions: int | None = KEEP_DAILY,
+        timeout: float | None = LOAD_TIMEOUT,
     ) -> None:
         if cache is None:
             from monitor.paths import cache_dir
@@ -145,6 +160,8 @@ class Backfill:
         self._fetch_info = fetch_info or self._yf_info
         self.offline = offline  # cache only (tests, and a quick restart path)
         self.isolate = (session is None and fetch is None and fetch_info is None) if isolate is None else isolate
+        self.daily_sessions = daily_sessions  # the last sessions handed back (None: all)
+        self.timeout = timeout  # of the child process (None: wait for it)
         self._unreachable = ""  # set by the first request that fails for want of a network
 
     def with_symbols(self, symbols: Sequence[str]) -> "Backfill":
@@ -173,9 +190,17 @@ class Backfill:
         """Blocking: run it in a worker thread."""
         if self.isolate and not self.offline:  # offline needs no yfinance: no child to start
             from monitor.feeds.live import yfinance_child_setup
-            from monitor.isolate import run_isolated
+            from monitor.isolate import ChildTimeout, run_isolated
 
-            return run_isolated(_load_here, self, setup=yfinance_child_setup)
+            try:
+                return run_isolated(_load_here, self, setup=yfinance_child_setup, timeout=self.timeout)
+            except ChildTimeout as exc:  # a hung download: what the cache has, said once
+                cached = copy.copy(self)
+                cached.offline = True
+                result = cached.load_here()
+                result.unreachable = f"{exc}; history from the cache only"
+                result.problems.insert(0, result.unreachable)
+                return result
         return self.load_here()
 
     def load_here(self) -> BackfillResult:
@@ -193,13 +218,14 @@ class Backfill:
             except Exception as exc:  # one symbol's trouble never stops the others
                 result.problems.append(f"{symbol}: backfill failed: {exc}")
                 continue
-            if daily is not None:
-                result.series.append(daily)
-            if minutes is not None:
-                intraday.append(minutes)
             info = self._info(symbol, result)
             if info is not None:
                 result.infos.append(info)
+            if daily is not None:
+                result.records[symbol] = _records(daily.rows, info.price_hint if info else DEFAULT_DECIMALS, self.clock())
+                result.series.append(self._recent(daily))
+            if minutes is not None:
+                intraday.append(minutes)
         result.series.extend(intraday)
         result.unreachable = self._unreachable
         for problem in result.problems:  # the caller shows them (status line / app)
@@ -209,22 +235,31 @@ class Backfill:
     # ------------------------------------------------------------------ daily bars
 
     def _daily(self, symbol: str, result: BackfillResult):
-        path = self._path(symbol, "1d")
+        """The whole cached daily history, topped up (fetched in full when there is none)."""
+        path = self._path(symbol, "1d-max")
         rows = self._read(path, symbol, result)
         now = self.clock()
         if not self.offline and not self._daily_fresh(rows, now):
+            end = (_ny_date(now) + timedelta(days=1)).isoformat()  # the clock's, not yfinance's
             if rows:
-                start = datetime.fromtimestamp(rows[-1][0], NEW_YORK).date() - timedelta(days=REFETCH_DAYS)
-                fetched = self._download(symbol, result, start=start.isoformat(), interval="1d")
+                start = _ny_date(rows[-1][0]) - timedelta(days=REFETCH_DAYS)
+                fetched = self._download(symbol, result, start=start.isoformat(), end=end, interval="1d")
             else:
-                fetched = self._download(symbol, result, period=DAILY_PERIOD, interval="1d")
+                fetched = self._download(symbol, result, period=DAILY_PERIOD, end=end, interval="1d")
             if fetched is not None:
                 # Only sessions that have closed (the cache must never hold a forming bar);
                 # the session in progress comes from the 1-minute bars.
                 fresh = [r for r in _daily_rows(fetched) if session_close(_ny_date(r[0])) <= now]
-                rows = _merge(rows, fresh)[-KEEP_DAILY:]
+                rows = _merge(rows, fresh)
                 self._write(path, rows, daily=True)
+                _forget(self._path(symbol, "1d"))  # the two-year cache of earlier versions
         return self._series(symbol, path, "daily", rows)
+
+    def _recent(self, daily):
+        """``daily`` cut to the last ``daily_sessions`` (what the state gets)."""
+        if self.daily_sessions is None or len(daily.rows) <= self.daily_sessions:
+            return daily
+        return self._series(daily.symbol, daily.path, "daily", daily.rows[-self.daily_sessions:])
 
     def _daily_fresh(self, rows: list[Row], now: float) -> bool:
         """The cache already holds the last session that has closed."""
@@ -324,12 +359,9 @@ class Backfill:
             return []
         try:
             return list(load_series(path, symbol).rows)
-        except UserError as exc:
-            result.problems.append(f"discarded corrupt cache file ({exc})")
-            try:
-                path.unlink()
-            except OSError:
-                pass
+        except UserError as exc:  # names the file and line
+            result.problems.append(f"discarded corrupt cache file ({exc}); fetched again")
+            _forget(path)
             return []
 
     def _write(self, path: Path, rows: list[Row], *, daily: bool) -> None:
@@ -401,9 +433,29 @@ def _merge(old: list[Row], new: list[Row]) -> list[Row]:
     return [merged[t] for t in sorted(merged)]
 
 
+def _records(rows: list[Row], decimals: int, now: float) -> Records:
+    """The all-time records of the sessions of daily ``rows`` that closed by ``now`` (a row
+    ahead of the clock is a corrupt cache's, which the door rejects too), at the prices the door
+    lets in (rounded to the symbol's price hint): a live price equal to the record is not above it."""
+    end = len(rows)
+    while end and session_close(_ny_date(rows[end - 1][0])) > now:
+        end -= 1
+    records = Records()
+    update = records.update
+    for t, o, h, l, c, v in rows[:end]:
+        update(DailyBar(_ny_date(t), o, round(h, decimals), round(l, decimals), round(c, decimals), v))
+    return records
+
+
+def _forget(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
-

@@ -185,6 +185,18 @@ def _response(request, status: int, body) -> requests.Response:
     return response
 
 
+def forget_yfinance_answers() -> None:
+    """yfinance memoizes (in-process) the chart answers of date ranges that ended before the wall
+    clock, as the range of every test clock in the past does: a second load in the same process
+    would get the first one's answer without asking the stand-in. Imports nothing (a test without
+    yfinance stays without it)."""
+    import sys
+
+    data = sys.modules.get("yfinance.data")
+    if data is not None:
+        data.YfData.cache_get.cache_clear()
+
+
 def fake_session(handler: Handler) -> tuple[requests.Session, ChartAdapter]:
     """A requests session whose every http(s) request is answered by ``handler``."""
     adapter = ChartAdapter(handler)
@@ -252,3 +264,47 @@ def standin_failure(text: str):
     error = type("YFRateLimitError", (Exception,), {})(text)
     error.yf_messages = ["Too Many Requests. Rate limited. Try after a while."]
     raise error
+
+
+class HistoryYahoo:
+    """A picklable chart handler serving daily bars from CSV files (``symbol -> [paths]``, the
+    replay format, concatenated): the sessions up to ``through`` inside the request's
+    ``period1``/``period2`` (all of them for a ``range``), with ``revised`` closes (date -> close)
+    in place of the file's. Every request is kept in ``served`` (params and rows answered)."""
+
+    def __init__(self, files: dict, through=None, revised: dict | None = None) -> None:
+        import csv
+
+        self.bars: dict[str, list[tuple]] = {}
+        for symbol, paths in files.items():
+            rows = []
+            for path in paths:
+                with open(path, encoding="utf-8") as handle:
+                    rows += [(r["date"], float(r["open"]), float(r["high"]), float(r["low"]), float(r["close"]))
+                             for r in csv.DictReader(handle)]
+            self.bars[symbol] = rows
+        self.through = through  # a date: the last session Yahoo has
+        self.revised = dict(revised or {})
+        self.served: list[tuple[dict, int]] = []
+
+    def __call__(self, request: ChartRequest):
+        from datetime import date
+
+        first = int(request.params.get("period1", -(2**40)))
+        last = int(request.params.get("period2", 2**40))
+        stamps, quotes = [], []
+        for day, o, h, l, c in self.bars.get(request.symbol, []):
+            when = date.fromisoformat(day)
+            stamp = int(datetime.combine(when, time(9, 30), NEW_YORK).timestamp())
+            if (self.through is None or when <= self.through) and first <= stamp < last:
+                c = self.revised.get(when, c)
+                stamps.append(stamp)
+                quotes.append((o, max(h, c), min(l, c), c))
+        if request.params.get("range") == "1d":  # yfinance's time zone probe: the last bar
+            stamps, quotes = stamps[-1:], quotes[-1:]
+        else:
+            self.served.append((dict(request.params), len(stamps)))
+        if not stamps:
+            return empty_chart(request.symbol)
+        o, h, l, c = (list(column) for column in zip(*quotes))
+        return chart_json(request.symbol, stamps, c, opens=o, highs=h, lows=l, granularity="1d")

@@ -56,7 +56,7 @@ def write_history(cache: Path) -> None:
         close = 110.0 - i
         lines.append(f"{day.isoformat()},{close + 0.5},{close + 1},{close - 1},{close},1000")
     cache.mkdir(parents=True, exist_ok=True)
-    (cache / "_RUT-1d.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (cache / "_RUT-1d-max.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     # Yahoo's metadata, as hostile as it may come: an OSC 52 (clipboard) sequence in the name.
     info = {"fetched": OPEN, "name": "Russell\x1b]52;c;SGVsbG8=\x07 2000", "delay": 15, "price_hint": 2}
     (cache / "_RUT-info.json").write_text(json.dumps(info), encoding="utf-8")
