@@ -31,8 +31,9 @@ WIDTH = 99  # the default config file's comment paragraphs wrap before this colu
 @dataclass(frozen=True)
 class Setting:
     """One key of a config table. ``required`` keys (a level's symbol and price) have no
-    default: a missing one is a problem. ``example`` is what the default file shows, commented
-    out, for a key of an entry that is off unless set (``muted``, a default of None)."""
+    default: a missing one is a problem. ``example`` is the value the default file shows,
+    commented out, for a key the default entries do not set (``muted = true``); a key unset by
+    default (None) must have one."""
 
     key: str
     default: Any
@@ -50,6 +51,8 @@ class Setting:
     def example_line(self) -> str:
         """``# key = example`` with its comment: a key shown commented out."""
         shown = self.default if self.example is None else self.example
+        if shown is None:
+            raise TypeError(f"{self.key}: a key unset by default needs an example to show in the default file")
         return _with_comment(f"# {self.key} = {toml_value(shown)}", self.comment)
 
 
@@ -146,7 +149,9 @@ class Tables:
 
     def default_lines(self) -> list[str]:
         keys = flat_settings(self.settings)
-        optional = [s.example_line() for s in keys if s.example is not None]
+        shown = self.default()[:1]  # the keys the first default entry does not set: commented out
+        optional = [s.example_line() for s in keys
+                    if not s.required and all(entry_value(entry, s) == s.default for entry in shown)]
         lines = [*comment_lines(self.comment), *optional]
         for number, entry in enumerate(self.default()):
             if number:

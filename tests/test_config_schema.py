@@ -96,6 +96,20 @@ def test_the_default_file_shows_each_key_with_its_default_and_comment():
         assert setting.default_line() in lines
 
 
+def test_an_entry_key_the_default_entries_do_not_set_is_shown_commented_out_and_one_unset_needs_an_example():
+    from monitor.settings import Setting, settings_class, string
+
+    def entries(*extra):
+        keys = (Setting("symbol", None, string, "a symbol", required=True), *extra)
+        cls = settings_class("Probe", keys, "", __name__)
+        return Tables("probes", cls, lambda: (cls("X"),), "symbol", lambda e: (e.symbol,), lambda e: e.symbol)
+
+    lines = entries(Setting("note", "", string, "text", "a note")).default_lines()
+    assert lines == ['# note = ""               # a note', "[[probes]]", 'symbol = "X"']
+    with pytest.raises(TypeError, match="needs an example"):
+        entries(Setting("when", None, string, "text")).default_lines()
+
+
 def test_the_default_file_parses_to_the_defaults_and_each_key_shown_commented_out_is_valid_there():
     """Uncommented inside its table, a key shown commented out takes the value shown (its example)."""
     assert check_config_text(DEFAULT_CONFIG_TEXT, "c.toml")[1] == []
