@@ -31,8 +31,9 @@ from monitor.config import RULES, Config, Problems, config_from_data
 from monitor.config_store import config_to_toml
 from monitor.market_hours import REGULAR_OPEN, MarketStatus, ny_epoch
 from monitor.model import NEW_YORK, FeedStatus
+from monitor.nearness import GAP_SESSIONS, ma_gap
 from monitor.policy import level_key
-from monitor.rotation import rebased_ratio, rotation
+from monitor.rotation import MONTH, WEEK, change_pct, rebased_ratio, rotation, spread_bp, ytd_pct
 from monitor.state import SymbolState
 from monitor.study import DEFAULT_HORIZONS, FEW_ALERTS, Study, StudyRow, rate_text, shown_decimals, subject_text
 
@@ -123,21 +124,70 @@ def freshness(
 
 
 class Nearest(NamedTuple):
-    """The level nearest the last price and the price's distance from it in %."""
+    """The level (or zone edge) nearest the last price and the price's distance from it in %.
+    ``zone`` is the (low, high) of the zone whose edge it is, or that the price is inside
+    (``inside``); None for a level."""
 
     price: float
     label: str
     distance_pct: float
+    zone: tuple[float, float] | None = None
+    inside: bool = False
 
 
-def nearest_level(last: float, levels: Iterable[tuple[float, str]]) -> Nearest | None:
+def nearest_level(
+    last: float, levels: Iterable[tuple[float, str]], zones: Iterable[tuple[float, float, str]] = ()
+) -> Nearest | None:
+    """The nearest of the ``levels`` (price, label) and of the edges of the ``zones``
+    (low, high, label); inside a zone (edges included), that zone and its nearer edge."""
     if not known(last):
         return None
-    candidates = list(levels)
+    zones = list(zones)
+    for low, high, label in zones:
+        if low <= last <= high:
+            edge = low if last - low <= high - last else high
+            return Nearest(edge, label, pct_from(last, edge), (low, high), True)
+    candidates = [Nearest(price, label, pct_from(last, price)) for price, label in levels]
+    for low, high, label in zones:
+        candidates += [Nearest(edge, label, pct_from(last, edge), (low, high)) for edge in (low, high)]
     if not candidates:
         return None
-    price, label = min(candidates, key=lambda item: abs(item[0] - last))
-    return Nearest(price, label, pct_from(last, price))
+    return min(candidates, key=lambda item: abs(item.price - last))
+
+
+class Spread(NamedTuple):
+    """The lead's ``sessions``-session return minus ``peer``'s, in basis points (NaN unknown)."""
+
+    peer: str
+    sessions: int
+    bp: float
+
+
+class Rotation(NamedTuple):
+    """Who is compared with whom: the divergence lead, its peers and the relative-strength
+    window (``[divergence]``, ``[relative_strength] sessions``)."""
+
+    lead: str
+    peers: tuple[str, ...]
+    sessions: int
+
+
+def rotation_of(config: Config) -> Rotation:
+    return Rotation(config.divergence.lead, tuple(config.divergence.peers), config.relative_strength.sessions)
+
+
+def spreads(sym: SymbolState, config: Config, symbols: Mapping[str, SymbolState]) -> tuple[Spread, ...]:
+    """The lead's spread against each peer; () for any other symbol (a number there would read
+    as its own)."""
+    spec = rotation_of(config)
+    if sym.symbol != spec.lead:
+        return ()
+    out = []
+    for name in spec.peers:
+        peer = symbols.get(name)
+        bp = spread_bp(sym, peer, spec.sessions) if peer is not None else NAN
+        out.append(Spread(name, spec.sessions, bp))
+    return tuple(out)
 
 
 class Row(NamedTuple):
@@ -164,6 +214,11 @@ class Row(NamedTuple):
     rsi_overbought: float = 70.0
     rsi_oversold: float = 30.0
     futures: str = ""  # the future whose change the row shows (cash market closed), e.g. RTY=F
+    zones: tuple[tuple[float, float, str], ...] = ()  # (low, high, label)
+    chg_1w: float = NAN  # change over 5 sessions, %
+    chg_1m: float = NAN  # over 21 sessions, %
+    chg_ytd: float = NAN  # since the previous year's last close, %
+    rs: tuple[Spread, ...] = ()  # the lead's spread against each peer; () on other rows
 
     @property
     def from_high_pct(self) -> float:
@@ -172,7 +227,7 @@ class Row(NamedTuple):
 
     @property
     def nearest(self) -> Nearest | None:
-        return nearest_level(self.last, self.levels)
+        return nearest_level(self.last, self.levels, self.zones)
 
 
 def level_pairs(config: Config, symbol: str) -> tuple[tuple[float, str], ...]:
@@ -180,9 +235,17 @@ def level_pairs(config: Config, symbol: str) -> tuple[tuple[float, str], ...]:
     return tuple((level.price, level.label) for level in config.levels_for(symbol))
 
 
-def watch_row(sym: SymbolState, config: Config, name: str, fresh: Freshness, decimals: int = 2) -> Row:
-    """The watchlist row of ``sym``. Attributes are read directly (no ``getattr`` defaults): a
-    renamed core attribute fails the tests instead of blanking a cell."""
+def zone_triples(config: Config, symbol: str) -> tuple[tuple[float, float, str], ...]:
+    """(low, high, label) of the configured zones of ``symbol``."""
+    return tuple((zone.low, zone.high, zone.label) for zone in config.zones_for(symbol))
+
+
+def watch_row(
+    sym: SymbolState, config: Config, name: str, fresh: Freshness, decimals: int = 2, symbols: Mapping[str, SymbolState] | None = None
+) -> Row:
+    """The watchlist row of ``sym``; ``symbols`` (the state's) give the lead's spreads against
+    its peers. Attributes are read directly (no ``getattr`` defaults): a renamed core attribute
+    fails the tests instead of blanking a cell."""
     ind = sym.ind
     return Row(
         symbol=sym.symbol,
@@ -205,6 +268,11 @@ def watch_row(sym: SymbolState, config: Config, name: str, fresh: Freshness, dec
         decimals=decimals,
         rsi_overbought=config.rules.rsi_overbought,
         rsi_oversold=config.rules.rsi_oversold,
+        zones=zone_triples(config, sym.symbol),
+        chg_1w=change_pct(sym, WEEK),
+        chg_1m=change_pct(sym, MONTH),
+        chg_ytd=ytd_pct(sym),
+        rs=spreads(sym, config, symbols or {}),
     )
 
 
@@ -241,9 +309,27 @@ class Readout(NamedTuple):
     high_n: Ref
     low_n: Ref
     levels: tuple[Ref, ...]  # highest price first
+    chg_1w: float = NAN  # change over 5 sessions, %
+    chg_1m: float = NAN  # over 21 sessions, %
+    chg_ytd: float = NAN  # since the previous year's last close, %
+    rs: tuple[Spread, ...] = ()  # the lead's spread against each peer; () for other symbols
+    record: Ref = Ref(NAN, NAN)  # the all-time high of the loaded history (and the last against it)
+    record_day: date | None = None  # the session it was set
+    ma_gap: float = NAN  # SMA fast - SMA slow, in % of SMA slow
+    ma_gap_change: float = NAN  # its change over ``gap_sessions`` sessions, in points
+    gap_sessions: int = GAP_SESSIONS
 
 
-def readout(sym: SymbolState, config: Config, name: str) -> Readout:
+def all_time_high(sym: SymbolState) -> tuple[float, date | None]:
+    """(the highest high of the loaded history and its session): the committed sessions'
+    record, or the forming session's high when it is above it."""
+    records = sym.records
+    if sym.session is not None and known(sym.day_high) and not sym.day_high <= records.high:
+        return sym.day_high, sym.session
+    return records.high, records.high_day
+
+
+def readout(sym: SymbolState, config: Config, name: str, symbols: Mapping[str, SymbolState] | None = None) -> Readout:
     ind = sym.ind
     last = sym.last
     rules = config.rules
@@ -252,6 +338,8 @@ def readout(sym: SymbolState, config: Config, name: str) -> Readout:
         return Ref(value, pct_from(last, value), label)
 
     levels = sorted(level_pairs(config, sym.symbol), reverse=True)
+    record, record_day = all_time_high(sym)
+    gap, gap_change = ma_gap(sym)
     return Readout(
         symbol=sym.symbol,
         name=name,
@@ -271,6 +359,14 @@ def readout(sym: SymbolState, config: Config, name: str) -> Readout:
         high_n=ref(ind.high_n),
         low_n=ref(ind.low_n),
         levels=tuple(ref(price, label) for price, label in levels),
+        chg_1w=change_pct(sym, WEEK),
+        chg_1m=change_pct(sym, MONTH),
+        chg_ytd=ytd_pct(sym),
+        rs=spreads(sym, config, symbols or {}),
+        record=ref(record),
+        record_day=record_day,
+        ma_gap=gap,
+        ma_gap_change=gap_change,
     )
 
 

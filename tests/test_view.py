@@ -31,10 +31,11 @@ def read(name: str) -> dict[str, np.ndarray]:
 
 
 def fed(config: Config = CONFIG, listener=None) -> MarketState:
-    """A state fed the three files to their end (every bar committed)."""
+    """A state fed the three files to their end (every bar committed); ``listener(state,
+    symbol, bar)`` is called at each committed bar."""
     state = MarketState(config, "replay")
     if listener is not None:
-        state.bar_listeners.append(listener)
+        state.bar_listeners.append(lambda symbol, bar: listener(state, symbol, bar))
     for batch in replay_batches(load_all([f"{symbol}={DATA / name}" for symbol, name in FILES.items()])):
         state.apply(batch)
     state.finish()
@@ -196,3 +197,109 @@ def test_a_dialog_edit_goes_through_the_config_files_validation():
     assert view.config_data(CONFIG)["levels"] == [{"symbol": "^RUT", "price": 2500, "label": "support"}, {"symbol": "^RUT", "price": 2600, "label": "resistance"}]
     new, problems = view.validate(CONFIG, [{"symbol": "^RUT", "price": "abc"}], {})
     assert new is None and problems[0].startswith("levels[1].price")
+
+
+# ------------------------------------------------------------------------------------------
+# Relative performance, records and the SMA gap (issue 10)
+
+
+def _at(dates: np.ndarray, day: str) -> int:
+    return int(np.flatnonzero(dates == day)[0])
+
+
+def test_the_row_and_readout_changes_are_the_closes_n_sessions_back_and_the_years_last(state, rut):
+    close, dates = rut["close"], rut["date"]
+    year_end = close[max(i for i, d in enumerate(dates) if d < "2026")]  # the last close of 2025
+    expected = ((close[-1] / close[-6] - 1) * 100, (close[-1] / close[-22] - 1) * 100, (close[-1] / year_end - 1) * 100)
+    row = view.watch_row(state.symbols["^RUT"], CONFIG, "", REPLAY, 2, state.symbols)
+    out = view.readout(state.symbols["^RUT"], CONFIG, "", state.symbols)
+    assert (row.chg_1w, row.chg_1m, row.chg_ytd) == pytest.approx(expected)
+    assert (out.chg_1w, out.chg_1m, out.chg_ytd) == pytest.approx(expected)
+
+
+def test_only_the_leads_row_has_spreads_against_each_peer_on_the_leads_last_session(state, rut):
+    """^RUT's data ends on 2026-02-23, its peers' on 2026-02-27: the spread is taken on the
+    lead's last session, with each peer's close of that day."""
+    close, dates = rut["close"], rut["date"]
+    lead = close[-1] / close[-22]
+    expected = []
+    for peer in ("^GSPC", "^NDX"):
+        other = read(FILES[peer])
+        at = _at(other["date"], dates[-1])
+        expected.append(view.Spread(peer, 21, pytest.approx((lead - other["close"][at] / other["close"][at - 21]) * 10000)))
+    row = view.watch_row(state.symbols["^RUT"], CONFIG, "", REPLAY, 2, state.symbols)
+    assert list(row.rs) == expected
+    assert list(view.readout(state.symbols["^RUT"], CONFIG, "", state.symbols).rs) == expected
+    for peer in ("^GSPC", "^NDX"):
+        assert view.watch_row(state.symbols[peer], CONFIG, "", REPLAY, 2, state.symbols).rs == ()
+    alone = view.watch_row(state.symbols["^RUT"], CONFIG, "", REPLAY).rs  # without the peers' states
+    assert [s.peer for s in alone] == ["^GSPC", "^NDX"] and all(math.isnan(s.bp) for s in alone)  # unknown, not 0
+
+
+def test_the_month_the_russell_outperformed_the_nasdaq_by_312_bp():
+    """The issue's measure: ^RUT against ^NDX from 2025-12-02 to 2026-01-02, at that close."""
+    seen = {}
+
+    def listener(state, symbol, bar):
+        if symbol == "^RUT" and bar.day == date(2026, 1, 2):
+            seen["rs"] = view.spreads(state.symbols["^RUT"], CONFIG, state.symbols)
+
+    fed(listener=listener)
+    ndx = {s.peer: s.bp for s in seen["rs"]}["^NDX"]
+    assert ndx == pytest.approx((2508.22 / 2464.98 - 25206.17 / 25555.86) * 10000) and round(ndx) == 312
+
+
+def test_the_all_time_high_and_its_day_are_the_highest_high_of_the_loaded_history():
+    data = DATA / "rut_2016-2026.csv"
+    rut = read("rut_2016-2026.csv")
+    state = MarketState(Config(symbols=("^RUT",)), "replay")
+    for batch in replay_batches(load_all([f"^RUT={data}"])):
+        state.apply(batch)
+    sym = state.symbols["^RUT"]
+    out = view.readout(sym, state.config, "")
+    top = int(np.argmax(rut["high"]))  # the first session that reached it
+    assert out.record.value == rut["high"][top] and out.record_day == date.fromisoformat(rut["date"][top])
+    assert out.record.pct == pytest.approx((rut["close"][-1] / rut["high"][top] - 1) * 100)
+    # The forming session's own high counts once it is above the committed record.
+    state.apply([("^RUT", ny_epoch(date(2026, 2, 24), time(10, 0)), rut["high"][top] + 10.0, None, None)])
+    assert view.all_time_high(sym) == (rut["high"][top] + 10.0, date(2026, 2, 24))
+
+
+def test_the_sma_gap_and_its_change_over_five_sessions(state, rut):
+    close = rut["close"]
+    fast, slow = talib.SMA(close, 50), talib.SMA(close, 200)
+    gap = (fast - slow) / slow * 100
+    out = view.readout(state.symbols["^RUT"], CONFIG, "")
+    assert out.ma_gap == pytest.approx(gap[-1]) and out.ma_gap_change == pytest.approx(gap[-1] - gap[-6])
+    assert out.gap_sessions == 5
+
+
+def test_the_golden_cross_of_2025_08_06_was_on_the_verge_a_week_before():
+    """The issue's reading: SMA50 0.6 % under SMA200 on 2025-07-30, crossing on 2025-08-06."""
+    seen = {}
+
+    def listener(state, symbol, bar):
+        if symbol == "^RUT" and bar.day in (date(2025, 7, 30), date(2025, 8, 6)):
+            seen[bar.day] = view.readout(state.symbols["^RUT"], CONFIG, "")
+
+    fed(listener=listener)
+    before, cross = seen[date(2025, 7, 30)], seen[date(2025, 8, 6)]
+    assert -0.7 < before.ma_gap < -0.5 and before.ma_gap_change > 0  # closing in
+    assert cross.ma_gap > 0
+
+
+def test_zones_count_in_the_nearest_level():
+    levels, zones = [(2500.0, "support")], [(2580.0, 2600.0, "resistance zone")]
+    near_edge = view.nearest_level(2570.0, levels, zones)
+    assert near_edge == view.Nearest(2580.0, "resistance zone", pytest.approx((2570 / 2580 - 1) * 100), (2580.0, 2600.0))
+    assert view.nearest_level(2520.0, levels, zones).price == 2500.0 and view.nearest_level(2520.0, levels, zones).zone is None
+    above = view.nearest_level(2610.0, levels, zones)
+    assert above.price == 2600.0 and above.distance_pct == pytest.approx((2610 / 2600 - 1) * 100)
+    inside = view.nearest_level(2595.0, levels, zones)
+    assert inside.inside and inside.zone == (2580.0, 2600.0) and inside.price == 2600.0
+    assert view.nearest_level(2580.0, levels, zones).inside  # an edge is in the zone
+
+
+def test_the_row_carries_the_configured_zones(state):
+    row = view.watch_row(state.symbols["^RUT"], CONFIG, "", REPLAY)
+    assert row.zones == ((2580.0, 2600.0, "resistance zone"),)  # the default config's zone

@@ -46,11 +46,11 @@ from monitor.tui.widgets.alert_log import AlertDetails, AlertFilter, AlertLog, r
 from monitor.tui.widgets.detail import DetailPane, chart_data, readout_lines
 from monitor.tui.widgets.dialogs import SNOOZE_SECONDS, ConfirmSave, MuteDialog, ThresholdsDialog, mute_entries
 from monitor.tui.widgets.help import HelpScreen
-from monitor.tui.widgets.rows import ny_time, short_decimals, watch_cells
+from monitor.tui.widgets.rows import ny_time, short_decimals, watch_cells, watch_columns
 from monitor.tui.widgets.status_bar import StatusBar
 from monitor.tui.widgets.symbol_dialog import SymbolDialog
 from monitor.tui.widgets.watchlist import Watchlist
-from monitor.view import DAILY_RANGE, RANGES, StatusInputs, chart_view, display_name, freshness, market_view, readout, rotation_view, watch_row
+from monitor.view import DAILY_RANGE, RANGES, Rotation, StatusInputs, chart_view, display_name, freshness, market_view, readout, rotation_of, rotation_view, watch_row
 
 DEMO_HISTORY_SHARE = 0.8  # sessions applied at start as history; the rest is played
 DEMO_SPEED = 9600.0  # data seconds per second: a daily bar's 4 ticks 0.375 s apart, 1.5 s a session
@@ -161,7 +161,7 @@ class MonitorApp(App[int], Frontend):
     # --- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Watchlist(list(self.state.symbols), id="watchlist")
+        yield Watchlist(list(self.state.symbols), columns=watch_columns(self._rotation), id="watchlist")
         yield DetailPane(id="detail")
         yield AlertLog(id="alerts")
         yield StatusBar(id="status")
@@ -380,6 +380,9 @@ class MonitorApp(App[int], Frontend):
             return
         self.flushes += 1
         selected = watchlist.selected_symbol
+        lead, peers = self._rotation.lead, self._rotation.peers
+        if lead in self.state.symbols and not dirty.isdisjoint(peers):
+            dirty.add(lead)  # its spreads against the peers moved
         with self.batch_update():
             for symbol in list(dirty):
                 sym = self.state.symbols.get(symbol)
@@ -391,6 +394,10 @@ class MonitorApp(App[int], Frontend):
             if self._status_dirty:
                 self._show_status()
             self._announce()
+
+    @property
+    def _rotation(self) -> Rotation:
+        return rotation_of(self.config)
 
     def display_name(self, symbol: str) -> str:
         info = self.infos.get(symbol)
@@ -416,7 +423,7 @@ class MonitorApp(App[int], Frontend):
             market_open=market_open and shown is not FeedState.MARKET_CLOSED,
             feed_stale=shown in (FeedState.STALE, FeedState.OFFLINE),
         )
-        shown_row = watch_row(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol))
+        shown_row = watch_row(sym, self.config, self.display_name(sym.symbol), fresh, self.price_decimals(sym.symbol), self.state.symbols)
         quote = self._futures_quote(sym.symbol, now)
         if quote is not None:
             shown_row = shown_row._replace(change=quote.change, change_pct=quote.change_pct, futures=quote.future)
@@ -436,7 +443,7 @@ class MonitorApp(App[int], Frontend):
         if sym is None:
             return
         pane = self.query_one(DetailPane)
-        pane.show_readout(readout_lines(readout(sym, self.config, self.display_name(symbol)), self.price_decimals(symbol)))
+        pane.show_readout(readout_lines(readout(sym, self.config, self.display_name(symbol), self.state.symbols), self.price_decimals(symbol)))
         now = time.monotonic()
         if force or now - self._chart_drawn >= CHART_INTERVAL:
             self._chart_drawn = now

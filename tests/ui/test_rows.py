@@ -9,12 +9,12 @@ from monitor.tui.widgets.alert_log import alert_line
 from monitor.tui.widgets.chart import HLine, Line, render_chart
 from types import SimpleNamespace
 
-from monitor.tui.widgets.detail import readout_lines
+from monitor.tui.widgets.detail import READOUT_WIDTH, readout_lines
 from monitor.tui.widgets.dialogs import raw_value
-from monitor.tui.widgets.rows import COLUMNS, columns_for_width, fresh_cell, level_cell, macd_cell, rsi_cell, trend_cell, watch_cells
+from monitor.tui.widgets.rows import COLUMNS, columns_for_width, watch_columns, fresh_cell, level_cell, macd_cell, rsi_cell, trend_cell, watch_cells
 from monitor.tui.widgets.status_bar import status_line
 from monitor.config import Config
-from monitor.view import MarketView, Row, StatusInputs, freshness, nearest_level, readout, sma_series, validate
+from monitor.view import MarketView, Readout, Ref, Rotation, Row, Spread, StatusInputs, freshness, nearest_level, sma_series, validate
 
 NAN = math.nan
 
@@ -104,26 +104,32 @@ def test_alert_line_has_time_arrow_and_message():
     assert text.plain.startswith("11-14 17:13 ▼ ^RUT fell below") and text.plain.endswith("(stale)")
 
 
-def _symbol(last: float, sma: float, low: float, high: float) -> SimpleNamespace:
-    ind = SimpleNamespace(rsi=50.0, macd=NAN, macd_signal=NAN, macd_hist=NAN, sma_fast=sma, sma_slow=sma, high_n=high, low_n=low)
-    return SimpleNamespace(symbol="X", last=last, change_pct=0.0, ind=ind)
+def _view(last: float, sma: float, low: float, high: float, levels: list[tuple[float, str]] = (), **more) -> Readout:
+    """A readout's values as monitor.view computes them (NaN where the test does not care)."""
+
+    def ref(value: float, label: str = "") -> Ref:
+        return Ref(value, (last / value - 1) * 100, label)
+
+    values = dict(
+        symbol="X", name="", last=last, change_pct=0.0, rsi_period=14, rsi=50.0, rsi_overbought=70.0, rsi_oversold=30.0,
+        macd=NAN, macd_signal=NAN, macd_hist=NAN, ma_fast=50, ma_slow=200, sma_fast=ref(sma), sma_slow=ref(sma),
+        high_n=ref(high), low_n=ref(low), levels=tuple(ref(p, label) for p, label in sorted(levels, reverse=True)),
+    )
+    return Readout(**{**values, **more})
 
 
-def _readout(sym: SimpleNamespace, levels: list[tuple[float, str]], decimals: int) -> list[str]:
-    from monitor.config import Level
-
-    config = Config(symbols=("X",), levels=tuple(Level("X", p, label) for p, label in levels))
-    return [line.plain for line in readout_lines(readout(sym, config, ""), decimals)]
+def _readout(last: float, sma: float, low: float, high: float, levels: list[tuple[float, str]], decimals: int) -> list[str]:
+    return [line.plain for line in readout_lines(_view(last, sma, low, high, levels), decimals)]
 
 
 def test_secondary_prices_keep_the_decimals_that_matter():
     """An index's averages and levels read without decimals; a $45 stock's must not be rounded
     to whole dollars (a 45.25 level is not "45"), in the readout as in the watchlist."""
-    stock = _readout(_symbol(45.1, 44.37, 30.5, 52.75), [(45.25, "pivot")], 2)
+    stock = _readout(45.1, 44.37, 30.5, 52.75, [(45.25, "pivot")], 2)
     assert any(line.startswith("SMA 50") and "44.37" in line for line in stock)
-    assert any("52w hi" in line and "52.75" in line for line in stock)
+    assert any(line.startswith("52w 30.50–52.75 ") for line in stock)  # the 52-week low and high share a line
     assert any(line.strip().startswith("45.25 pivot") for line in stock)
-    index = _readout(_symbol(2458.5, 2339.4, 1733.0, 2489.0), [(2500.0, "s")], 2)
+    index = _readout(2458.5, 2339.4, 1733.0, 2489.0, [(2500.0, "s")], 2)
     assert any(line.startswith("SMA 50") and "2,339 " in line for line in index)
     assert any(line.strip().startswith("2,500 s") for line in index)
     row = Row("X", "", 45.1, 0.1, 0.2, 44.1, 45.3, NAN, NAN, NAN, NAN, 0, NAN, NAN, 0, ((45.25, "pivot"),), freshness("replay", now=0, last_received=None, last_time=None, delay_minutes=None, stale_after=60, market_open=True))
@@ -142,3 +148,90 @@ def test_cells_sort_by_their_first_number_then_text_and_unknown_is_none():
     assert sort_value("^RUT") == (1, "^rut")
     assert sort_value("–") is None and sort_value("") is None
     assert sorted(["+2.00%", "-1.00%", "+0.50%"], key=sort_value) == ["-1.00%", "+0.50%", "+2.00%"]
+
+
+# ------------------------------------------------------------------------------------------
+# Relative performance, zones, records and the SMA gap (issue 10)
+
+ROTATION = Rotation("^RUT", ("^GSPC", "^NDX"), 21)
+REPLAY = freshness("replay", now=0, last_received=None, last_time=None, delay_minutes=None, stale_after=60, market_open=True)
+
+
+def _row(symbol: str = "^RUT", last: float = 2435.79, **more) -> Row:
+    base = Row(symbol, "", last, 1.0, 0.04, NAN, NAN, NAN, NAN, NAN, NAN, 0, NAN, NAN, 0, ((2500.0, "support"),), REPLAY)
+    return base._replace(**more)
+
+
+def test_the_longer_views_come_with_width_and_never_push_out_what_80_columns_show():
+    columns = watch_columns(ROTATION)
+    keys80 = [c.key for c in columns_for_width(79, columns)]
+    assert keys80 == ["symbol", "last", "pct", "rsi", "trend", "level", "fresh"]  # as before the new columns
+    keys120 = [c.key for c in columns_for_width(119, columns)]
+    assert keys120 == ["symbol", "last", "pct", "high52", "rs ^GSPC", "rs ^NDX", "rsi", "macd", "trend", "level", "fresh"]
+    assert [c.label for c in columns if c.key.startswith("rs ")] == ["vs GSPC 1M", "vs NDX 1M"]
+    assert len(columns_for_width(300, columns)) == len(columns) == len(COLUMNS) + 2
+    week = watch_columns(Rotation("^RUT", ("^GSPC",), 5))
+    assert [c.label for c in week if c.key.startswith("rs ")] == ["vs GSPC 1W"]
+    assert [c.label for c in watch_columns(Rotation("^RUT", ("^GSPC",), 30)) if c.key.startswith("rs ")] == ["vs GSPC 30d"]
+    for column in columns:  # every cell fits its column
+        assert column.width >= len(column.label)
+
+
+def test_change_and_spread_cells_say_their_unit_and_sign_and_other_rows_leave_the_spread_empty():
+    lead = watch_cells(_row(chg_1w=1.234, chg_1m=-3.45, chg_ytd=12.0, rs=(Spread("^GSPC", 21, -18.4), Spread("^NDX", 21, 312.2))))
+    assert (lead["chg_1w"].plain, lead["chg_1m"].plain, lead["chg_ytd"].plain) == ("+1.2%", "-3.5%", "+12.0%")
+    assert str(lead["chg_1w"].style) == "green" and str(lead["chg_1m"].style) == "red"
+    assert (lead["rs ^GSPC"].plain, lead["rs ^NDX"].plain) == ("-18bp", "+312bp")
+    assert str(lead["rs ^NDX"].style) == "green"
+    unknown = watch_cells(_row(rs=(Spread("^GSPC", 21, NAN),)))
+    assert unknown["chg_1w"].plain == "–" and unknown["rs ^GSPC"].plain == "–"
+    peer = watch_cells(_row("^NDX", chg_1m=2.0))
+    assert not any(key.startswith("rs ") for key in peer)  # the watchlist leaves the cell empty
+    widths = {c.key: c.width for c in watch_columns(ROTATION)}
+    for key, text in lead.items():
+        assert text.cell_len <= widths[key], key
+
+
+def test_the_nearest_level_cell_names_a_zone_edge_and_a_zone_the_price_is_in():
+    zone = ((2580.0, 2600.0, "resistance zone"),)
+    assert watch_cells(_row(last=2570.0, zones=zone))["level"].plain == "2,580 zone -0.4%"
+    assert watch_cells(_row(last=2510.0, zones=zone))["level"].plain == "2,500 +0.4%"
+    assert watch_cells(_row(last=2590.0, zones=zone))["level"].plain == "in 2,580–2,600"
+    assert watch_cells(_row(last=45.1, levels=(), zones=((45.25, 46.5, ""),)))["level"].plain == "45.25 zone -0.3%"
+
+
+def _lead_readout() -> Readout:
+    from datetime import date
+
+    return _view(
+        2435.79, 2339.4, 1733.0, 2489.0, [(2600.0, "resistance"), (2500.0, "support")], name="Russell 2000", symbol="^RUT",
+        change_pct=-0.27, macd=28.0, macd_signal=33.0, macd_hist=-5.0, chg_1w=1.6, chg_1m=4.2, chg_ytd=9.8,
+        rs=(Spread("^GSPC", 21, -18.4), Spread("^NDX", 21, -227.0)), record=Ref(2593.0, (2435.79 / 2593 - 1) * 100),
+        record_day=date(2021, 11, 8), ma_gap=-0.62, ma_gap_change=0.41,
+    )
+
+
+def test_the_readout_says_each_new_number_with_its_label_and_unit():
+    lines = [line.plain for line in readout_lines(_lead_readout(), 2)]
+    assert lines[0] == "Russell 2000 2,435.79 -0.27%"
+    assert "1W +1.6% 1M +4.2% YTD +9.8%" in lines
+    assert "1M vs GSPC -18 NDX -227 bp" in lines
+    assert "MACD         28.0 ▼ sig 33.0" in lines  # below its signal
+    assert "SMA gap     -0.6% 5d +0.4pt" in lines  # SMA50 under SMA200, closing in
+    assert "52w 1,733–2,489 ▼-2.1%" in lines
+    assert "ATH 2,593 ▼-6.1% 2021-11-08" in lines
+    assert lines[-2:] == ["  2,600 resistance ▼-6.3%", "  2,500 support    ▼-2.6%"]
+
+
+def test_the_readout_of_the_lead_with_two_levels_fits_80x24():
+    """12 lines of at most READOUT_WIDTH cells: what the detail pane has at 80x24."""
+    for view in (_lead_readout(), _lead_readout()._replace(chg_1w=-12.34, chg_1m=-15.6, chg_ytd=-21.0, last=24944.75, name="Nasdaq-100")):
+        lines = readout_lines(view, 2)
+        assert len(lines) == 12 and max(line.cell_len for line in lines) <= READOUT_WIDTH
+    # Spreads that do not share a line take one line each; a symbol that is not the lead has none.
+    wide = readout_lines(_lead_readout()._replace(rs=(Spread("^GSPC", 21, -1234.0), Spread("^NDX", 21, 4321.0))), 2)
+    plain = [line.plain for line in wide]
+    assert "1M vs GSPC -1,234 bp" in plain and "1M vs NDX +4,321 bp" in plain
+    assert len(readout_lines(_lead_readout()._replace(rs=()), 2)) == 11
+    # A long name is cut, never the price.
+    assert readout_lines(_lead_readout()._replace(name="A company with a very long name"), 2)[0].plain.endswith("… 2,435.79 -0.27%")

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 
 from monitor.tui.widgets.chart import Band, BrailleChart, HLine, Line
 from monitor.tui.widgets.lines import LinesView
-from monitor.tui.widgets.rows import KNOWN_NAMES, direction_style, known, level_decimals, price, short_decimals, signed
+from monitor.tui.widgets.rows import KNOWN_NAMES, direction_style, known, level_decimals, price, short_decimals, signed, window_label
 from monitor.view import ChartView, Readout, Ref
 
 LEVEL_STYLE = "magenta"
@@ -112,30 +112,121 @@ def _ref(label: str, ref: Ref, decimals: int) -> Text:
     return _row(label, price(ref.value, decimals), _vs(ref.pct))
 
 
-def readout_lines(view: Readout, decimals: int = 2) -> list[Text]:
-    """The indicator readouts beside the chart, one Text per line."""
-    last = view.last
-    head = Text(f"{view.name or KNOWN_NAMES.get(view.symbol, '')} ", style="bold")
-    head.append(view.symbol, style="dim")
-    move = Text(price(last, decimals), style="bold")
+READOUT_WIDTH = 29  # cells of text beside the chart (the pane is one wider: its left padding)
+
+
+def _pct_short(pct: float) -> str:
+    """+1.2% under 10 %, +12% from there: a change that fits a shared line."""
+    return f"{pct:+.1f}%" if abs(pct) < 10 else f"{pct:+.0f}%"
+
+
+def _head(view: Readout, decimals: int) -> Text:
+    """"Russell 2000 2,435.79 -0.27%": the name (cut to fit, the symbol without one), the last
+    price and the session's change."""
+    move = Text(price(view.last, decimals), style="bold")
     move.append(" " + signed(view.change_pct, 2, "%"), style=direction_style(view.change_pct))
+    name = view.name or KNOWN_NAMES.get(view.symbol, "") or view.symbol
+    room = READOUT_WIDTH - move.cell_len - 1
+    if len(name) > room:
+        name = name[: max(0, room - 1)] + "…"
+    return Text(f"{name} ", style="bold") + move if room > 1 else move
+
+
+def _changes(view: Readout) -> Text:
+    """"1W +1.2% 1M +3.4% YTD +8.1%"."""
+    text = Text()
+    for label, pct in (("1W", view.chg_1w), ("1M", view.chg_1m), ("YTD", view.chg_ytd)):
+        if text:
+            text.append(" ")
+        text.append(f"{label} ", style="dim")
+        text.append(_pct_short(pct) if known(pct) else "–", style=direction_style(pct))
+    return text
+
+
+def _spreads(view: Readout) -> list[Text]:
+    """"1M vs GSPC +312 NDX -45 bp": the lead's return over the window minus each peer's, on
+    one line, or one line per peer when they do not fit."""
+    if not view.rs:
+        return []
+    window = window_label(view.rs[0].sessions)
+    parts = [(spread.peer.lstrip("^"), f"{spread.bp:+,.0f}" if known(spread.bp) else "–", spread.bp) for spread in view.rs]
+    line = Text(f"{window} vs", style="dim")
+    for name, shown, bp in parts:
+        line.append(f" {name} ", style="dim")
+        line.append(shown, style=direction_style(bp))
+    line.append(" bp", style="dim")
+    if line.cell_len <= READOUT_WIDTH:
+        return [line]
+    lines = []
+    for name, shown, bp in parts:
+        one = Text(f"{window} vs {name} ", style="dim")
+        one.append(shown, style=direction_style(bp))
+        one.append(" bp", style="dim")
+        lines.append(one)
+    return lines
+
+
+def _macd(view: Readout) -> Text:
+    """"MACD 28.0 ▼ sig 33.0": the MACD line, below (▼) or above (▲) its signal line."""
+    macd, signal = view.macd, view.macd_signal
+    if not (known(macd) and known(signal)):
+        return _row("MACD", f"{macd:,.1f}" if known(macd) else "–")
+    side = Text("▲" if macd > signal else "▼", style=direction_style(macd - signal))
+    return _row("MACD", f"{macd:,.1f}", side + Text(f" sig {signal:,.1f}"))
+
+
+def _gap(view: Readout) -> Text:
+    """"SMA gap -0.6% 5d +0.4pt": SMA fast minus SMA slow in % of the slow one, and how much it
+    moved over the last sessions (toward a golden cross when it rises below zero)."""
+    extra = Text("")
+    if known(view.ma_gap_change):
+        extra = Text(f"{view.gap_sessions}d ", style="dim")
+        extra.append(f"{view.ma_gap_change:+.1f}pt", style=direction_style(view.ma_gap_change))
+    return _row("SMA gap", signed(view.ma_gap, 1, "%"), extra, style=direction_style(view.ma_gap))
+
+
+def _year_range(view: Readout, decimals: int) -> Text:
+    """"52w 1,733–2,489 ▼-2.1%": the 52-week low and high, and the price against the high."""
+    low, high = view.low_n, view.high_n
+    text = Text("52w ", style="dim")
+    text.append(f"{price(low.value, decimals)}–{price(high.value, decimals)}" if known(high.value) else "–")
+    if known(high.pct):
+        text.append(" ")
+        text.append(_vs(high.pct))
+    return text
+
+
+def _record(view: Readout, decimals: int) -> Text:
+    """"ATH 2,593 ▼-6.1% 2021-11-08": the all-time high of the loaded history, the price
+    against it and the session it was set."""
+    text = Text("ATH ", style="dim")
+    if not known(view.record.value):
+        return text + Text("–")
+    text.append(price(view.record.value, decimals))
+    text.append(" ")
+    text.append(_vs(view.record.pct))
+    if view.record_day is not None:
+        text.append(f" {view.record_day.isoformat()}", style="dim")
+    return text
+
+
+def readout_lines(view: Readout, decimals: int = 2) -> list[Text]:
+    """The readouts beside the chart, one Text per line; at most ``READOUT_WIDTH`` cells each
+    and 12 lines for the lead with two levels (what 80x24 has room for)."""
     rsi = view.rsi
     rsi_style = "bold red" if known(rsi) and rsi >= view.rsi_overbought else "bold green" if known(rsi) and rsi <= view.rsi_oversold else ""
-    macd, signal = view.macd, view.macd_signal
-    macd_state = Text("")
-    if known(macd) and known(signal):
-        macd_state = Text("▲ above" if macd > signal else "▼ below", style=direction_style(macd - signal))
-    short = short_decimals(last, decimals)
+    short = short_decimals(view.last, decimals)
     lines = [
-        head,
-        move,
+        _head(view, decimals),
+        _changes(view),
+        *_spreads(view),
         _row(f"RSI {view.rsi_period}", f"{rsi:.1f}" if known(rsi) else "–", style=rsi_style),
-        _row("MACD", f"{macd:,.1f}" if known(macd) else "–", macd_state),
-        _row(" signal", f"{signal:,.1f}" if known(signal) else "–", signed(view.macd_hist, 1)),
+        _macd(view),
         _ref(f"SMA {view.ma_fast}", view.sma_fast, short),
         _ref(f"SMA {view.ma_slow}", view.sma_slow, short),
-        _ref("52w hi", view.high_n, short),
-        _ref("52w lo", view.low_n, short),
+        _gap(view),
+        _year_range(view, short),
+        _record(view, short),
     ]
     places = level_decimals([(level.value, level.label) for level in view.levels], decimals)
     for level in view.levels:
@@ -149,11 +240,11 @@ def readout_lines(view: Readout, decimals: int = 2) -> list[Text]:
 class DetailPane(Horizontal):
     """Chart (with a title line) on the left, readouts on the right."""
 
-    DEFAULT_CSS = """
-    DetailPane { height: 1fr; }
-    DetailPane > Vertical { width: 1fr; }
-    DetailPane #chart-title { height: 1; }
-    DetailPane #readout { width: 28; height: 1fr; padding-left: 1; }
+    DEFAULT_CSS = f"""
+    DetailPane {{ height: 1fr; }}
+    DetailPane > Vertical {{ width: 1fr; }}
+    DetailPane #chart-title {{ height: 1; }}
+    DetailPane #readout {{ width: {READOUT_WIDTH + 1}; height: 1fr; padding-left: 1; }}
     """
 
     def compose(self) -> ComposeResult:

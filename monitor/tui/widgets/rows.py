@@ -16,7 +16,7 @@ from typing import NamedTuple
 from rich.text import Text
 
 from monitor.model import NEW_YORK
-from monitor.view import KNOWN_NAMES, Freshness, Nearest, Row, known
+from monitor.view import KNOWN_NAMES, Freshness, Nearest, Rotation, Row, known
 
 DASH = "–"
 UP, DOWN = "green", "red"
@@ -79,21 +79,48 @@ class Column(NamedTuple):
     priority: int  # 0 = always shown; higher numbers are dropped first when narrow
 
 
+# Priorities 0-3 are what 80 columns show; the longer views (1W, 1M, YTD, the lead against
+# each peer) only come with width and never push those out.
 COLUMNS: tuple[Column, ...] = (
     Column("symbol", "Symbol", 6, 0),
-    Column("name", "Name", 12, 9),
+    Column("name", "Name", 12, 10),
     Column("last", "Last", 9, 0),
-    Column("change", "Chg", 8, 6),
+    Column("change", "Chg", 8, 7),
     Column("pct", "Chg%", 7, 1),
     Column("range", "Day range", 13, 8),
     Column("high52", "52w hi", 7, 5),
+    Column("chg_1w", "1W", 6, 12),
+    Column("chg_1m", "1M", 6, 9),
+    Column("chg_ytd", "YTD", 6, 11),
     Column("rsi", "RSI", 4, 2),
     Column("macd", "MACD", 7, 4),  # "↓ cross" is 7 cells
     Column("trend", "Trend", 11, 3),
-    Column("level", "Nearest level", 15, 2),
+    Column("level", "Nearest level", 16, 2),  # "2,580 zone -0.8%" is 16 cells
     Column("fresh", "Data", 9, 1),
 )
+RS_PRIORITY = 6  # the lead against its peers: right after the 52-week high
+RS_WIDTH = 8  # "+1,234bp"
 CELL_PADDING = 1  # DataTable's padding each side of a cell
+
+
+def window_label(sessions: int) -> str:
+    """1W for 5 sessions, 1M for 21, else "30d"."""
+    return {5: "1W", 21: "1M"}.get(sessions, f"{sessions}d")
+
+
+def rs_key(peer: str) -> str:
+    return f"rs {peer}"
+
+
+def watch_columns(rotation: Rotation) -> tuple[Column, ...]:
+    """``COLUMNS`` with one "vs NDX 1M" column per peer of the lead, placed after the 1M change."""
+    spread = tuple(
+        Column(rs_key(peer), label, max(RS_WIDTH, len(label)), RS_PRIORITY)
+        for peer in rotation.peers
+        for label in [f"vs {peer.lstrip('^')} {window_label(rotation.sessions)}"]
+    )
+    at = next(i for i, column in enumerate(COLUMNS) if column.key == "chg_ytd") + 1
+    return COLUMNS[:at] + spread + COLUMNS[at:]
 
 
 def columns_for_width(width: int, columns: Sequence[Column] = COLUMNS) -> list[Column]:
@@ -166,13 +193,32 @@ def trend_cell(last: float, fast: float, slow: float, cross: int) -> Text:
 
 
 def level_cell(nearest: Nearest | None, decimals: int = 0) -> Text:
-    """The nearest level and the price's distance from it; bold yellow within 0.5 %."""
+    """The nearest level and the price's distance from it ("2,500 -0.4%"); a zone's edge says
+    so ("2,580 zone -0.8%"), a price inside a zone names it ("in 2,580–2,600"); bold yellow
+    within 0.5 %."""
     if nearest is None:
         return Text(DASH, style="dim")
+    if nearest.inside and nearest.zone is not None:
+        low, high = nearest.zone
+        return Text(f"in {low:,.{decimals}f}–{high:,.{decimals}f}", style="bold yellow")
     distance = nearest.distance_pct
-    text = Text(f"{nearest.price:,.{decimals}f} ")
+    text = Text(f"{nearest.price:,.{decimals}f} " + ("zone " if nearest.zone is not None else ""))
     text.append(f"{distance:+.1f}%", style="bold yellow" if abs(distance) < 0.5 else "")
     return text
+
+
+def change_cell(pct: float) -> Text:
+    """A change over a window in %: "+1.2%", green up, red down."""
+    if not known(pct):
+        return Text(DASH, style="dim")
+    return Text(f"{pct:+.1f}%", style=direction_style(pct))
+
+
+def spread_cell(bp: float) -> Text:
+    """The lead's return minus a peer's in basis points: "+312bp"."""
+    if not known(bp):
+        return Text(DASH, style="dim")
+    return Text(f"{bp:+,.0f}bp", style=direction_style(bp))
 
 
 FRESH_STYLES = {"replay": "cyan", "waiting": "dim", "stale": "bold red", "delayed": "yellow", "closed": "dim", "live": "green"}
@@ -212,6 +258,16 @@ def watch_cells(row: Row) -> dict[str, Text]:
         "rsi": rsi_cell(row.rsi, row.rsi_overbought, row.rsi_oversold),
         "macd": macd_cell(row.macd, row.macd_signal, row.macd_cross),
         "trend": trend_cell(row.last, row.sma_fast, row.sma_slow, row.ma_cross),
-        "level": level_cell(row.nearest, level_decimals(row.levels, row.decimals)),
+        "level": level_cell(row.nearest, level_decimals(_prices(row), row.decimals)),
         "fresh": Text(f"fut {row.futures}", style=FUTURES) if row.futures else fresh_cell(row.fresh),
+        "chg_1w": change_cell(row.chg_1w),
+        "chg_1m": change_cell(row.chg_1m),
+        "chg_ytd": change_cell(row.chg_ytd),
+        # Only the lead's row has spreads; the others leave the column empty.
+        **{rs_key(spread.peer): spread_cell(spread.bp) for spread in row.rs},
     }
+
+
+def _prices(row: Row) -> list[tuple[float, str]]:
+    """The row's levels and zone edges as (price, label), for their decimals."""
+    return [*row.levels, *((edge, label) for low, high, label in row.zones for edge in (low, high))]

@@ -38,8 +38,9 @@ class Watchlist(DataTable):
     Watchlist { height: auto; max-height: 12; scrollbar-size-vertical: 1; }
     """
 
-    def __init__(self, symbols: list[str], *, id: str | None = None) -> None:
+    def __init__(self, symbols: list[str], *, columns: tuple[Column, ...] = COLUMNS, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_cursor=True)
+        self.columns_known = columns  # every column it may show (``rows.watch_columns``)
         self.order = list(symbols)  # the user's order
         self.symbols = list(symbols)  # the rows as shown (sorted or not)
         self.sort: tuple[str, bool] | None = None  # (column key, descending)
@@ -59,7 +60,7 @@ class Watchlist(DataTable):
         self._layout_columns(self.size.width)
 
     def _layout_columns(self, width: int) -> None:
-        wanted = columns_for_width(width - 1)  # leave room for a scrollbar
+        wanted = columns_for_width(width - 1, self.columns_known)  # leave room for a scrollbar
         if [c.key for c in wanted] == [c.key for c in self._shown]:
             return
         selected = self.selected_symbol
@@ -121,7 +122,7 @@ class Watchlist(DataTable):
         if self.sort is None:
             return "your order"
         key, descending = self.sort
-        label = next((c.label for c in COLUMNS if c.key == key), key)
+        label = next((c.label for c in self.columns_known if c.key == key), key)
         return f"sorted by {label} " + ("▼ (high to low)" if descending else "▲ (low to high)")
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
