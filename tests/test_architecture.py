@@ -4,7 +4,8 @@
 those under TYPE_CHECKING included) and checks each contract; this test runs it in a subprocess
 so the suite fails on a broken contract with import-linter's own explanation (the chain of
 imports that breaks it). The contracts: "core" (no textual in the core), "layers" (the arrows of
-the README's "Layout" run one way, every module in its place) and "acyclic" (no import cycle).
+the README's "Layout" run one way, every module in its place) and "acyclic" (no import cycle
+between siblings); a cycle between a package and its own modules is found here with grimp.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import grimp
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,6 +62,27 @@ def test_widgets_may_read_no_core_module_but_model_and_view():
 def test_import_contracts_hold():
     done = subprocess.run([sys.executable, "-c", LINT], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def import_cycles(graph: grimp.ImportGraph) -> list[tuple[str, str]]:
+    """Each import (importer, imported) that lies on a circle of imports. Every module counts as
+    itself, a package's ``__init__`` too: a cycle between a package and one of its modules is
+    one that the 'acyclic' contract (siblings only) does not see."""
+    return sorted((importer, imported) for importer in graph.modules
+                  for imported in graph.find_modules_directly_imported_by(importer)
+                  if graph.chain_exists(importer=imported, imported=importer))
+
+
+def test_no_import_cycle_anywhere_in_monitor():
+    assert import_cycles(grimp.build_graph("monitor")) == []
+
+
+def test_import_cycles_finds_a_cycle_between_a_package_and_its_module():
+    graph = grimp.ImportGraph()
+    graph.add_import(importer="p.config", imported="p.feeds")
+    graph.add_import(importer="p.feeds", imported="p.feeds.stream")  # the registry builds the stream feed
+    graph.add_import(importer="p.feeds.stream", imported="p.feeds")  # which reads a name from the registry
+    assert import_cycles(graph) == [("p.feeds", "p.feeds.stream"), ("p.feeds.stream", "p.feeds")]
 
 
 def test_the_layers_contract_places_every_module_and_runs_the_chain_downwards():
