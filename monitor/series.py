@@ -192,15 +192,23 @@ def _fast_rows(body: list[str], columns: int, parse_time: Callable[[str], float]
     try:
         times = _times(fields[0::columns], parse_time)
         opens, highs, lows, closes = (list(map(float, fields[i::columns])) for i in picks[:4])
-        volumes = list(map(float, fields[volume::columns])) if volume is not None else [None] * len(body)
+        volumes = _volumes(fields[volume::columns]) if volume is not None else [None] * len(body)
     except ValueError:
         return None
-    total = sum(opens) + sum(highs) + sum(lows) + sum(closes) + (sum(volumes) if volume is not None else 0.0)
+    total = sum(opens) + sum(highs) + sum(lows) + sum(closes) + sum(filter(None, volumes))
     if total - total != 0.0 or any(map(lt, highs, lows)) or not all(map(lt, times, times[1:])):
         return None  # a non-finite number, high below low, or times not increasing
     if not min(min(opens), min(lows), min(closes)) > 0.0:
         return None  # a price of 0 or less
     return list(zip(times, opens, highs, lows, closes, volumes))
+
+
+def _volumes(texts: list[str]) -> list[float | None]:
+    """A volume column: an empty cell is no volume (None), as the backfill's cache writes an
+    index's missing volumes."""
+    if "" not in texts:
+        return list(map(float, texts))
+    return [float(text) if text.strip() else None for text in texts]
 
 
 def _checked_rows(path: Path, header: tuple, body: list[str], parse_time: Callable[[str], float], picks: Picks) -> list:

@@ -63,6 +63,20 @@ def test_load_without_volume_column_and_with_blank_lines(tmp_path):
     assert series.rows == [(ny("2026-01-05T09:30"), 1.0, 2.0, 0.5, 1.5, None)]
 
 
+def test_empty_volume_cells_are_no_volume_and_stay_on_the_column_parser(tmp_path):
+    """The backfill's cache writes an index's missing volumes as empty cells, and a whole
+    history is read at every start: such a file must not fall back to the row-by-row parser."""
+    from monitor import series as series_module
+
+    body = ["2026-01-05,1,2,0.5,1.5,", "2026-01-06,1.5,2.5,1,2,300", "2026-01-07,2,3,1.5,2.5, "]
+    path = write(tmp_path, "x.csv", "date,open,high,low,close,volume\n" + "\n".join(body) + "\n")
+    header, picks = ("date", "open", "high", "low", "close", "volume"), (1, 2, 3, 4, 5)
+    fast = series_module._fast_rows(body, 6, series_module._open_epoch, picks)
+    assert fast == series_module._checked_rows(path, header, body, series_module._open_epoch, picks)
+    assert [row[5] for row in fast] == [None, 300.0, None]
+    assert load_series(path).rows == fast
+
+
 def test_load_intraday_file_takes_the_bar_length_from_the_spacing(data_dir):
     series = load_series(data_dir / "intraday" / "spx_5m_2025-12-24.csv", "^GSPC")
     assert series.kind == "intraday"

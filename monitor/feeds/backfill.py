@@ -436,14 +436,20 @@ def _merge(old: list[Row], new: list[Row]) -> list[Row]:
 def _records(rows: list[Row], decimals: int, now: float) -> Records:
     """The all-time records of the sessions of daily ``rows`` that closed by ``now`` (a row
     ahead of the clock is a corrupt cache's, which the door rejects too), at the prices the door
-    lets in (rounded to the symbol's price hint): a live price equal to the record is not above it."""
+    lets in (rounded to the symbol's price hint): a live price equal to the record is not above it.
+    Only the bars that hold a record (the earliest of equals) are folded into ``Records``: a
+    date per row would cost more than the rest."""
     end = len(rows)
     while end and session_close(_ny_date(rows[end - 1][0])) > now:
         end -= 1
     records = Records()
-    update = records.update
-    for t, o, h, l, c, v in rows[:end]:
-        update(DailyBar(_ny_date(t), o, round(h, decimals), round(l, decimals), round(c, decimals), v))
+    if not end:
+        return records
+    highs, lows, closes = ([round(row[k], decimals) for row in rows[:end]] for k in (2, 3, 4))
+    holders = {highs.index(max(highs)), lows.index(min(lows)), closes.index(max(closes))}
+    for i in sorted(holders):
+        t, o, _, _, _, v = rows[i]
+        records.update(DailyBar(_ny_date(t), o, highs[i], lows[i], closes[i], v))
     return records
 
 
