@@ -7,7 +7,10 @@ Each symbol keeps its committed daily bars (``DAILY_BARS_KEPT``) and today's min
 
 Printed: bytes per symbol once full (tracemalloc, after 10,000 bars: constant whatever the run
 length), µs per committed bar (append), per read of the newest close, and per chart read of all
-closes (the ring's zero-copy column vs a list built from the deque).
+closes (the ring's zero-copy column vs a list built from the deque). Also the one window kept
+beside the daily ring, and why: ``SessionBars`` keeps the committed closes and their dates in two
+arrays for ``close_and_base``, which relative strength reads at every commit of its lead (the ring
+is written in bulk when read; see ``benchmarks/bench_replay.py``).
 
     python benchmarks/bench_ring.py [--bars 100000]
 """
@@ -26,7 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from monitor.bars import DAILY_BARS_KEPT, MINUTE_BARS_KEPT, DailyBar, MinuteBar, daily_ring, minute_ring  # noqa: E402
+from monitor.bars import (  # noqa: E402
+    DAILY_BARS_KEPT, MINUTE_BARS_KEPT, DailyBar, MinuteBar, SessionBars, daily_ring, minute_ring,
+)
 
 
 def daily_bars(n: int) -> list[DailyBar]:
@@ -90,6 +95,31 @@ def sma_window_costs(bars: int, n: int = 200) -> tuple[float, float]:
     return per_call_us(with_list, bars), per_call_us(with_ring, bars)
 
 
+def closes_beside_the_ring(days: list[DailyBar]) -> tuple[int, float, float, float]:
+    """The closes ``SessionBars`` keeps beside its daily ring: their bytes at the longest they get
+    (just before a trim); µs per ``close_and_base`` of a committed day against reading the ring's
+    close and day columns for it (a view each, then the same item reads); µs per bar of writing
+    the ring in bulk (64 bars, what a replay does when the closes come from the arrays) where
+    reading the ring at every commit writes each bar on its own (the 'append ring' column)."""
+    s = SessionBars("X")
+    most = 0
+    for bar in days:
+        s.open_session(bar.day, 0.0, 1.0, 0.0, bar.open, None)
+        s.commit()
+        most = max(most, sys.getsizeof(s._closes) + sys.getsizeof(s._close_days))
+    ring = s.daily
+    day = days[-5].day
+
+    def from_ring() -> tuple[float, float]:
+        closes, ordinals = ring.column("close"), ring.column("day")
+        i = len(closes) - 5
+        return closes[i], closes[i - 21] if ordinals[i] == day.toordinal() else (0.0, 0.0)
+
+    batch = days[-64:]
+    bulk = per_call_us(lambda: ring.extend(batch), 2_000) / len(batch)
+    return most, per_call_us(lambda: s.close_and_base(day, 21), 100_000), per_call_us(from_ring, 100_000), bulk
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=int, default=100_000)
@@ -118,6 +148,7 @@ def main() -> None:
         rows.append((name, ring_bytes, deque_bytes, append_ring, append_deque, last_ring, last_deque, chart_ring, chart_deque))
 
     window_list, window_ring = sma_window_costs(args.bars)
+    closes_bytes, closes_us, ring_us, bulk_us = closes_beside_the_ring(days)
 
     print(f"{'history':<8} {'bytes ring':>11} {'bytes deque':>12} {'append ring':>12} {'deque':>7} "
           f"{'last ring':>10} {'deque':>7} {'closes ring':>12} {'deque':>8}")
@@ -126,6 +157,9 @@ def main() -> None:
               f"{cr:>10.2f}µs {cd:>6.1f}µs")
     print(f"\nSMA200 window, µs per committed bar: trimmed list {window_list:.2f} (what the indicators use),"
           f" RingBuffer {window_ring:.2f}")
+    print(f"Closes beside the daily ring (relative strength): {closes_bytes:,} bytes per symbol at most;"
+          f" close_and_base {closes_us:.2f}µs vs two ring column views {ring_us:.2f}µs; with them the ring"
+          f" is written in bulk, {bulk_us:.2f}µs per bar, not bar by bar ('append ring' above)")
     print("\nOne symbol holds one daily and one minute history: its bar memory is the sum of the two")
     print("'bytes ring' figures, fixed at creation (the ring stores floats, not bar objects). A bar")
     print("costs more to append to the ring (two float writes per field: the mirror that makes")
