@@ -129,7 +129,7 @@ async def test_v_toggles_the_rotation_chart_and_the_range_keys_still_work():
         assert "2,580-2,600 resistance zone" in " ".join(price_lines)  # the zone's band on the price chart
         await pilot.press("v")
         said = title.plain_lines[0]
-        assert said.startswith("^RUT ÷ 1Y ") and "^GSPC" in said and "^NDX" in said
+        assert said.startswith("^RUT ÷ 1Y ") and "⠒⠒ ^GSPC" in said and "⠂⠂ ^NDX" in said  # solid, dotted: apart without colour
         assert chart.plain_lines != price_lines
         assert any(line.startswith("100.0 = start") for line in chart.plain_lines)  # the labelled 100 line
         assert "2,580" not in " ".join(chart.plain_lines)  # no price levels or zones on a ratio scale
