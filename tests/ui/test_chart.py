@@ -79,6 +79,8 @@ def test_a_zone_is_a_labelled_band_of_dots_between_its_edges():
     levels = [HLine(149.0, "", "top"), HLine(130.0, "", "pivot"), HLine(110.0, "", "low")]  # rows 0, 1, 2
     short = [row.plain for row in render_chart(line, [*levels, Band(125.0, 130.0, "cyan", "zone")], 40, 3)]
     assert short[1].startswith("130 pivot · 125-130 zone ")
+    narrow = [row.plain for row in render_chart(line, [*levels, Band(125.0, 130.0, "cyan", "resistance zone")], 30, 3)]
+    assert narrow[1].startswith("130 pivot · 125-130 ")  # the span stays whole, the name goes
     # Far from the data it is left out, as levels are.
     assert [row.plain for row in render_chart(line, [Band(500.0, 510.0, "cyan", "far")], 40, 10)] == plain
 

@@ -155,7 +155,7 @@ class HLine(NamedTuple):
 class Band(NamedTuple):
     """A zone: its two edges dashed as levels are, a stipple between them, and "low-high label"
     on the first row of the band that has no label yet (else just under or over it, else after
-    the label already on its top row)."""
+    the label already on its top row, without its label when both do not fit)."""
 
     low: float
     high: float
@@ -174,13 +174,14 @@ class Band(NamedTuple):
             for x in range((y - top) // 4 % 2 * BAND_STIPPLE // 2, canvas.dots_x, BAND_STIPPLE):
                 canvas.dot(x, y, self.style)
         first, last = top // 4, bottom // 4
-        text = f"{self.low:,.{decimals}f}-{self.high:,.{decimals}f} {self.label}".rstrip()
+        span = f"{self.low:,.{decimals}f}-{self.high:,.{decimals}f}"
         row = canvas.free_row([*range(first, last + 1), last + 1, first - 1])
         if row is not None:
-            canvas.label(row, text, self.style)
-        else:  # a short chart: after the level's label on the band's row
+            canvas.label(row, f"{span} {self.label}".rstrip(), self.style)
+        else:  # a short chart: after the level's label on the band's row, the span alone if need be
             said, style = canvas.labels[first]
-            canvas.label(first, f"{said} · {text}", style)
+            both = f"{said} · {span} {self.label}".rstrip()
+            canvas.label(first, both if len(both) < canvas.plot_w else f"{said} · {span}", style)
 
 
 def _finite(values: Sequence[float]) -> list[float]:
