@@ -223,7 +223,7 @@ class Row(NamedTuple):
     @property
     def from_high_pct(self) -> float:
         """The last price against the 52-week high in % (NaN when either is unknown)."""
-        return pct_from(self.last, self.high_n) if known(self.high_n) and self.high_n > 0 else NAN
+        return pct_from(self.last, self.high_n)
 
     @property
     def nearest(self) -> Nearest | None:
@@ -462,7 +462,7 @@ def chart_view(sym: SymbolState, config: Config, chart_range: str, *, intraday: 
     axis, the others the last so many daily closes with the moving averages (computed over every
     kept close, so they start at the range's left edge); the symbol's levels as overlays."""
     levels = level_pairs(config, sym.symbol)
-    zones = tuple((zone.low, zone.high, zone.label) for zone in config.zones_for(sym.symbol))
+    zones = zone_triples(config, sym.symbol)
     rules = config.rules
     if chart_range == "1D":
         if not intraday:

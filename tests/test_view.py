@@ -5,6 +5,7 @@ closes. The view reads the state's attributes by name, so a renamed core attribu
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -303,3 +304,59 @@ def test_zones_count_in_the_nearest_level():
 def test_the_row_carries_the_configured_zones(state):
     row = view.watch_row(state.symbols["^RUT"], CONFIG, "", REPLAY)
     assert row.zones == ((2580.0, 2600.0, "resistance zone"),)  # the default config's zone
+
+
+# ------------------------------------------------------------------------------------------
+# What the view takes from the config and from the forming session
+
+
+def test_the_spread_window_and_the_rsi_bands_come_from_the_config(state, rut):
+    close, dates = rut["close"], rut["date"]
+    config = replace(CONFIG, relative_strength=replace(CONFIG.relative_strength, sessions=5),
+                     rules=replace(CONFIG.rules, rsi_overbought=75.0, rsi_oversold=25.0))
+    row = view.watch_row(state.symbols["^RUT"], config, "", REPLAY, 2, state.symbols)
+    ndx = read(FILES["^NDX"])
+    at = _at(ndx["date"], dates[-1])
+    expected = (close[-1] / close[-6] - ndx["close"][at] / ndx["close"][at - 5]) * 10000
+    assert row.rs[1] == view.Spread("^NDX", 5, pytest.approx(expected))
+    assert (row.rsi_overbought, row.rsi_oversold) == (75.0, 25.0)
+
+
+def test_a_forming_session_counts_in_the_chart_and_in_the_all_time_high():
+    state = fed()
+    sym = state.symbols["^RUT"]
+    before = len(view.chart_view(sym, CONFIG, "max").series[0].values)
+    moment = ny_epoch(date(2026, 2, 24), time(10, 0))
+    state.apply([("^RUT", moment, 2400.0, None, None)])
+    chart = view.chart_view(sym, CONFIG, "max")
+    assert len(chart.series[0].values) == before + 1 and chart.series[0].values[-1] == 2400.0
+    assert chart.times[-1] == moment
+    # A symbol's first session: no committed record yet, the forming high is the record.
+    first = MarketState(Config(symbols=("X",)), "replay")
+    first.apply([("X", ny_epoch(date(2025, 3, 3), time(10, 0)), 10.0, None, None)])
+    assert view.all_time_high(first.symbols["X"]) == (10.0, date(2025, 3, 3))
+
+
+def test_the_rotation_session_chart_leaves_a_peer_without_minutes_in_the_leads_session_empty():
+    config = Config(symbols=("^RUT", "^NDX"))
+    state = MarketState(config, "stream")
+    state.apply([("^NDX", ny_epoch(date(2025, 3, 3), time(10, 0)), 20000.0, None, None)])
+    state.apply([("^RUT", ny_epoch(date(2025, 3, 4), time(10, 0)), 2000.0, None, None)])
+    state.apply([("^RUT", ny_epoch(date(2025, 3, 4), time(10, 5)), 2010.0, None, None)])
+    chart = view.rotation_view(state.symbols, config, "1D")
+    (line,) = chart.series
+    assert line.name == "^NDX" and len(line.values) == view.SESSION_MINUTES
+    assert all(math.isnan(v) for v in line.values)  # its minutes are of 2025-03-03
+
+
+def test_a_dialog_can_clear_the_zones_and_the_file_stays_the_same():
+    config = replace(CONFIG, path=Path("monitor.toml"))
+    new, problems = view.validate(config, [], {}, zones=[])
+    assert problems == [] and new.zones == () and new.path == Path("monitor.toml")
+    kept, _ = view.validate(config, [], {})
+    assert kept.zones == CONFIG.zones
+
+
+def test_a_feeds_name_for_a_symbol_comes_before_the_known_one():
+    assert view.display_name("^RUT", "Russell 2000 Index") == "Russell 2000 Index"
+    assert view.display_name("^RUT") == "Russell 2000" and view.display_name("XYZ") == ""
