@@ -217,10 +217,21 @@ def test_the_readout_says_each_new_number_with_its_label_and_unit():
     assert "1W +1.6% 1M +4.2% YTD +9.8%" in lines
     assert "1M vs GSPC -18 NDX -227 bp" in lines
     assert "MACD         28.0 ▼ sig 33.0" in lines  # below its signal
-    assert "SMA gap     -0.6% 5d +0.4pt" in lines  # SMA50 under SMA200, closing in
+    assert "SMA gap     -0.6% 1W +0.4pt" in lines  # SMA50 under SMA200, closing in over 5 sessions
     assert "52w 1,733–2,489 ▼-2.1%" in lines
     assert "ATH 2,593 ▼-6.1% 2021-11-08" in lines
     assert lines[-2:] == ["  2,600 resistance ▼-6.3%", "  2,500 support    ▼-2.6%"]
+
+
+def test_the_readout_changes_keep_the_watchlists_decimals_and_share_them_when_cut():
+    """The changes' line reads as the 1W/1M/YTD columns do (one decimal) while it fits; a line
+    too long for the readout drops the decimals of all three, not of the large ones alone."""
+    lead = _lead_readout()
+    assert "1W +1.6% 1M +4.2% YTD +14.5%" in [line.plain for line in readout_lines(lead._replace(chg_ytd=14.5), 2)]
+    assert watch_cells(_row(chg_ytd=14.5))["chg_ytd"].plain == "+14.5%"
+    cut = lead._replace(chg_1w=-12.34, chg_1m=-15.6, chg_ytd=-21.04)
+    assert "1W -12% 1M -16% YTD -21%" in [line.plain for line in readout_lines(cut, 2)]
+    assert "1W – 1M – YTD –" in [line.plain for line in readout_lines(lead._replace(chg_1w=NAN, chg_1m=NAN, chg_ytd=NAN), 2)]
 
 
 def test_the_readout_of_the_lead_with_two_levels_fits_80x24():

@@ -115,11 +115,6 @@ def _ref(label: str, ref: Ref, decimals: int) -> Text:
 READOUT_WIDTH = 29  # cells of text beside the chart (the pane is one wider: its left padding)
 
 
-def _pct_short(pct: float) -> str:
-    """+1.2% under 10 %, +12% from there: a change that fits a shared line."""
-    return f"{pct:+.1f}%" if abs(pct) < 10 else f"{pct:+.0f}%"
-
-
 def _head(view: Readout, decimals: int) -> Text:
     """"Russell 2000 2,435.79 -0.27%": the name (cut to fit, the symbol without one), the last
     price and the session's change."""
@@ -133,13 +128,17 @@ def _head(view: Readout, decimals: int) -> Text:
 
 
 def _changes(view: Readout) -> Text:
-    """"1W +1.2% 1M +3.4% YTD +8.1%"."""
-    text = Text()
-    for label, pct in (("1W", view.chg_1w), ("1M", view.chg_1m), ("YTD", view.chg_ytd)):
-        if text:
-            text.append(" ")
-        text.append(f"{label} ", style="dim")
-        text.append(_pct_short(pct) if known(pct) else "–", style=direction_style(pct))
+    """"1W +1.2% 1M +3.4% YTD +18.1%": one decimal as in the watchlist's columns; whole percents
+    for all three when that does not fit the readout (never "+12%" beside "+9.8%")."""
+    for places in (1, 0):
+        text = Text()
+        for label, pct in (("1W", view.chg_1w), ("1M", view.chg_1m), ("YTD", view.chg_ytd)):
+            if text:
+                text.append(" ")
+            text.append(f"{label} ", style="dim")
+            text.append(f"{pct:+.{places}f}%" if known(pct) else "–", style=direction_style(pct))
+        if text.cell_len <= READOUT_WIDTH:
+            break
     return text
 
 
@@ -176,11 +175,12 @@ def _macd(view: Readout) -> Text:
 
 
 def _gap(view: Readout) -> Text:
-    """"SMA gap -0.6% 5d +0.4pt": SMA fast minus SMA slow in % of the slow one, and how much it
-    moved over the last sessions (toward a golden cross when it rises below zero)."""
+    """"SMA gap -0.6% 1W +0.4pt": SMA fast minus SMA slow in % of the slow one, and how many
+    points it moved over the last sessions (toward a golden cross when it rises below zero),
+    their window named as the changes' line names it (1W = 5 sessions)."""
     extra = Text("")
     if known(view.ma_gap_change):
-        extra = Text(f"{view.gap_sessions}d ", style="dim")
+        extra = Text(f"{window_label(view.gap_sessions)} ", style="dim")
         extra.append(f"{view.ma_gap_change:+.1f}pt", style=direction_style(view.ma_gap_change))
     return _row("SMA gap", signed(view.ma_gap, 1, "%"), extra, style=direction_style(view.ma_gap))
 
