@@ -168,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return dispatch(args, parser)
     except UserError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        from monitor.text import visible
+
+        print(f"{PROG}: error: {visible(str(exc))}", file=sys.stderr)  # it may quote outside text
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

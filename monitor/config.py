@@ -22,6 +22,7 @@ the key. ``check_config_text`` returns every problem instead of stopping at the 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
@@ -33,7 +34,7 @@ from monitor.paths import config_path, missing_config_error
 from monitor.rule_catalog import CONFIRMABLE, RULE_NAMES
 from monitor.settings import Add, Group, NamedTables, Pairs, Section, Setting, Table, Tables, boolean as _bool
 from monitor.settings import bounded as _bounded, choice as _choice, flat_settings, positive_number as _positive_number
-from monitor.settings import accepting as _accepting, settings_class, string as _string, table
+from monitor.settings import accepting as _accepting, settings_class, string as _string, table, text_line as _text_line
 from monitor.sinks import notify_settings
 from monitor.source_catalog import DEFAULT_SOURCE, DEFAULT_STREAM_URL, SOURCE_NAMES, check_ws_url
 
@@ -158,7 +159,7 @@ def _macd(value: Any) -> tuple[int, int, int]:
 
 @_accepting("a ws:// or wss:// URL with a host")
 def _ws_url(value: Any) -> str:
-    return check_ws_url(_string(value))
+    return check_ws_url(_text_line(value))
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,7 +205,7 @@ ZONE_KEYS = (
     Setting("low", None, _positive_number, "a price above 0", "the range's lower edge", required=True),
     Setting("high", None, _positive_number, "a price above 0", "the range's upper edge (above low)",
             required=True),
-    Setting("label", "", _string, "text", "shown with its alerts"),
+    Setting("label", "", _label, "text", "shown with its alerts"),
     _APPROACH,
 )
 Zone = _make("Zone", ZONE_KEYS, """A price range (``[[zones]]``): ``zone_cross`` fires on entering and leaving it. Its
@@ -419,11 +420,13 @@ class Problems:
 
     def add(self, key: str, message: str) -> None:
         from monitor.redact import redact
+        from monitor.text import visible
 
         line = line_of_key(self.key_lines, key)
         where = f"{self.path}:{line}" if line else self.path
-        # key and message apart: "token: unknown key" must not read as a secret "token: ..."
-        self.located.append((line or 0, f"{where}: {redact(key)}: {redact(message)}"))
+        # key and message apart: "token: unknown key" must not read as a secret "token: ..."; a
+        # key or value from the file with a control character in it is shown escaped
+        self.located.append((line or 0, visible(f"{where}: {redact(key)}: {redact(message)}")))
 
     @property
     def items(self) -> list[str]:
@@ -439,7 +442,17 @@ _KEY_PART = re.compile(_BARE_KEY)
 
 
 def _key_parts(path: str) -> tuple[str, ...]:
-    return tuple(part.strip("\"'") for part in _KEY_PART.findall(path))
+    return tuple(_unquoted(part) for part in _KEY_PART.findall(path))
+
+
+def _unquoted(part: str) -> str:
+    """A key as TOML reads it: ``"^RUT\\u009b"`` with its escapes decoded (those JSON shares)."""
+    if part.startswith('"') and "\\" in part:
+        try:
+            return json.loads(part)
+        except ValueError:
+            pass
+    return part.strip("\"'")
 
 
 def key_lines(lines: list[str]) -> dict[tuple[str, ...], int]:
@@ -631,6 +644,12 @@ _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
 
 def _syntax_problem(path: str, message: str, text: str) -> str:
     """``tomllib``'s "Invalid value (at line 2, column 5)" as ``file:2: TOML syntax error: ...``."""
+    from monitor.text import visible
+
+    return visible(_syntax_line(path, message, text))
+
+
+def _syntax_line(path: str, message: str, text: str) -> str:
     match = _AT_LINE.search(message)
     if match:
         what = message[: match.start()]

@@ -18,6 +18,7 @@ import json
 import math
 import shlex
 import textwrap
+import unicodedata
 from dataclasses import dataclass, field, make_dataclass
 from typing import Any, Callable
 
@@ -325,10 +326,20 @@ def string(value: Any) -> str:
     return value
 
 
+def text_line(value: Any) -> str:
+    """A string without control characters (tabs and line breaks aside): one that is used as it
+    is (a command line, a URL), not cleaned like a label."""
+    text = string(value)
+    if not text.isprintable() and any(c not in "\t\n\r" and unicodedata.category(c)[0] == "C" for c in text):
+        raise ValueError(f"expected text without control characters, got {text!r}")
+    return text
+
+
 def string_list(value: Any) -> tuple[str, ...]:
+    """A list of ``text_line`` strings."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise TypeError
-    return tuple(value)
+    return tuple(text_line(item) for item in value)
 
 
 def choice(options: tuple[str, ...]) -> Convert:
@@ -344,7 +355,7 @@ def choice(options: tuple[str, ...]) -> Convert:
 
 def command_line(value: Any) -> str:
     """A command line split like a shell would (``shlex``), but never run by a shell."""
-    text = string(value)
+    text = text_line(value)
     try:
         shlex.split(text)
     except ValueError as exc:

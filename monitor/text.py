@@ -27,3 +27,12 @@ def clean_text(value: object, limit: int = 200) -> str:
     text = _SEQUENCE.sub("", text)
     text = _CONTROL.sub(" ", text).strip()
     return text[:limit]
+
+
+def visible(text: str) -> str:
+    """``text`` with every non-printable character written as its escape (``\\x1b``, ``\\x9b``,
+    ``\\n``): a message that quotes outside text still says what was there, on one line, and
+    cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)

@@ -252,3 +252,46 @@ def test_warnings_wait_until_the_errors_are_fixed():
     found: list[str] = []
     _, errors = check_config_text('symbols = ["^GSPC"]\n[[levels]]\nsymbol = "X"\nprice = -1\n', "c.toml", found)
     assert errors and found == []
+
+
+def _controls(text: str) -> list[str]:
+    return [c for c in text if not c.isprintable()]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[rules]\n"\\u001b[2J" = 1\n', "c.toml:2: rules.\\x1b[2J: unknown key"),
+        ('[futures]\n"^RUT\\u009b2J" = "RTY=F"\n', "c.toml:2: futures.^RUT\\x9b2J: expected an index ticker"),
+        ('[feed]\nsource = "x\\u001b]0;t\\u0007"\n', "c.toml:2: feed.source: expected one of yahoo-stream, yahoo-poll, got 'x\\x1b]0;t\\x07'"),
+    ],
+)
+def test_a_control_character_from_the_file_is_shown_escaped_in_its_problem(text, expected):
+    found = problems(text)
+    assert len(found) == 1 and found[0].startswith(expected), found
+    assert _controls(found[0]) == []
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('[notify]\ncommand = "cat\\u0000x"\n', "notify.command"),
+        ('[notify]\ncommand = "notify-send \\u001b[2Jx"\n', "notify.command"),
+        ('[notify]\nurls = ["json://h/\\u009b"]\n', "notify.urls"),
+        ('[feed]\nstream_url = "wss://h/\\u202e"\n', "feed.stream_url"),
+    ],
+)
+def test_a_command_line_or_url_with_a_control_character_is_refused_at_its_line(text, key):
+    found = problems(text)
+    assert len(found) == 1 and found[0].startswith(f"c.toml:2: {key}: expected text without control characters, got "), found
+    assert _controls(found[0]) == []
+
+
+def test_a_command_line_may_hold_tabs_and_line_breaks():
+    assert problems('[notify]\ncommand = "notify-send\\tx\\r\\ny"\n') == []
+
+
+def test_a_zone_label_is_cleaned_like_a_level_label():
+    config, found = check_config_text(
+        '[[zones]]\nsymbol = "^RUT"\nlow = 1\nhigh = 2\nlabel = "\\u001b[31mred\\u009b0m zone\\u0007"\n', "c.toml")
+    assert found == [] and config.zones[0].label == "red zone"

@@ -127,3 +127,11 @@ def test_check_with_errors_exits_2_and_leaves_warnings_for_later(tmp_path, capsy
     path.write_text('symbols = ["^rut"]\n[rules]\nrsi_period = 0\n')
     code, out, _ = run(capsys, "config", "check", str(path))
     assert code == 2 and out == f"{path}:3: rules.rsi_period: expected a whole number of 1 or more, got 0\n"
+
+
+def test_a_bad_config_stops_a_command_with_its_control_characters_escaped(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('[rules]\n"\\u001b]0;pwned\\u0007" = 1\n')
+    code, out, err = run(capsys, "--config", str(path), "config", "show")
+    assert code == 2 and out == ""
+    assert err == f"market-monitor: error: {path}:2: rules.\\x1b]0;pwned\\x07: unknown key\n"
