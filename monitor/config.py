@@ -220,11 +220,11 @@ RULES_KEYS = (
     Setting("hysteresis_pct", 0.25, _non_negative_number, "a percentage",
             "a level re-arms only after the price moves this % past it"),
     Setting("rsi_period", 14, _positive_int, "a whole number", "RSI of daily closes (Wilder)"),
-    Setting("rsi_overbought", 70.0, _percent, "a number from 0 to 100", "rsi_overbought: RSI rises above this"),
-    Setting("rsi_oversold", 30.0, _percent, "a number from 0 to 100", "rsi_oversold: RSI falls below this"),
-    Setting("macd", (12, 26, 9), _macd, "[fast, slow, signal]", "fast, slow, signal"),
+    Setting("rsi_overbought", 70.0, _percent, "a number from 0 to 100", "rsi_overbought fires when RSI rises above this"),
+    Setting("rsi_oversold", 30.0, _percent, "a number from 0 to 100", "rsi_oversold fires when RSI falls below this"),
+    Setting("macd", (12, 26, 9), _macd, "[fast, slow, signal]", "MACD's fast, slow and signal periods"),
     Setting("ma_fast", 50, _positive_int, "a whole number", "golden / death cross: SMA fast vs SMA slow of daily closes"),
-    Setting("ma_slow", 200, _positive_int, "a whole number"),
+    Setting("ma_slow", 200, _positive_int, "a whole number", "the slow SMA's period (ma_fast must be below it)"),
     Setting("high_low_window", 252, _positive_int, "a whole number",
             "new high / new low over this many daily bars (52 weeks)"),
     Setting("rsi_rearm", 5.0, _percent, "RSI points from 0 to 100",
@@ -251,7 +251,7 @@ def _check_rules(rules: Any, add: Add) -> None:
 
 DIVERGENCE_KEYS = (
     Setting("lead", "^RUT", _symbol, "a symbol", "the symbol watched against its peers"),
-    Setting("peers", ("^GSPC", "^NDX"), _symbols, "a list of symbols"),
+    Setting("peers", ("^GSPC", "^NDX"), _symbols, "a list of symbols", "the symbols the lead is compared with"),
     Setting("min_spread_pct", 1.0, _non_negative_number, "a percentage", "session change gap, in %, to every peer"),
 )
 
@@ -269,7 +269,7 @@ RELATIVE_STRENGTH_KEYS = (
 FEED_KEYS = (
     Setting("source", DEFAULT_SOURCE, _choice(SOURCES), "a source",
             "or " + " or ".join(f'"{name}"' for name in SOURCES if name != DEFAULT_SOURCE)),
-    Setting("stream_url", DEFAULT_STREAM_URL, _ws_url, "a ws:// or wss:// URL"),
+    Setting("stream_url", DEFAULT_STREAM_URL, _ws_url, "a ws:// or wss:// URL", "the yahoo-stream source's server"),
     Setting("poll_interval", 15.0, _poll_interval, "seconds", f"seconds between polls (at least {MIN_POLL_INTERVAL:g})"),
     Setting("stale_after", 60.0, _positive_number, "seconds", "seconds without a tick before a quote is shown as stale"),
 )
@@ -324,7 +324,8 @@ _ZONES = Tables(
     check=_check_zone,
 )
 _RULES = table("rules", "Rules", RULES_KEYS, "``[rules]``: the rules' thresholds and indicator periods.", __name__,
-               check=_check_rules)
+               "The rules' thresholds and the indicators' periods (the README's \"When alerts fire\" says what each "
+               "rule does).", check=_check_rules)
 _DIVERGENCE = table(
     "divergence", "Divergence", DIVERGENCE_KEYS, "``[divergence]``: relative_divergence's lead and peers.", __name__,
     "Fires when the lead moves against every peer by at least min_spread_pct (session change).",
@@ -336,9 +337,11 @@ _RELATIVE_STRENGTH = table(
     "The lead's return minus each peer's over this many sessions, at each daily close (lead and peers from "
     "[divergence]): fires at +/- threshold_bp, again after it came back within half of it.",
 )
-_FEED = table("feed", "FeedConfig", FEED_KEYS, "``[feed]``: where live prices come from.", __name__)
+_FEED = table("feed", "FeedConfig", FEED_KEYS, "``[feed]``: where live prices come from.", __name__,
+               "Where live prices come from (--source and --stream-url override it for one run).")
 _NOTIFY = table("notify", "NotifyConfig", notify_settings(),
-                "``[notify]``: the keys of every sink in ``monitor.sinks.SINKS``.", __name__)
+                "``[notify]``: the keys of every sink in ``monitor.sinks.SINKS``.", __name__,
+                "Where alerts go besides the screen; `market-monitor notify --test` sends a test alert to each.")
 _UI = table("ui", "UIConfig", UI_KEYS, "``[ui]``: the app's screen.", __name__)
 _FUTURES = Pairs(
     "futures", _default_futures, _read_futures, '"<index>"', 'a futures ticker such as "RTY=F", or "" for none',
