@@ -211,11 +211,28 @@ def _volumes(texts: list[str]) -> list[float | None]:
     return [float(text) if text.strip() else None for text in texts]
 
 
+class BadRow(UserError):
+    """A file's first bad row (``file:line: column: what``); ``rows`` are the sound rows before
+    it, which the backfill keeps of a damaged cache."""
+
+    def __init__(self, message: str, rows: list) -> None:
+        super().__init__(message)
+        self.rows = rows
+
+
 def _checked_rows(path: Path, header: tuple, body: list[str], parse_time: Callable[[str], float], picks: Picks) -> list:
-    """Row by row, raising ``UserError("file:line: column: what")`` at the first bad row."""
+    """Row by row, raising ``BadRow("file:line: column: what")`` at the first bad row."""
+    rows: list[tuple[float, float, float, float, float, float | None]] = []
+    try:
+        _check_rows_into(rows, path, header, body, parse_time, picks)
+    except UserError as exc:
+        raise BadRow(str(exc), rows) from None
+    return rows
+
+
+def _check_rows_into(rows: list, path: Path, header: tuple, body: list[str], parse_time: Callable[[str], float], picks: Picks) -> None:
     columns = len(header)
     io, ih, il, ic, iv = picks
-    rows: list[tuple[float, float, float, float, float, float | None]] = []
     append = rows.append
     previous = float("-inf")
     for number, line in enumerate(body, start=2):
@@ -244,7 +261,6 @@ def _checked_rows(path: Path, header: tuple, body: list[str], parse_time: Callab
             raise UserError(f"{path}:{number}: {header[0]}: {parts[0].strip()} is not after the previous row's")
         previous = bar_time
         append((bar_time, o, h, l, c, volume))
-    return rows
 
 
 def _row_error(path: Path, number: int, header: tuple, parts: list[str], parse_time: Callable[[str], float], picks: Picks) -> UserError:

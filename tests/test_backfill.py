@@ -150,32 +150,6 @@ def test_next_day_tops_up_incrementally(tmp_path):
     assert len(daily.rows) == 40  # 39 cached + Friday's
 
 
-@pytest.mark.parametrize(
-    "damage, where",
-    [
-        (lambda text: text.replace("\n", "\nx", 1), ":2: date: expected"),  # a garbled row
-        (lambda text: text[: len(text) // 2], ": expected 6 columns"),  # cut mid-line (truncated)
-        (lambda text: "", ":1: header"),  # emptied
-    ],
-)
-def test_corrupt_cache_is_reported_once_with_file_and_line_and_fetched_again(tmp_path, caplog, damage, where):
-    caplog.set_level(logging.INFO, "monitor.feeds.backfill")
-    make(Yahoo(), tmp_path)[0].load()
-    path = tmp_path / "cache" / "_RUT-1d-max.csv"
-    path.write_text(damage(path.read_text()))
-    backfill, adapter = make(Yahoo(), tmp_path)
-    result = backfill.load()
-    [problem] = result.problems  # once, and no traceback: a line for the status bar
-    assert problem.startswith(f"discarded corrupt cache file ({path}:") and where in problem, problem
-    assert problem.endswith("; fetched again") and "\n" not in problem
-    assert [r.getMessage() for r in caplog.records if "corrupt cache" in r.getMessage()] == [problem]
-    daily = next(s for s in result.series if s.symbol == "^RUT" and s.kind == "daily")
-    assert len(daily.rows) == 39  # refetched in full
-    assert [(r.symbol, "period1" in r.params) for r in daily_requests(adapter)] == [("^RUT", True)]
-    assert int(daily_requests(adapter)[0].params["period1"]) < 0  # the whole history: from 99 years back
-    assert make(Yahoo(), tmp_path)[0].load().problems == []  # the refetched file is sound
-
-
 def test_weekend_has_no_minute_bars(tmp_path):
     saturday = datetime(2026, 11, 21, 12, 0, tzinfo=NEW_YORK).timestamp()
     backfill, _ = make(Yahoo(), tmp_path, now=saturday)
@@ -346,3 +320,160 @@ def test_a_cached_row_ahead_of_the_clock_sets_no_record(tmp_path):
     path.write_text(path.read_text() + "2026-11-25,2100,99999,2000,2100,\n")  # a corrupt cache's future session
     result = make(Yahoo(), tmp_path, offline=True)[0].load()
     assert result.records["^RUT"].high == 2043.0  # the closed sessions' (the door rejects the row's ticks)
+
+
+# --------------------------------------------------------------------------------------------
+# Hostile caches and answers: one line naming where, nothing already received lost
+
+DAY = date(2026, 2, 13)  # a Friday: the sound cache ends here
+NEXT = date(2026, 2, 20)  # the Friday after: a top-up is due
+
+
+def sound_cache(tmp_path) -> tuple[Path, list[str]]:
+    history_backfill(HistoryYahoo(RUT_FILES, through=DAY), tmp_path, DAY).load()
+    path = tmp_path / "cache" / "_RUT-1d-max.csv"
+    return path, path.read_text().splitlines(keepends=True)
+
+
+def field(line: str, index: int, value: str) -> str:
+    parts = line.split(",")
+    parts[index] = value
+    return ",".join(parts)
+
+
+MID = 1500  # a row in the middle of the file (its line number is MID + 1)
+
+
+@pytest.mark.parametrize(
+    "damage, where, kept",
+    [
+        (lambda ls: ls[:1] + ["x" + ls[1]] + ls[2:], ":2: date: expected", 0),  # garbled first row
+        (lambda ls: ls[:-1] + [ls[-1][:14]], ": expected 6 columns", -2),  # torn last line: a crash mid-write
+        (lambda ls: ls[:MID] + [field(ls[MID], 4, "nan")] + ls[MID + 1 :], f":{MID + 1}: close: expected a finite", MID - 1),
+        (lambda ls: ls[:MID] + [field(ls[MID], 3, "-1")] + ls[MID + 1 :], f":{MID + 1}: low: expected a price above 0", MID - 1),
+        (lambda ls: ls[:MID] + [field(ls[MID], 1, "0")] + ls[MID + 1 :], f":{MID + 1}: open: expected a price above 0", MID - 1),
+        (lambda ls: ls[:MID] + [ls[MID + 1], ls[MID]] + ls[MID + 2 :], f":{MID + 2}: date: ", MID),  # out of order
+        (lambda ls: ls[: MID + 1] + [ls[MID]] + ls[MID + 2 :], f":{MID + 2}: date: ", MID),  # a date twice
+        (lambda ls: [], ":1: header", 0),  # emptied
+    ],
+    ids=["garbled", "torn-last-line", "nan", "negative", "zero", "out-of-order", "duplicate", "empty"],
+)
+def test_a_damaged_cache_is_reported_once_keeps_its_sound_rows_and_fetches_the_rest(tmp_path, caplog, damage, where, kept):
+    caplog.set_level(logging.INFO, "monitor.feeds.backfill")
+    path, lines = sound_cache(tmp_path)
+    kept = kept % len(lines)  # -2: all rows but the last
+    damaged = damage(lines)
+    path.write_text("".join(damaged))
+    yahoo = HistoryYahoo(RUT_FILES, through=NEXT)
+    result = history_backfill(yahoo, tmp_path, NEXT).load()
+    [problem] = result.problems  # once, and no traceback: a line for the status bar
+    assert problem.startswith(f"corrupt cache file ({path}:") and where in problem and "\n" not in problem, problem
+    assert [r.getMessage() for r in caplog.records if "corrupt cache" in r.getMessage()] == [problem]
+    [(params, _)] = yahoo.served
+    if kept:
+        assert problem.endswith(f"; the {kept:,} rows before it kept; the rest fetched again"), problem
+        last_kept = cached_day(damaged[kept])
+        assert int(params["period1"]) == midnight(last_kept - timedelta(days=REFETCH_DAYS))  # a top-up from them
+    else:
+        assert problem.endswith("); fetched again"), problem
+        assert int(params["period1"]) <= midnight(date(1987, 9, 10))  # the whole history
+    assert cached_bars(tmp_path) == csv_bars(NEXT)  # nothing lost, the file sound again
+    assert result.records["^RUT"].low_day.year == 1987
+    assert history_backfill(HistoryYahoo(RUT_FILES, through=NEXT), tmp_path, NEXT).load().problems == []
+
+
+def cached_day(line: str) -> date:
+    return date.fromisoformat(line.split(",")[0])
+
+
+def test_offline_a_damaged_cache_serves_its_sound_rows_and_stays_on_disk(tmp_path):
+    path, lines = sound_cache(tmp_path)
+    torn = "".join(lines[:-1]) + lines[-1][:14]
+    path.write_text(torn)
+    result = history_backfill(HistoryYahoo(RUT_FILES), tmp_path, NEXT, offline=True).load()
+    [problem] = result.problems
+    assert problem.endswith(f"; the {len(lines) - 2:,} rows before it kept"), problem  # nothing fetched: not said
+    [daily] = result.series
+    assert cached_day(lines[-2]) == datetime.fromtimestamp(daily.rows[-1][0], NEW_YORK).date()
+    assert result.records["^RUT"].low_day.year == 1987
+    assert path.read_text() == torn  # still there for the next start that can fetch
+
+
+def test_cached_sessions_ahead_of_the_clock_are_ignored_said_once_and_the_top_up_still_runs(tmp_path):
+    path, lines = sound_cache(tmp_path)
+    path.write_text("".join(lines) + "2026-02-25,2100,99999,2000,2100,\n")  # written under a clock ahead
+    yahoo = HistoryYahoo(RUT_FILES, through=NEXT)
+    result = history_backfill(yahoo, tmp_path, NEXT).load()
+    assert result.problems == [f"{path}: 1 session(s) from 2026-02-25 on have not closed yet; ignored"]
+    [(params, _)] = yahoo.served  # not taken for a fresh cache
+    assert int(params["period1"]) == midnight(DAY - timedelta(days=REFETCH_DAYS))
+    assert cached_bars(tmp_path) == csv_bars(NEXT)
+    assert result.records["^RUT"].high < 99999
+
+
+def test_a_cache_whose_closes_clash_with_yahoos_is_fetched_again_in_full(tmp_path):
+    other = {"^RUT": [DAILY_DATA / "spx_1960-1964.csv", DAILY_DATA / "spx_2016-2026.csv"]}  # another symbol's file, ^RUT's name
+    history_backfill(HistoryYahoo(other, through=DAY), tmp_path, DAY).load()
+    path = tmp_path / "cache" / "_RUT-1d-max.csv"
+    yahoo = HistoryYahoo(RUT_FILES, through=NEXT)
+    result = history_backfill(yahoo, tmp_path, NEXT).load()
+    [problem] = result.problems
+    assert problem.startswith(f"{path}: cached close ") and "on 2026-02-06, Yahoo's 2" in problem, problem
+    assert problem.endswith("; the whole history fetched again")
+    [(top_up, _), (whole, _)] = yahoo.served
+    assert int(top_up["period1"]) == midnight(DAY - timedelta(days=REFETCH_DAYS))
+    assert int(whole["period1"]) <= midnight(date(1987, 9, 10))
+    assert cached_bars(tmp_path) == csv_bars(NEXT)  # none of the other symbol's sessions left
+
+
+@pytest.mark.parametrize("through", [DAY - timedelta(days=3), None], ids=["ends-before-the-cache", "empty"])
+def test_a_top_up_answer_that_lacks_cached_sessions_loses_none(tmp_path, through):
+    path, lines = sound_cache(tmp_path)
+    files = RUT_FILES if through else {}  # {}: Yahoo answers the top-up with no bars
+    result = history_backfill(HistoryYahoo(files, through=through), tmp_path, NEXT).load()
+    assert cached_bars(tmp_path) == csv_bars(DAY)  # every cached session kept
+    [daily] = result.series
+    assert datetime.fromtimestamp(daily.rows[-1][0], NEW_YORK).date() == DAY
+    assert [p[:26] for p in result.problems] == ([] if through else ["^RUT: 1d download failed: "])
+
+
+def test_a_top_up_on_the_first_session_of_a_year_and_over_a_weekend(tmp_path):
+    new_year = date(2025, 12, 31)
+    history_backfill(HistoryYahoo(RUT_FILES, through=new_year), tmp_path, new_year).load()
+    morning = datetime(2026, 1, 2, 10, 0, tzinfo=NEW_YORK).timestamp()  # 01-01 a holiday, 01-02 forming
+    for clock, asked in [(morning, None), (evening(date(2026, 1, 2)), new_year - timedelta(days=7)), (evening(date(2026, 1, 3)), None)]:
+        yahoo = HistoryYahoo(RUT_FILES, through=date(2026, 1, 2))
+        forget_yfinance_answers()
+        session, _ = fake_session(yahoo)
+        Backfill(["^RUT"], cache=tmp_path / "cache", session=session, clock=lambda: clock, fetch_info=info).load()
+        daily = [(params, n) for params, n in yahoo.served if params.get("interval") == "1d"]
+        assert [int(p["period1"]) for p, _ in daily] == ([midnight(asked)] if asked else [])
+    assert cached_bars(tmp_path) == csv_bars(date(2026, 1, 2))
+
+
+def test_a_cache_path_that_is_a_directory_is_said_and_the_fetched_history_still_served(tmp_path):
+    path = tmp_path / "cache" / "_RUT-1d-max.csv"
+    path.mkdir(parents=True)
+    result = history_backfill(HistoryYahoo(RUT_FILES, through=DAY), tmp_path, DAY).load()
+    assert result.problems == [
+        f"corrupt cache file ({path}: is a directory, expected a CSV file); fetched again",
+        f"{path}: cache not written: Is a directory",
+    ]
+    assert result.records["^RUT"].low_day.year == 1987  # what was received is served
+    assert not [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")]  # no temporary file left behind
+
+
+def test_the_cache_is_written_through_a_temporary_file_of_its_own(tmp_path):
+    theirs = tmp_path / "cache" / "_RUT-1d-max.csv.tmp"  # another monitor's, starting at the same time
+    theirs.mkdir(parents=True)
+    result = history_backfill(HistoryYahoo(RUT_FILES, through=DAY), tmp_path, DAY).load()
+    assert result.problems == []
+    assert cached_bars(tmp_path) == csv_bars(DAY)
+    assert sorted(p.name for p in theirs.parent.iterdir()) == ["_RUT-1d-max.csv", "_RUT-1d-max.csv.tmp", "_RUT-info.json"]
+
+
+@pytest.mark.parametrize("symbol", ["../x", "^RUT/..", "/etc/passwd", ".."])
+def test_a_symbol_with_path_characters_names_a_file_inside_the_cache(tmp_path, symbol):
+    backfill = Backfill([symbol], cache=tmp_path / "cache", clock=lambda: NOW, offline=True)
+    path = backfill._path(symbol, "1d-max")
+    assert path.parent == tmp_path / "cache" and "/" not in path.name and path.name.endswith("-1d-max.csv")

@@ -4,7 +4,11 @@ Bars come from yfinance (``Ticker.history``) and are kept in the cache dir as th
 ``market-monitor replay`` reads, so a restart is instant and works while Yahoo is down. The
 first start fetches the daily history in full (period "max"); each later start tops it up: it
 re-takes the sessions from a week before the last cached one (Yahoo revises recent closes).
-The cache is input like any CSV: a corrupt file is reported (file:line) and fetched again.
+The cache is input like any CSV: a damaged file is reported (file:line), its sound rows before
+the bad one are kept and the rest is fetched again; cached sessions ahead of the clock are
+ignored; a top-up whose closes disagree with the cache's by more than ``CLASH`` (a split, another
+symbol's file) fetches the whole history again. Files are replaced whole (a temporary file
+renamed over them), so a crash or a second monitor never leaves a torn one.
 Nothing here raises: a failed download leaves whatever the cache had.
 
 The state gets the last ``KEEP_DAILY`` sessions (the chart and indicators run on those) and the
@@ -27,7 +31,9 @@ import copy
 import json
 import logging
 import math
+import os
 import re
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +46,7 @@ from monitor.feeds.live import network_problem
 from monitor.market_hours import REGULAR_OPEN, MarketClock, ny_epoch, session_close
 from monitor.model import NEW_YORK, SymbolInfo
 from monitor.records import Records
-from monitor.series import DAILY_OFFSETS, Series, load_series, replay_batches
+from monitor.series import DAILY_OFFSETS, BadRow, Series, load_series, replay_batches
 
 log = logging.getLogger("monitor.feeds.backfill")
 
@@ -50,6 +56,7 @@ REFETCH_DAYS = 7  # a top-up re-takes this many calendar days
 INFO_MAX_AGE = 86400.0
 LOAD_TIMEOUT = 25.0  # seconds the yfinance child may take (the session waits 5 s longer)
 DEFAULT_DECIMALS = 2  # prices are rounded like the door does without a price hint
+CLASH = 0.10  # a refetched close this far from the cached one: the cache is not this history
 
 Row = tuple  # (bar time, open, high, low, close, volume or None), as in monitor.series.Series
 
@@ -222,7 +229,7 @@ class Backfill:
             if info is not None:
                 result.infos.append(info)
             if daily is not None:
-                result.records[symbol] = _records(daily.rows, info.price_hint if info else DEFAULT_DECIMALS, self.clock())
+                result.records[symbol] = _records(daily.rows, info.price_hint if info else DEFAULT_DECIMALS)
                 result.series.append(self._recent(daily))
             if minutes is not None:
                 intraday.append(minutes)
@@ -237,23 +244,33 @@ class Backfill:
     def _daily(self, symbol: str, result: BackfillResult):
         """The whole cached daily history, topped up (fetched in full when there is none)."""
         path = self._path(symbol, "1d-max")
-        rows = self._read(path, symbol, result)
         now = self.clock()
+        rows = _closed(self._read(path, symbol, result), now, path, result)
         if not self.offline and not self._daily_fresh(rows, now):
-            end = (_ny_date(now) + timedelta(days=1)).isoformat()  # the clock's, not yfinance's
-            if rows:
-                start = _ny_date(rows[-1][0]) - timedelta(days=REFETCH_DAYS)
-                fetched = self._download(symbol, result, start=start.isoformat(), end=end, interval="1d")
-            else:
-                fetched = self._download(symbol, result, period=DAILY_PERIOD, end=end, interval="1d")
-            if fetched is not None:
-                # Only sessions that have closed (the cache must never hold a forming bar);
-                # the session in progress comes from the 1-minute bars.
-                fresh = [r for r in _daily_rows(fetched) if session_close(_ny_date(r[0])) <= now]
+            fresh = self._fetch_daily(symbol, result, rows, now)
+            clash = _clash(rows, fresh or [])
+            if clash:
+                result.problems.append(f"{path}: {clash}; the whole history fetched again")
+                whole = self._fetch_daily(symbol, result, [], now)
+                rows, fresh = ([], whole) if whole is not None else (rows, None)
+            if fresh is not None:
                 rows = _merge(rows, fresh)
-                self._write(path, rows, daily=True)
+                self._write(path, rows, result, daily=True)
                 _forget(self._path(symbol, "1d"))  # the two-year cache of earlier versions
         return self._series(symbol, path, "daily", rows)
+
+    def _fetch_daily(self, symbol: str, result: BackfillResult, rows: list[Row], now: float) -> list[Row] | None:
+        """The sessions closed by ``now`` from a week before the last of ``rows`` (all of them
+        when there are none), or None. Never a forming bar: that comes from the 1-minute bars."""
+        end = (_ny_date(now) + timedelta(days=1)).isoformat()  # the clock's, not yfinance's
+        if rows:
+            start = _ny_date(rows[-1][0]) - timedelta(days=REFETCH_DAYS)
+            fetched = self._download(symbol, result, start=start.isoformat(), end=end, interval="1d")
+        else:
+            fetched = self._download(symbol, result, period=DAILY_PERIOD, end=end, interval="1d")
+        if fetched is None:
+            return None
+        return [r for r in _daily_rows(fetched) if session_close(_ny_date(r[0])) <= now]
 
     def _recent(self, daily):
         """``daily`` cut to the last ``daily_sessions`` (what the state gets)."""
@@ -280,7 +297,7 @@ class Backfill:
             fetched = self._download(symbol, result, period="1d", interval="1m")
             if fetched is not None:
                 rows = _merge(rows, [r for r in _minute_rows(fetched) if opens <= r[0] < now])
-                self._write(path, rows, daily=False)
+                self._write(path, rows, result, daily=False)
         return self._series(symbol, path, "intraday", rows)
 
     # ------------------------------------------------------------------ symbol info
@@ -355,16 +372,20 @@ class Backfill:
         return self.cache / f"{safe}-{kind}.csv"
 
     def _read(self, path: Path, symbol: str, result: BackfillResult) -> list[Row]:
+        """The cached rows; of a damaged file the sound rows before the bad one. The file stays
+        until a download replaces it: offline, or with Yahoo down, it is all there is."""
         if not path.exists():
             return []
         try:
             return list(load_series(path, symbol).rows)
         except UserError as exc:  # names the file and line
-            result.problems.append(f"discarded corrupt cache file ({exc}); fetched again")
-            _forget(path)
-            return []
+            rows = exc.rows if isinstance(exc, BadRow) else []
+            kept = f"the {len(rows):,} rows before it kept" if rows else ""
+            fetched = "" if self.offline else "the rest fetched again" if rows else "fetched again"
+            result.problems.append("; ".join(filter(None, [f"corrupt cache file ({exc})", kept, fetched])))
+            return rows
 
-    def _write(self, path: Path, rows: list[Row], *, daily: bool) -> None:
+    def _write(self, path: Path, rows: list[Row], result: BackfillResult, *, daily: bool) -> None:
         lines = ["date,open,high,low,close,volume" if daily else "timestamp,open,high,low,close,volume"]
         for t, o, h, l, c, v in rows:
             stamp = _ny_date(t).isoformat() if daily else datetime.fromtimestamp(t, NEW_YORK).isoformat()
@@ -372,7 +393,7 @@ class Backfill:
         try:
             _atomic_write(path, "\n".join(lines) + "\n")
         except OSError as exc:
-            log.warning("history cache not written: %s", exc)
+            result.problems.append(f"{path}: cache not written: {exc.strerror or exc}")
 
     def _series(self, symbol: str, path: Path, kind: str, rows: list[Row]):
         if not rows:
@@ -433,24 +454,43 @@ def _merge(old: list[Row], new: list[Row]) -> list[Row]:
     return [merged[t] for t in sorted(merged)]
 
 
-def _records(rows: list[Row], decimals: int, now: float) -> Records:
-    """The all-time records of the sessions of daily ``rows`` that closed by ``now`` (a row
-    ahead of the clock is a corrupt cache's, which the door rejects too), at the prices the door
-    lets in (rounded to the symbol's price hint): a live price equal to the record is not above it.
-    Only the bars that hold a record (the earliest of equals) are folded into ``Records``: a
-    date per row would cost more than the rest."""
-    end = len(rows)
-    while end and session_close(_ny_date(rows[end - 1][0])) > now:
-        end -= 1
+def _records(rows: list[Row], decimals: int) -> Records:
+    """The all-time records of daily ``rows`` (closed sessions: ``_closed``), at the prices the
+    door lets in (rounded to the symbol's price hint): a live price equal to the record is not
+    above it. Only the bars that hold a record (the earliest of equals) are folded into
+    ``Records``: a date per row would cost more than the rest."""
     records = Records()
-    if not end:
+    if not rows:
         return records
-    highs, lows, closes = ([round(row[k], decimals) for row in rows[:end]] for k in (2, 3, 4))
+    highs, lows, closes = ([round(row[k], decimals) for row in rows] for k in (2, 3, 4))
     holders = {highs.index(max(highs)), lows.index(min(lows)), closes.index(max(closes))}
     for i in sorted(holders):
         t, o, _, _, _, v = rows[i]
         records.update(DailyBar(_ny_date(t), o, highs[i], lows[i], closes[i], v))
     return records
+
+
+def _closed(rows: list[Row], now: float, path: Path, result: BackfillResult) -> list[Row]:
+    """Cached daily ``rows`` without the sessions that had not closed by ``now`` (written under
+    a clock that was ahead, or edited): a cache holding them would never be topped up."""
+    end = len(rows)
+    while end and session_close(_ny_date(rows[end - 1][0])) > now:
+        end -= 1
+    if end < len(rows):
+        ahead = len(rows) - end
+        result.problems.append(f"{path}: {ahead} session(s) from {_ny_date(rows[end][0])} on have not closed yet; ignored")
+    return rows[:end]
+
+
+def _clash(cached: list[Row], fetched: list[Row]) -> str:
+    """The first session whose fetched close is more than ``CLASH`` away from the cached one,
+    in words, or "": Yahoo revises closes by a little, a split or another symbol's file by more."""
+    closes = {row[0]: row[4] for row in cached[-(REFETCH_DAYS + 1) :]}  # those a top-up re-takes
+    for t, _, _, _, close, _ in fetched:
+        old = closes.get(t)
+        if old is not None and abs(close - old) > CLASH * old:
+            return f"cached close {old:g} on {_ny_date(t)}, Yahoo's {close:g}"
+    return ""
 
 
 def _forget(path: Path) -> None:
@@ -461,7 +501,16 @@ def _forget(path: Path) -> None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` whole: a temporary file of this writer's own (two monitors starting at
+    once each write theirs; the last rename wins, neither is torn), on disk before it is renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _forget(Path(tmp))
+        raise
