@@ -246,3 +246,26 @@ def test_the_readout_of_the_lead_with_two_levels_fits_80x24():
     assert len(readout_lines(_lead_readout()._replace(rs=()), 2)) == 11
     # A long name is cut, never the price.
     assert readout_lines(_lead_readout()._replace(name="A company with a very long name"), 2)[0].plain.endswith("… 2,435.79 -0.27%")
+
+
+def test_a_young_symbols_readout_says_unknown_and_leaves_out_what_has_no_value():
+    """Before MACD's signal, the SMA gap's week, the records: the readout shows what is known
+    and a dash, never a number for what is not defined yet."""
+    young = _lead_readout()._replace(
+        macd=12.34, macd_signal=NAN, macd_hist=NAN, ma_gap=1.25, ma_gap_change=NAN, record=Ref(NAN, NAN), record_day=None
+    )
+    lines = [line.plain for line in readout_lines(young, 2)]
+    assert "MACD         12.3" in lines  # the line without its signal
+    assert "SMA gap     +1.2%" in lines  # no week of gaps yet: no "1W"
+    assert "ATH –" in lines
+    gap = next(line for line in readout_lines(_lead_readout(), 2) if line.plain.startswith("SMA gap"))
+    assert any(str(span.style) == "red" and gap.plain[span.start : span.end].strip() == "-0.6%" for span in gap.spans)
+
+
+def test_the_spread_columns_follow_the_ytd_change_and_a_level_within_half_a_percent_stands_out():
+    keys = [c.key for c in watch_columns(ROTATION)]
+    assert keys[keys.index("chg_1w") : keys.index("rsi")] == ["chg_1w", "chg_1m", "chg_ytd", "rs ^GSPC", "rs ^NDX"]
+    near, far = (level_cell(nearest_level(last, ((2500.0, "support"),))) for last in (2510.0, 2520.0))
+    assert (near.plain, far.plain) == ("2,500 +0.4%", "2,500 +0.8%")
+    assert [str(span.style) for span in near.spans] == ["bold yellow"] and far.spans == []
+

@@ -113,7 +113,7 @@ def rs_key(peer: str) -> str:
 
 
 def watch_columns(rotation: Rotation) -> tuple[Column, ...]:
-    """``COLUMNS`` with one "vs NDX 1M" column per peer of the lead, placed after the 1M change."""
+    """``COLUMNS`` with one "vs NDX 1M" column per peer of the lead, placed after the YTD change."""
     spread = tuple(
         Column(rs_key(peer), label, max(RS_WIDTH, len(label)), RS_PRIORITY)
         for peer in rotation.peers
