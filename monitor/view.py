@@ -194,7 +194,7 @@ class Row(NamedTuple):
     """Everything one watchlist row shows (NaN when unknown)."""
 
     symbol: str
-    name: str
+    name: str  # display_name's: the feed's, else the known one, else ""
     last: float
     change: float
     change_pct: float
@@ -292,7 +292,7 @@ class Readout(NamedTuple):
     """The readouts beside the chart (NaN when unknown)."""
 
     symbol: str
-    name: str
+    name: str  # display_name's
     last: float
     change_pct: float
     rsi_period: int
@@ -330,6 +330,8 @@ def all_time_high(sym: SymbolState) -> tuple[float, date | None]:
 
 
 def readout(sym: SymbolState, config: Config, name: str, symbols: Mapping[str, SymbolState] | None = None) -> Readout:
+    """The readout of ``sym``: each reference with the last price against it; ``symbols`` (the
+    state's) give the lead's spreads against its peers."""
     ind = sym.ind
     last = sym.last
     rules = config.rules

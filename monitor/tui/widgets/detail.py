@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 
 from monitor.tui.widgets.chart import Band, BrailleChart, HLine, Line
 from monitor.tui.widgets.lines import LinesView
-from monitor.tui.widgets.rows import KNOWN_NAMES, direction_style, known, level_decimals, price, short_decimals, signed, window_label
+from monitor.tui.widgets.rows import direction_style, known, level_decimals, price, short_decimals, signed, window_label
 from monitor.view import ChartView, Readout, Ref
 
 LEVEL_STYLE = "magenta"
@@ -120,7 +120,7 @@ def _head(view: Readout, decimals: int) -> Text:
     price and the session's change."""
     move = Text(price(view.last, decimals), style="bold")
     move.append(" " + signed(view.change_pct, 2, "%"), style=direction_style(view.change_pct))
-    name = view.name or KNOWN_NAMES.get(view.symbol, "") or view.symbol
+    name = view.name or view.symbol
     room = READOUT_WIDTH - move.cell_len - 1
     if len(name) > room:
         name = name[: max(0, room - 1)] + "…"

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from rich.text import Text
 
 from monitor.model import NEW_YORK
-from monitor.view import KNOWN_NAMES, Freshness, Nearest, Rotation, Row, known
+from monitor.view import Freshness, Nearest, Rotation, Row, known
 
 DASH = "–"
 UP, DOWN = "green", "red"
@@ -249,7 +249,7 @@ def watch_cells(row: Row) -> dict[str, Text]:
         move = f"italic {move}".strip()
     return {
         "symbol": Text(row.symbol, style="bold"),
-        "name": Text(row.name or KNOWN_NAMES.get(row.symbol, "")),
+        "name": Text(row.name),
         "last": Text(price(row.last, row.decimals), style="bold"),
         "change": Text(signed(row.change, row.decimals), style=move),
         "pct": Text(signed(row.change_pct, 2, "%"), style=move),
