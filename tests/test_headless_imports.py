@@ -82,7 +82,8 @@ def test_headless_replay_path_imports_no_pandas_calendar_yfinance_or_asyncio(tmp
         except SystemExit as exc:
             code = exc.code
         heavy = ("textual", "pandas", "exchange_calendars", "yfinance", "numpy", "asyncio", "websockets",
-                 "importlib.metadata")  # ~15 ms: the calendar cache is named without it
+                 "importlib.metadata",  # ~15 ms: the calendar cache is named without it
+                 "importlib.resources", "tempfile")  # only the demo's shipped records read package data
         print(json.dumps({{"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}}))
         """
     )
