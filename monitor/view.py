@@ -190,6 +190,21 @@ def spreads(sym: SymbolState, config: Config, symbols: Mapping[str, SymbolState]
     return tuple(out)
 
 
+class Performance(NamedTuple):
+    """How ``sym`` did: its change in % over 5 sessions (1W), 21 (1M) and since the previous
+    year's last close, and, for the divergence lead, its spread against each peer (the watchlist
+    row and the readout show the same numbers; both take them from here)."""
+
+    chg_1w: float
+    chg_1m: float
+    chg_ytd: float
+    rs: tuple[Spread, ...]
+
+
+def performance(sym: SymbolState, config: Config, symbols: Mapping[str, SymbolState]) -> Performance:
+    return Performance(change_pct(sym, WEEK), change_pct(sym, MONTH), ytd_pct(sym), spreads(sym, config, symbols))
+
+
 class Row(NamedTuple):
     """Everything one watchlist row shows (NaN when unknown)."""
 
@@ -269,10 +284,7 @@ def watch_row(
         rsi_overbought=config.rules.rsi_overbought,
         rsi_oversold=config.rules.rsi_oversold,
         zones=zone_triples(config, sym.symbol),
-        chg_1w=change_pct(sym, WEEK),
-        chg_1m=change_pct(sym, MONTH),
-        chg_ytd=ytd_pct(sym),
-        rs=spreads(sym, config, symbols or {}),
+        **performance(sym, config, symbols or {})._asdict(),
     )
 
 
@@ -361,10 +373,7 @@ def readout(sym: SymbolState, config: Config, name: str, symbols: Mapping[str, S
         high_n=ref(ind.high_n),
         low_n=ref(ind.low_n),
         levels=tuple(ref(price, label) for price, label in levels),
-        chg_1w=change_pct(sym, WEEK),
-        chg_1m=change_pct(sym, MONTH),
-        chg_ytd=ytd_pct(sym),
-        rs=spreads(sym, config, symbols or {}),
+        **performance(sym, config, symbols or {})._asdict(),
         record=ref(record),
         record_day=record_day,
         ma_gap=gap,
