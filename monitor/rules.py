@@ -6,8 +6,9 @@ close) with each rule's ``Detector`` (``monitor.detector``): the hooks ``MarketS
 detector may fire several rules (``Extremes``: ``new_high`` and ``new_low``). The catalog sits
 below the config (which checks the names) and this binding above the rules' modules, so neither
 imports the other in a circle. Adding a rule is its module (the rule and its detector), its entry
-in the catalog, its detector in ``DETECTORS`` (and in ``ENGINE_ORDER``), its tests, and its
-paragraph in the README's "When alerts fire".
+in the catalog, its detector in ``DETECTORS`` (and in ``ENGINE_ORDER``), its name in words in
+the mute dialog (``monitor.tui.widgets.dialogs.RULE_NAMES``), its tests, and the README's
+"Where to add things" list (a new module also takes its place in pyproject's contracts).
 """
 
 from __future__ import annotations

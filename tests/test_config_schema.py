@@ -14,6 +14,7 @@ import pytest
 from monitor.config import FEED_KEYS, POLICY_KEYS, RULES, RULES_KEYS, SCHEMA, Config, Level, check_config_text, load_config
 from monitor.config_store import DEFAULT_CONFIG_TEXT, config_to_toml, save_levels, save_zones
 from monitor.settings import NamedTables, Pairs, Table, Tables, flat_settings, reference_table, toml_value
+from monitor.source_catalog import SOURCE_NAMES
 
 
 def _writable_keys():
@@ -150,7 +151,9 @@ def test_the_readmes_key_reference_is_the_schemas():
     assert table == reference_table(SCHEMA), f"the README's key reference is not the generated one ({UPDATE})"
     assert "| `[rules] rsi_overbought` | a number from 0 to 100 | `70` |" in table  # the converter's range
     assert "| `[[levels]] price` | a number above 0 | required |" in table
-    assert '| `[feed] source` | one of "yahoo-stream", "yahoo-poll" |' in table  # from the source catalog
+    assert '| `[feed] source` | one of "yahoo-stream", "yahoo-poll"' in table  # from the source catalog
+    names = ", ".join(f'"{name}"' for name in SOURCE_NAMES)
+    assert f"| `[feed] source` | one of {names} |" in table
 
 
 def test_the_readme_names_only_keys_and_tables_the_schema_has_with_their_defaults():

@@ -5,7 +5,8 @@ names ``--source`` offers and ``[feed] source`` accepts) to the builder of its f
 ``build_live_feed`` (the one place that turns the config and the command line into a live feed,
 for the headless runner and the app alike) reads it, and a test holds the README's "Sources"
 table to it. Adding a source is its feed module (a ``Feed``, ``monitor.feeds.base``), its name in
-the catalog, its builder in ``BUILDERS`` here, its tests, and its row in that table.
+the catalog, its builder in ``BUILDERS`` here, its tests, its row in that table, and the
+README's config blocks regenerated (``python tests/test_config_schema.py``).
 
 Each builder imports its feed when it is called, so the CLI's parser stays light.
 """

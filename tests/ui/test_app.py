@@ -159,7 +159,8 @@ def test_the_mute_dialog_names_every_rule_in_words():
     from monitor.tui.widgets.dialogs import mute_entries
 
     shown = dict(mute_entries("^RUT", Config()))
-    assert [rule for rule in RULES if "_" in shown[rule] or shown[rule] == rule] == []
+    unnamed = [rule for rule in RULES if "_" in shown[rule] or shown[rule] == rule]
+    assert unnamed == [], f"name {unnamed} in words in RULE_NAMES (monitor/tui/widgets/dialogs.py)"
     assert shown["zone_cross"] == "zone entries and exits"
 
 
