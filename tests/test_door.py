@@ -121,4 +121,4 @@ def test_a_config_in_lower_case_watches_upper_case_symbols_with_clean_labels(tmp
     assert level.label == "support line"
     # Callers that pass lower case (the watchlist editor) still reach Yahoo's spelling.
     assert YahooStreamFeed(["^rut", "^RUT"], "ws://127.0.0.1:9").symbols == ["^RUT"]
-    assert YahooPollFeed(["^ndx"])._symbols == ["^NDX"]
+    assert YahooPollFeed(["^ndx"]).symbols == ["^NDX"]

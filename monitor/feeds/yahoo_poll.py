@@ -116,7 +116,7 @@ class YahooPollFeed(Feed):
         self.download_timeout = download_timeout  # yfinance's own timeouts are per request
         self._running: asyncio.Future | None = None  # the download thread's result
         self.status = StatusBook(self.source, clock)
-        self._symbols: list[str] = upper_symbols(symbols)
+        self.symbols: list[str] = upper_symbols(symbols)
         self._last: dict[str, tuple[float, float]] = {}  # symbol -> (bar start, close) emitted
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
@@ -127,7 +127,7 @@ class YahooPollFeed(Feed):
         self.status.learn(info)
 
     async def set_symbols(self, symbols: Sequence[str]) -> None:
-        self._symbols = upper_symbols(symbols)
+        self.symbols = upper_symbols(symbols)
         self._wake.set()  # poll the new list now
 
     async def aclose(self) -> None:
@@ -149,7 +149,7 @@ class YahooPollFeed(Feed):
     async def _polls(self) -> AsyncIterator[FeedEvent]:
         while not self._stop.is_set():
             self._wake.clear()  # a symbol change from here on wakes the next sleep
-            symbols = list(self._symbols)
+            symbols = list(self.symbols)
             self.polls += 1
             try:
                 (closes, messages), error = await self._fetch(symbols), None

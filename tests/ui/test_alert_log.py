@@ -7,7 +7,6 @@ import io
 
 from rich.console import Console
 from textual.widgets import OptionList, Static
-from textual.widgets._toast import Toast
 
 from monitor.model import Alert
 from monitor.tui.app import make_app
@@ -121,7 +120,7 @@ async def test_toasts_sit_above_the_log(config):
             app.handle_alerts(_alerts()[:1])
             await drain(pilot, app)
             await pilot.pause(0.1)
-            toasts = list(app.screen.query(Toast))
+            toasts = list(app.screen.query("Toast"))
             assert toasts
             log_top = app.query_one(AlertLog).region.y
             for toast in toasts:

@@ -157,5 +157,4 @@ async def test_quitting_while_the_study_opens_leaves_no_traceback(config):
         app.action_study()
         app.exit()
         await pilot.pause()
-    assert app.return_code == 0
-    assert not app._exit_renderables  # where the app puts a handler's traceback
+    assert app.return_code == 0  # an exception in a handler sets 1 (and run_test raises it)
