@@ -24,7 +24,7 @@ from monitor.config import Config
 from monitor.door import Door
 from monitor.feeds.backfill import LOAD_TIMEOUT, HistoryFirst
 from monitor.feeds.base import Feed
-from monitor.feeds.live import in_daemon_thread, is_stale
+from monitor.feeds.live import cancel_tasks, in_daemon_thread, is_stale
 from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.state import MarketState
 from monitor.text import clean_text
@@ -118,14 +118,7 @@ class LiveSession:
                 if not self.replay:
                     self.commit_due()
         finally:
-            pending = [task for task in (consumer, history) if task is not None and not task.done()]
-            for task in pending:
-                task.cancel()
-            for task in pending:
-                try:
-                    await task
-                except (asyncio.CancelledError, Exception):
-                    pass
+            await cancel_tasks(consumer, history)
         if consumer.done() and not consumer.cancelled() and consumer.exception() is not None:
             raise consumer.exception()
         if consumer.done() and not consumer.cancelled():

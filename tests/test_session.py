@@ -115,3 +115,24 @@ def test_the_official_close_printed_after_the_commit_revises_that_session():
     assert rut.daily[-1].close == 2504.5 and rut.late_ticks == 1
     state.apply([Tick("^RUT", ny_epoch(next_day, dtime(9, 30)), 2514.5, None, None)])
     assert rut.prev_close == 2504.5 and rut.change == 10.0
+
+
+async def test_cancel_tasks_ends_every_running_task_and_drops_what_they_raise():
+    from monitor.feeds.live import cancel_tasks
+
+    ended = []
+
+    async def runs(name, fails=False):
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            ended.append(name)
+            if fails:
+                raise RuntimeError("a feed's error on the way out")
+
+    done = asyncio.create_task(asyncio.sleep(0))
+    await done
+    tasks = [asyncio.create_task(runs("a")), asyncio.create_task(runs("b", fails=True))]
+    await asyncio.sleep(0)  # both are waiting
+    await cancel_tasks(tasks[0], None, done, tasks[1])  # None and a finished task are skipped
+    assert sorted(ended) == ["a", "b"] and tasks[0].cancelled() and isinstance(tasks[1].exception(), RuntimeError)

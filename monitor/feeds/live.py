@@ -10,8 +10,12 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from monitor.model import FeedState, FeedStatus, SymbolInfo, Tick
+
+if TYPE_CHECKING:  # pragma: no cover
+    import asyncio
 
 log = logging.getLogger("monitor.feeds")
 
@@ -189,6 +193,21 @@ def yfinance_child_setup() -> None:
         yfinance.set_tz_cache_location(str(cache_dir() / "yfinance"))
     except Exception:  # yfinance then uses its own default folder
         pass
+
+
+async def cancel_tasks(*tasks: asyncio.Task | None) -> None:
+    """Cancel the tasks still running (None and finished ones are skipped) and wait until each
+    has ended; what they raise on the way out (the cancellation, a feed's error) is dropped."""
+    import asyncio  # here, as in ``in_daemon_thread``: a headless replay imports no asyncio
+
+    running = [task for task in tasks if task is not None and not task.done()]
+    for task in running:
+        task.cancel()
+    for task in running:
+        try:
+            await task
+        except (asyncio.CancelledError, Exception):
+            pass
 
 
 async def in_daemon_thread(fn: Callable[[], object]):

@@ -17,7 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.feeds.live import Backoff
+from monitor.feeds.live import Backoff, cancel_tasks
 from monitor.model import FeedState, FeedStatus, SymbolInfo
 
 log = logging.getLogger("monitor.feeds.switching")
@@ -95,7 +95,7 @@ class FallbackFeed(Feed):
                     self.probe_backoff.reset()  # the next outage probes early again
                     self.switches += 1
                     await self.fallback.aclose()
-                    await _cancel(tasks.pop("fallback", None))
+                    await cancel_tasks(tasks.pop("fallback", None))
                     yield event
                     continue
                 if event is _END:
@@ -109,7 +109,7 @@ class FallbackFeed(Feed):
                     yield event
         finally:
             for task in tasks.values():
-                await _cancel(task)
+                await cancel_tasks(task)
 
 
 async def _pump(name: str, agen: AsyncIterator[FeedEvent], queue: asyncio.Queue) -> None:
@@ -121,12 +121,3 @@ async def _pump(name: str, agen: AsyncIterator[FeedEvent], queue: asyncio.Queue)
     finally:
         await queue.put((name, _END))
 
-
-async def _cancel(task: asyncio.Task | None) -> None:
-    if task is None or task.done():
-        return
-    task.cancel()
-    try:
-        await task
-    except (asyncio.CancelledError, Exception):
-        pass
