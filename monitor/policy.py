@@ -42,18 +42,6 @@ def level_key(symbol: str, price: float) -> str:
     return f"{LEVEL_RULE}:{symbol}:{format_price(price)}"
 
 
-def parse_level_key(key: str) -> tuple[str, float] | None:
-    """``level_cross:^RUT:2500`` -> ("^RUT", 2500.0); None for a rule name or anything else."""
-    rule, _, rest = key.partition(":")
-    symbol, _, price = rest.rpartition(":")
-    if rule != LEVEL_RULE or not symbol:
-        return None
-    try:
-        return symbol, float(price)
-    except ValueError:
-        return None
-
-
 def alert_key(alert: Alert) -> str:
     """The policy key of an alert: its level key for a level cross, else its rule name."""
     if alert.rule == LEVEL_RULE and "level" in alert.extra:

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.config import AlertPolicy, Config, Level
 from monitor.model import NEW_YORK, Alert
-from monitor.policy import AlertGate, alert_key, level_key, parse_level_key
+from monitor.policy import AlertGate, alert_key, level_key
 
 
 def ny(day: int, hour: int, minute: int = 0) -> float:
@@ -43,8 +43,6 @@ def delivered(gate: AlertGate, alerts) -> list[bool]:
 def test_keys():
     assert level_key("^RUT", 2500.0) == "level_cross:^RUT:2500"
     assert level_key("^RUT", 2497.5) == "level_cross:^RUT:2497.5"
-    assert parse_level_key("level_cross:^RUT:2497.5") == ("^RUT", 2497.5)
-    assert parse_level_key("ma_cross") is None and parse_level_key("level_cross:^RUT:x") is None
     assert alert_key(cross(0.0)) == "level_cross:^RUT:2500" and alert_key(rsi(0.0)) == "rsi_overbought"
 
 
