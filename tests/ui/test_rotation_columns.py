@@ -60,6 +60,10 @@ async def test_the_leads_spread_columns_follow_a_peers_tick_and_other_rows_stay_
         after = _bp(watchlist.cell_text("^RUT", "rs ^NDX"))
         expected = {s.peer: s.bp for s in spreads(state.symbols["^RUT"], config, state.symbols)}
         assert after == round(expected["^NDX"]) and before - after > 400
+        # The readout of the lead (selected) says the same number at the same moment.
+        assert watchlist.selected_symbol == "^RUT"
+        spread_line = next(line for line in app.query_one("#readout", LinesView).plain_lines if line.startswith("1M vs "))
+        assert f" NDX {after:+,.0f} bp" in spread_line, spread_line
 
 
 async def test_the_readout_fits_the_detail_pane_at_80x24_and_shows_the_new_lines():
