@@ -295,3 +295,24 @@ def test_a_zone_label_is_cleaned_like_a_level_label():
     config, found = check_config_text(
         '[[zones]]\nsymbol = "^RUT"\nlow = 1\nhigh = 2\nlabel = "\\u001b[31mred\\u009b0m zone\\u0007"\n', "c.toml")
     assert found == [] and config.zones[0].label == "red zone"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[rules]\nrsi_oversold = 70\n', "c.toml:2: rules.rsi_oversold: must be below rsi_overbought (70)"),
+        ('[rules]\nma_fast = 200\n', "c.toml:2: rules.ma_fast: must be below ma_slow (200)"),
+        ('[rules]\nma_slow = 20\n', "c.toml:1: rules.ma_fast: must be below ma_slow (20)"),
+        ('[divergence]\nlead = "^NDX"\n', "c.toml:1: divergence.peers: must not contain the lead '^NDX'"),
+        ('symbols = ["^RUT", "^rut"]\n', "c.toml:1: symbols: a symbol is listed twice in ['^RUT', '^RUT']"),
+        ('[divergence]\npeers = ["^GSPC", "^GSPC"]\n', "c.toml:2: divergence.peers: a symbol is listed twice in ['^GSPC', '^GSPC']"),
+    ],
+)
+def test_keys_that_contradict_each_other_are_one_problem_at_the_key_to_change(text, expected):
+    assert problems(text) == [expected]
+
+
+def test_a_file_without_a_futures_table_keeps_the_default_futures():
+    config, found = check_config_text('symbols = ["^RUT"]\n', "c.toml")
+    assert found == [] and config.futures == {"^RUT": "RTY=F", "^GSPC": "ES=F", "^NDX": "NQ=F"}
+    assert config.feed_symbols() == ["^RUT", "RTY=F"]

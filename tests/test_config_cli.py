@@ -135,3 +135,10 @@ def test_a_bad_config_stops_a_command_with_its_control_characters_escaped(tmp_pa
     code, out, err = run(capsys, "--config", str(path), "config", "show")
     assert code == 2 and out == ""
     assert err == f"market-monitor: error: {path}:2: rules.\\x1b]0;pwned\\x07: unknown key\n"
+
+
+def test_a_one_line_error_quoting_a_control_character_shows_it_escaped(tmp_path, capsys):
+    path = tmp_path / "c\x1b[2J.toml"  # any UserError, not only a config problem
+    code, out, err = run(capsys, "--config", str(path), "config", "show")
+    assert code == 2 and out == "" and "\x1b" not in err
+    assert err.startswith(f"market-monitor: error: {tmp_path}/c\\x1b[2J.toml: config file not found")
