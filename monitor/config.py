@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -429,12 +430,32 @@ class Problems:
         where = f"{self.path}:{line}" if line else self.path
         # key and message apart: "token: unknown key" must not read as a secret "token: ..."; a
         # key or value from the file with a control character in it is shown escaped
+        key, message = _shortened(key), _shortened(message)
         self.located.append((line or 0, visible(f"{where}: {redact(key)}: {redact(message)}")))
 
     @property
     def items(self) -> list[str]:
         """The problems in file order (those without a line first)."""
         return [text for _, text in sorted(self.located, key=lambda item: item[0])]
+
+
+LONGEST_WORD = 200  # characters of one word of a problem shown (a value from the file may be huge)
+LONGEST_LINE = 1000  # characters of a key or a message shown
+
+
+def _shortened(text: str) -> str:
+    """``text`` with each word longer than ``LONGEST_WORD`` said as its length ("<200,000
+    characters>"), cut at a space before ``LONGEST_LINE``: a word is shown whole or not at all,
+    so no half of a secret is shown where redaction would no longer recognise it."""
+    if len(text) <= LONGEST_WORD:
+        return text
+    text = _LONG_WORD.sub(lambda match: f"<{len(match.group()):,} characters>", text)
+    if len(text) > LONGEST_LINE:
+        text = text[: text.rfind(" ", 0, LONGEST_LINE)] + " ..."
+    return text
+
+
+_LONG_WORD = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
 
 
 _BARE_KEY = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
@@ -663,6 +684,14 @@ def _syntax_line(path: str, message: str, text: str) -> str:
     return f"{path}: TOML syntax error: {message}"
 
 
+def _too_long_number(path: str, text: str) -> str:
+    """The problem of a file holding a number with thousands of digits, at its line."""
+    digits = sys.get_int_max_str_digits()
+    match = re.search(rf"[0-9][0-9_]{{{digits},}}", text)
+    where = f"{path}:{text.count(chr(10), 0, match.start()) + 1}" if match else path
+    return f"{where}: a number of more than {digits} digits"
+
+
 def check_config_text(text: str, path: str, warnings: list[str] | None = None) -> tuple[Config | None, list[str]]:
     """Parse and validate TOML source; returns the config (None on a syntax error) and every
     problem found, each as one line ``file:line: key: message``. Given a ``warnings`` list, a
@@ -673,6 +702,8 @@ def check_config_text(text: str, path: str, warnings: list[str] | None = None) -
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return None, [_syntax_problem(path, str(exc), text)]
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        return None, [_too_long_number(path, text)]
     problems = Problems(path, text)
     config = config_from_data(data, problems)
     if warnings is not None and not problems.items:

@@ -316,3 +316,23 @@ def test_a_file_without_a_futures_table_keeps_the_default_futures():
     config, found = check_config_text('symbols = ["^RUT"]\n', "c.toml")
     assert found == [] and config.futures == {"^RUT": "RTY=F", "^GSPC": "ES=F", "^NDX": "NQ=F"}
     assert config.feed_symbols() == ["^RUT", "RTY=F"]
+
+
+def test_a_huge_value_is_said_by_its_length_and_a_problem_stays_one_short_line():
+    word = "A" * 300_000  # redacting it whole took seconds; shown whole it floods the terminal
+    found = check_config_text(f'symbols = ["{word}"]\n', "c.toml", warnings := [])[1]
+    assert found == [] and warnings == [
+        "c.toml:1: symbols[1]: warning: <300,002 characters> can never receive a quote: longer than Yahoo's 20 characters"]
+    many = ", ".join(['"A"'] * 3000)
+    found = problems(f"symbols = [{many}]\n")
+    assert len(found) == 1 and found[0].startswith("c.toml:1: symbols: a symbol is listed twice in ['A', 'A'")
+    assert len(found[0]) < 1100 and found[0].endswith("', ...")
+
+
+def test_a_secret_in_a_huge_value_is_not_shown_in_part():
+    found = problems(f'[notify]\nurls = ["json://u:hunter2@h/\\u0007{"x" * 3000}"]\n')
+    assert found == ["c.toml:2: notify.urls: expected text without control characters, got <3,025 characters>"]
+
+
+def test_a_number_of_thousands_of_digits_is_a_problem_at_its_line():
+    assert problems(f'[rules]\nrsi_period = 3\nma_fast = 1{"0" * 5000}\n') == ["c.toml:3: a number of more than 4300 digits"]
