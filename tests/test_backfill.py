@@ -477,3 +477,18 @@ def test_a_symbol_with_path_characters_names_a_file_inside_the_cache(tmp_path, s
     backfill = Backfill([symbol], cache=tmp_path / "cache", clock=lambda: NOW, offline=True)
     path = backfill._path(symbol, "1d-max")
     assert path.parent == tmp_path / "cache" and "/" not in path.name and path.name.endswith("-1d-max.csv")
+
+
+def test_the_record_close_high_and_low_each_come_from_their_own_session_the_earliest_of_equals(tmp_path):
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "_RUT-1d-max.csv").write_text(
+        "date,open,high,low,close,volume\n"
+        "2026-02-09,100,110,95,100,\n"  # the record high
+        "2026-02-10,100,104,90,103,\n"  # the record low
+        "2026-02-11,100,110,96,104,\n"  # the high again: not a new record
+        "2026-02-12,100,105,97,104,\n"  # the record close again: not a new one
+    )
+    records = Backfill(["^RUT"], cache=tmp_path / "cache", clock=lambda: evening(DAY), offline=True).load().records["^RUT"]
+    assert (records.high, records.high_day) == (110, date(2026, 2, 9))
+    assert (records.low, records.low_day) == (90, date(2026, 2, 10))
+    assert (records.close, records.close_day) == (104, date(2026, 2, 11))

@@ -263,3 +263,23 @@ def test_a_call_with_a_timeout_kills_a_child_that_never_answers_and_the_next_cal
                 os.kill(pid, 0)
     finally:
         calls.close()
+
+
+def test_a_call_that_answers_in_time_leaves_no_watchdog_to_kill_the_child_later():
+    # The timer of an answered call must be cancelled: else it kills the reused child afterwards
+    # (a fresh interpreter per call, or a later call cut off mid-way with the wrong error).
+    import time
+
+    from fakes.chart import standin_chatty
+
+    from monitor.isolate import ChildCalls
+
+    calls = ChildCalls(standin_chatty)
+    try:
+        assert calls("warm") == "warm"  # the child started and its modules imported, without a timeout
+        calls.timeout = 0.3
+        assert calls("first") == "first"
+        time.sleep(0.5)  # past the first call's timeout
+        assert calls("second") == "second" and calls.starts == 1
+    finally:
+        calls.close()
