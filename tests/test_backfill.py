@@ -492,3 +492,14 @@ def test_the_record_close_high_and_low_each_come_from_their_own_session_the_earl
     assert (records.high, records.high_day) == (110, date(2026, 2, 9))
     assert (records.low, records.low_day) == (90, date(2026, 2, 10))
     assert (records.close, records.close_day) == (104, date(2026, 2, 11))
+
+
+def test_cached_minutes_ahead_of_the_clock_are_not_served(tmp_path):
+    make(Yahoo(), tmp_path)[0].load()
+    path = tmp_path / "cache" / "_RUT-1m.csv"
+    path.write_text(path.read_text() + "2026-11-20T15:00:00-05:00,2200,2300,2100,2250,\n")  # 15:00, the clock says 11:00
+    yahoo = Yahoo()
+    yahoo.down = True  # what the cache holds is all there is
+    result = make(yahoo, tmp_path)[0].load()
+    minutes = next(s for s in result.series if s.symbol == "^RUT" and s.kind == "intraday")
+    assert len(minutes.rows) == 90 and max(r[0] for r in minutes.rows) < NOW

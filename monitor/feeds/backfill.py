@@ -292,7 +292,7 @@ class Backfill:
         if not (self.market.is_session(day) and opens <= now < session_close(day)):
             return None
         path = self._path(symbol, "1m")
-        rows = [r for r in self._read(path, symbol, result) if r[0] >= opens]
+        rows = [r for r in self._read(path, symbol, result) if opens <= r[0] < now]  # none ahead of the clock
         if not self.offline:
             fetched = self._download(symbol, result, period="1d", interval="1m")
             if fetched is not None:
