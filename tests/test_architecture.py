@@ -52,6 +52,15 @@ def test_every_core_module_is_under_the_core_contract():
     assert not sorted(listed - core_modules()), "the 'core' contract lists modules that do not exist"
 
 
+def test_the_readmes_layout_says_what_every_module_is_for():
+    """A newcomer finds each module of monitor/ in the README's table (a new one too)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    table = text.split("\n### Layout", 1)[1].split("\nWhere to add things", 1)[0]
+    named = {match.group(1) for match in re.finditer(r"^  (\w+)(?:\.py|/) ", table, re.MULTILINE)}
+    missing = sorted(name for name in (m.removeprefix("monitor.") for m in core_modules() | {"monitor.tui"}) if name not in named)
+    assert not missing, f"README 'Layout': add a line for {missing} to the table of modules"
+
+
 def test_widgets_may_read_no_core_module_but_model_and_view():
     """A new core module is forbidden to the widgets until it is deliberately allowed here."""
     widgets = contracts()["widgets"]
