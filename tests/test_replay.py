@@ -545,10 +545,9 @@ async def test_replay_feed_paces_data_time_with_gaps_capped_at_an_hour(tmp_path)
     assert max(slept) <= MAX_WAIT
 
 
-async def _drive(feed, now, slept, on_sleep=None, limit=400):
-    """Run ``feed`` with a fake clock: (clock time, event) for each event; ``on_sleep(n)`` is
-    called at each sleep (the keys a user presses meanwhile); stops after ``limit`` sleeps."""
-    out = []
+def _paced(series_list, now, slept, on_sleep=None, limit=400):
+    """A ReplayFeed at 3600x on a fake clock that moves only when the feed sleeps; ``on_sleep(n)``
+    is called at each sleep (the keys a user presses meanwhile); closed after ``limit`` sleeps."""
 
     async def sleep(seconds):
         slept.append(seconds)
@@ -558,7 +557,13 @@ async def _drive(feed, now, slept, on_sleep=None, limit=400):
         if len(slept) >= limit:
             await feed.aclose()
 
-    feed._sleep, feed._clock = sleep, lambda: now[0]
+    feed = ReplayFeed(series_list, speed=3600.0, clock=lambda: now[0], sleep=sleep)
+    return feed
+
+
+async def _drive(feed, now):
+    """(clock time, batch) for each batch ``feed`` gives until it ends or is closed."""
+    out = []
     async for event in feed.events():
         out.append((now[0], event))
     return [(at, e) for at, e in out if isinstance(e, list)]
@@ -566,9 +571,10 @@ async def _drive(feed, now, slept, on_sleep=None, limit=400):
 
 async def test_replay_feed_speed_keys_act_in_the_middle_of_a_wait(tmp_path):
     series = load_series(write(tmp_path, "x.csv", DAILY), "X")
-    feed = ReplayFeed([series], speed=3600.0)
+    now = [0.0]
     # Halfway through the first one-second wait: twice as fast, so the other half takes 0.25 s.
-    batches = await _drive(feed, [0.0], [], on_sleep=lambda n: n == 2 and feed.faster())
+    feed = _paced([series], now, [], on_sleep=lambda n: n == 2 and feed.faster())
+    batches = await _drive(feed, now)
     times = [at for at, _ in batches]
     assert times[1] - times[0] == pytest.approx(0.75) and times[2] - times[1] == pytest.approx(0.5)
     assert feed.speed == 7200.0
@@ -584,16 +590,17 @@ async def test_replay_feed_speed_keys_act_in_the_middle_of_a_wait(tmp_path):
 async def test_replay_feed_steps_one_session_when_paused_and_plays_to_the_end(tmp_path):
     three = DAILY + "2026-01-07,92,93,91,92.5,1500\n"
     series = load_series(write(tmp_path, "x.csv", three), "X")
-    feed = ReplayFeed([series], speed=3600.0)
+    now = [0.0]
+    feed = _paced([series], now, [], limit=50)  # pauses after the session, until closed
     feed.paused = True
     feed.step_session()
-    batches = await _drive(feed, [0.0], [], limit=50)  # pauses after the session, until closed
+    batches = await _drive(feed, now)
     assert [b[0].price for _, b in batches] == [100.0, 95.0, 110.0, 105.0]  # 2026-01-05 only
     assert feed.paused
 
-    feed = ReplayFeed([series], speed=3600.0)
-    slept: list = []
-    batches = await _drive(feed, [0.0], slept, on_sleep=lambda n: n == 1 and feed.play_to_end())
+    now, slept = [0.0], []
+    feed = _paced([series], now, slept, on_sleep=lambda n: n == 1 and feed.play_to_end())
+    batches = await _drive(feed, now)
     assert len(batches) == 12 and len(slept) == 1  # after the first slice: no more waits
     assert feed.speed is None and not feed.paused
 
