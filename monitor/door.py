@@ -24,13 +24,12 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from monitor.model import Tick
+from monitor.model import DEFAULT_DECIMALS, Tick
 
 MAX_AHEAD = 300.0  # seconds a live tick may be stamped ahead of its receive time
 MIN_PRICE = 1e-6  # below this a "price" is an encoding accident (1.4e-45 is a float32 denormal)
 MAX_PRICE = 1e12
 LATEST_EPOCH = 253402300799.0  # 9999-12-31T23:59:59Z: the last second datetime can represent
-DEFAULT_DECIMALS = 2
 
 # The causes, as the user reads them after "SYMBOL: ".
 BAD_TIME = "time not representable"

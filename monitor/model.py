@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 NEW_YORK = ZoneInfo("America/New_York")
+DEFAULT_DECIMALS = 2  # a price is rounded to this many decimals when its symbol has no price hint
 
 
 class Tick(NamedTuple):

@@ -44,7 +44,7 @@ from monitor.bars import DAILY_BARS_KEPT, DailyBar
 from monitor.errors import UserError
 from monitor.feeds.live import network_problem
 from monitor.market_hours import REGULAR_OPEN, MarketClock, ny_epoch, session_close
-from monitor.model import NEW_YORK, SymbolInfo
+from monitor.model import DEFAULT_DECIMALS, NEW_YORK, SymbolInfo
 from monitor.records import Records
 from monitor.series import DAILY_OFFSETS, BadRow, Series, load_series, replay_batches
 
@@ -55,7 +55,6 @@ KEEP_DAILY = DAILY_BARS_KEPT  # the recent sessions the state gets (what it keep
 REFETCH_DAYS = 7  # a top-up re-takes this many calendar days
 INFO_MAX_AGE = 86400.0
 LOAD_TIMEOUT = 25.0  # seconds the yfinance child may take (the session waits 5 s longer)
-DEFAULT_DECIMALS = 2  # prices are rounded like the door does without a price hint
 CLASH = 0.10  # a refetched close this far from the cached one: the cache is not this history
 
 Row = tuple  # (bar time, open, high, low, close, volume or None), as in monitor.series.Series
