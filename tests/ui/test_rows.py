@@ -98,6 +98,19 @@ def test_status_line_says_what_the_feed_is_doing():
     assert "stream: market closed" in line.plain and "live" not in line.plain
 
 
+def test_the_last_ticks_time_says_et_live_and_in_a_replay():
+    """New York time either way: a replay's data time read as the viewer's local time was a
+    guess, live said "ET" (a trader abroad compares it with other clocks)."""
+    tick = 1_771_945_200.0  # 2026-02-24 10:00 New York
+    base = dict(badge="", source="stream", error="", market=None, last_tick=tick, now=tick + 5)
+    live = status_line(StatusInputs(feed=FeedStatus(FeedState.LIVE, "stream", tick), **base, replay=False))
+    assert live.plain.endswith("│ 10:00:00 ET · 5s ago"), live.plain
+    feed = FeedStatus(FeedState.REPLAY, "replay", tick)
+    replay = status_line(StatusInputs(feed=feed, **dict(base, source="replay", badge="REPLAY"), replay=True))
+    assert replay.plain.endswith("│ data 2026-02-24 10:00 ET"), replay.plain
+    assert status_line(StatusInputs(feed=feed, **dict(base, last_tick=None), replay=True)).plain.endswith("│ data –")
+
+
 def test_alert_line_has_time_arrow_and_message():
     alert = Alert(1_700_000_000.0, "^RUT", "level_cross", "down", 2497.0, "^RUT fell below 2,500 (support) at 2,497.00", stale=True)
     text = alert_line(alert)

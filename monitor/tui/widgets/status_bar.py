@@ -1,5 +1,6 @@
 """The status bar: badge, data source and connection state, market phase with its countdown,
-and the time and age of the last tick (data time, never the UI's clock)."""
+and the time and age of the last tick (data time, never the UI's clock; New York's, said "ET"
+live and in a replay alike)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ def status_parts(inputs: StatusInputs) -> tuple[Text, Text]:
     if inputs.note:  # last: the backfill's note matters less than why the feed is down
         text.append(f" · {inputs.note}", style="yellow")
     if inputs.replay:
-        return text, Text("data " + ny_time(inputs.last_tick, with_date=True) if inputs.last_tick else "data –")
+        return text, Text(f"data {ny_time(inputs.last_tick, with_date=True)} ET" if inputs.last_tick else "data –")
     if inputs.last_tick is None:
         return text, Text("no tick yet", style="dim")
     return text, Text(f"{ny_time(inputs.last_tick)} ET · {_countdown(inputs.now - inputs.last_tick)} ago")
