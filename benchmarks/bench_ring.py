@@ -106,7 +106,7 @@ def closes_beside_the_ring(days: list[DailyBar]) -> tuple[int, float, float, flo
     for bar in days:
         s.open_session(bar.day, 0.0, 1.0, 0.0, bar.open, None)
         s.commit()
-        most = max(most, sys.getsizeof(s._closes) + sys.getsizeof(s._close_days))
+        most = max(most, sum(map(sys.getsizeof, (s._closes, s._close_days, s._highs, s._lows))))
     ring = s.daily
     day = days[-5].day
 
@@ -157,7 +157,7 @@ def main() -> None:
               f"{cr:>10.2f}µs {cd:>6.1f}µs")
     print(f"\nSMA200 window, µs per committed bar: trimmed list {window_list:.2f} (what the indicators use),"
           f" RingBuffer {window_ring:.2f}")
-    print(f"Closes beside the daily ring (relative strength): {closes_bytes:,} bytes per symbol at most;"
+    print(f"Arrays beside the daily ring (closes, dates, highs, lows): {closes_bytes:,} bytes per symbol at most;"
           f" close_and_base {closes_us:.2f}µs vs two ring column views {ring_us:.2f}µs; with them the ring"
           f" is written in bulk, {bulk_us:.2f}µs per bar, not bar by bar ('append ring' above)")
     print("\nOne symbol holds one daily and one minute history: its bar memory is the sum of the two")

@@ -26,7 +26,7 @@ from monitor.detector import Detector, RuleSymbol
 from monitor.model import Alert, Tick
 
 if TYPE_CHECKING:  # pragma: no cover
-    from monitor.bars import BarRing, DailyBar
+    from monitor.bars import DailyBar
     from monitor.config import Config, Divergence, Level, Rules
 
 NAN = float("nan")
@@ -201,7 +201,7 @@ def _breakout(
     s: RuleSymbol, t: float, price: float, previous: float, rules: Breakouts, direction: str, closed: bool, out: list[Alert]
 ) -> None:
     up = direction == "up"
-    back, day = extreme_origin(s.daily, rules.window, previous, "high" if up else "low")
+    back, day = s.extreme_origin(rules.window, previous, up)
     if back < rules.gap:
         return
     window = rules.window
@@ -272,21 +272,6 @@ class Extremes(Detector):
     def reconfigure(self, config: Config, rebuild: bool) -> None:
         super().reconfigure(config, rebuild)
         self.breakouts = _breakouts(config)
-
-
-def extreme_origin(daily: "BarRing[DailyBar]", window: int, value: float, field: str) -> tuple[int, date | None]:
-    """(sessions back, date) of the bar that set ``value``, the extreme of column ``field``
-    ("high" or "low") over the last ``window`` committed bars: the earliest of them that reached
-    it (a later bar only equalled it). The last committed bar is 1 session back. When the bar is
-    no longer kept (a window longer than the kept history), (window, None)."""
-    column = daily.column(field)
-    n = min(window, len(column))
-    start = len(column) - n
-    try:
-        i = column[start:].tolist().index(value)
-    except ValueError:
-        return window, None
-    return n - i, date.fromordinal(int(daily.column("day")[start + i]))
 
 
 # --------------------------------------------------------------------------------------------

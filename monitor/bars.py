@@ -238,13 +238,14 @@ class SessionBars:
     every ``PENDING_KEPT`` ticks), committed daily bars are written to their ring when ``daily``
     is read (or every ``PENDING_BARS_KEPT`` bars). A tick only appends its time and price and a
     commit one tuple to a list, so a headless replay that nobody watches pays almost nothing for
-    the histories it never reads. ``close_and_base`` reads two arrays kept beside the ring.
+    the histories it never reads. ``close_and_base`` and ``extreme_origin`` read four arrays kept
+    beside the ring (committed closes, their dates, highs and lows).
     """
 
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
         "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "_daily",
-        "_pending_daily", "_last_close", "_closes", "_close_days", "_intraday", "_pending_t", "_pending_p",
+        "_pending_daily", "_last_close", "_closes", "_close_days", "_highs", "_lows", "_intraday", "_pending_t", "_pending_p",
         "late_ticks",
     )
 
@@ -265,6 +266,8 @@ class SessionBars:
         self._last_close = NAN  # close of the newest committed bar
         self._closes = array("d")  # committed closes, oldest first (the newest DAILY_BARS_KEPT count)
         self._close_days = array("d")  # their dates' ordinals
+        self._highs = array("d")  # their highs and lows (``extreme_origin``)
+        self._lows = array("d")
         self._intraday = minute_ring()
         self._pending_t: list[float] = []  # ticks of the session not folded into minute bars yet
         self._pending_p: list[float] = []
@@ -341,8 +344,10 @@ class SessionBars:
         closes = self._closes
         closes.append(self.last)
         self._close_days.append(self.session.toordinal())
+        self._highs.append(self.day_high)
+        self._lows.append(self.day_low)
         if len(closes) >= DAILY_BARS_KEPT + CLOSES_SLACK:
-            del closes[:CLOSES_SLACK], self._close_days[:CLOSES_SLACK]
+            del closes[:CLOSES_SLACK], self._close_days[:CLOSES_SLACK], self._highs[:CLOSES_SLACK], self._lows[:CLOSES_SLACK]
         self._last_close = self.last
         self.session = None
         self.session_end = self.session_start  # an empty range: any later tick is looked up
@@ -356,7 +361,8 @@ class SessionBars:
         bar = _make(DailyBar, (old.day, old.open, max(old.high, price), min(old.low, price), price, old.volume))
         daily[-1] = bar
         self._closes[-1] = self._last_close = self.last = price
-        self.day_high, self.day_low = bar.high, bar.low
+        self._highs[-1] = self.day_high = bar.high
+        self._lows[-1] = self.day_low = bar.low
         self.last_time = t
         return bar
 
@@ -386,6 +392,24 @@ class SessionBars:
         if i >= 0 and days[first + i] == ordinal:
             return closes[first + i], closes[first + i - n] if i >= n else NAN
         return NAN, NAN
+
+    def extreme_origin(self, window: int, value: float, high: bool) -> tuple[int, date | None]:
+        """(sessions back, date) of the bar that set ``value``, the highest high (``high``) or
+        lowest low of the last ``window`` committed bars: the earliest of them that reached it
+        (a later bar only equalled it). The last committed bar is 1 session back. When that bar
+        is no longer kept (a window longer than the kept ``DAILY_BARS_KEPT``), (window, None).
+
+        Why the arrays beside the ring: ``new_high`` asks this whenever a price passes the
+        window's extreme (thousands of times in a long replay); ``array.index`` searches the
+        kept highs in C, where the ring would be written and a column copied to a list first."""
+        values = self._highs if high else self._lows
+        total = len(values)
+        n = min(window, total, DAILY_BARS_KEPT)
+        try:
+            i = values.index(value, total - n, total)
+        except ValueError:
+            return window, None
+        return total - i, date.fromordinal(int(self._close_days[i]))
 
     @property
     def close_time(self) -> float:

@@ -59,6 +59,8 @@ class RuleSymbol(Protocol):
 
     def close_and_base(self, day: date | None, n: int) -> tuple[float, float]: ...
 
+    def extreme_origin(self, window: int, value: float, high: bool) -> tuple[int, date | None]: ...
+
     def __getattr__(self, memory: str) -> Any: ...  # a detector's memory
 
 

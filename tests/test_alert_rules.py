@@ -5,7 +5,7 @@ gap, level bands, messages and ``confirm = "close"``."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -391,11 +391,33 @@ def test_reconfigure_applies_confirm_and_keeps_the_side():
 
 
 def test_extreme_origin_beyond_the_kept_bars_counts_as_the_whole_window():
-    from monitor.alerts import extreme_origin
-    from monitor.bars import daily_ring
+    from monitor.bars import CLOSES_SLACK, DAILY_BARS_KEPT, SessionBars
 
-    ring = daily_ring(capacity=3)
-    for i, high in enumerate([30.0, 10.0, 12.0, 11.0]):  # the 30 has left the ring
-        ring.append(DailyBar(date(2026, 1, 5 + i), 1.0, high, 1.0, 1.0, None))
-    assert extreme_origin(ring, 4, 12.0, "high") == (2, date(2026, 1, 7))
-    assert extreme_origin(ring, 4, 30.0, "high") == (4, None)
+    bars = SessionBars("^RUT")
+    highs = [30.0] + [10.0] * (DAILY_BARS_KEPT + CLOSES_SLACK) + [12.0, 11.0, 12.0]  # the 30 has left the kept bars
+    first = date(2020, 1, 1)
+    for i, high in enumerate(highs):  # bar i: low 1 (its open), high ``high``
+        bars.open_session(first + timedelta(days=i), 0.0, 1.0, 0.0, 1.0, None)
+        bars.revise(0.5, high, None)
+        bars.commit()
+    n = len(highs)
+    window = DAILY_BARS_KEPT + 10
+    assert bars.extreme_origin(window, 12.0, True) == (3, first + timedelta(days=n - 3))  # the earliest 12
+    assert bars.extreme_origin(2, 12.0, True) == (1, first + timedelta(days=n - 1))
+    assert bars.extreme_origin(window, 30.0, True) == (window, None)
+    assert bars.extreme_origin(window, 1.0, False) == (DAILY_BARS_KEPT, first + timedelta(days=n - DAILY_BARS_KEPT))
+    assert bars.extreme_origin(window, 0.5, False) == (window, None)
+
+
+def test_a_revised_close_beyond_the_bar_moves_its_extreme_origin_too():
+    from monitor.bars import SessionBars
+
+    bars = SessionBars("^RUT")
+    for i, (low, high) in enumerate([(5.0, 10.0), (6.0, 9.0)]):
+        bars.open_session(date(2026, 1, 5 + i), 0.0, 1.0, 0.0, low, None)
+        bars.revise(0.5, high, None)
+        bars.commit()
+    bars.revise_close(2.0, 12.0)  # the official close of 2026-01-06, above its high
+    assert bars.extreme_origin(5, 12.0, True) == (1, date(2026, 1, 6))
+    bars.revise_close(2.0, 4.0)  # and below its low (the high stays 12)
+    assert bars.extreme_origin(5, 4.0, False) == (1, date(2026, 1, 6))
