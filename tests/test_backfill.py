@@ -426,6 +426,55 @@ def test_a_cache_whose_closes_clash_with_yahoos_is_fetched_again_in_full(tmp_pat
     assert cached_bars(tmp_path) == csv_bars(NEXT)  # none of the other symbol's sessions left
 
 
+class RefusesTheWhole(HistoryYahoo):
+    """Answers a top-up but not a request for the whole history: ``answer`` instead (429: rate
+    limited; a chart: one whose bars are not sound)."""
+
+    def __init__(self, files: dict, through: date, answer) -> None:
+        super().__init__(files, through=through)
+        self.answer = answer
+
+    def __call__(self, request):
+        if int(request.params.get("period1", 0)) <= midnight(date(1987, 9, 10)) and request.params.get("range") != "1d":
+            self.served.append((dict(request.params), -1))
+            return self.answer
+        return super().__call__(request)
+
+
+UNSOUND_BAR = chart_json("^RUT", [midnight(NEXT) + 34200], [-1.0], granularity="1d")  # a bar with no sound price
+
+
+@pytest.mark.parametrize("answer, failure", [(429, ["^RUT: 1d download failed: "]), (UNSOUND_BAR, [])], ids=["refused", "no-sound-bar"])
+def test_a_clashing_cache_whose_whole_refetch_fails_is_served_as_it_was_and_asked_again_next_start(tmp_path, answer, failure):
+    """One history is wrong and which is not known: neither the week fetched alone (records and
+    indicators from a week) nor the two mixed (a false jump where they meet) is served, but the
+    cache as it was, said once, and the next start asks again."""
+    other = {"^RUT": [DAILY_DATA / "spx_1960-1964.csv", DAILY_DATA / "spx_2016-2026.csv"]}  # another symbol's file
+    history_backfill(HistoryYahoo(other, through=DAY), tmp_path, DAY).load()
+    path = tmp_path / "cache" / "_RUT-1d-max.csv"
+    cached, before = load_series(path, "^RUT").rows, path.read_bytes()
+    yahoo = RefusesTheWhole(RUT_FILES, NEXT, answer)
+    result = history_backfill(yahoo, tmp_path, NEXT).load()
+    clash, *rest = result.problems
+    assert clash.startswith(f"{path}: cached close ") and "on 2026-02-06, Yahoo's 2" in clash, clash
+    assert clash.endswith(
+        "; the whole history could not be fetched again: the cache served as it was (through 2026-02-13),"
+        " asked again at the next start"
+    ), clash
+    assert [p[:26] for p in rest] == failure  # the refetch's own failure, if it had one
+    assert [params.get("period1") for params, answered in yahoo.served if answered == -1]  # the whole was asked for
+    [daily] = result.series
+    assert daily.rows == cached[-KEEP_DAILY:]  # the cache's last sessions, none of the week fetched
+    lowest = min(cached, key=lambda row: row[3])
+    assert result.records["^RUT"].low == lowest[3] and lowest[0] < cached[-KEEP_DAILY][0]  # the whole cache's records
+    assert path.read_bytes() == before  # kept for the next start
+
+    healed = history_backfill(HistoryYahoo(RUT_FILES, through=NEXT), tmp_path, NEXT).load()
+    [problem] = healed.problems
+    assert problem.startswith(f"{path}: cached close ") and problem.endswith("; the whole history fetched again"), problem
+    assert cached_bars(tmp_path) == csv_bars(NEXT)
+
+
 @pytest.mark.parametrize("through", [DAY - timedelta(days=3), None], ids=["ends-before-the-cache", "empty"])
 def test_a_top_up_answer_that_lacks_cached_sessions_loses_none(tmp_path, through):
     path, lines = sound_cache(tmp_path)

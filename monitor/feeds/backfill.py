@@ -7,7 +7,9 @@ re-takes the sessions from a week before the last cached one (Yahoo revises rece
 The cache is input like any CSV: a damaged file is reported (file:line), its sound rows before
 the bad one are kept and the rest is fetched again; cached sessions ahead of the clock are
 ignored; a top-up whose closes disagree with the cache's by more than ``CLASH`` (a split, another
-symbol's file) fetches the whole history again. Files are replaced whole (a temporary file
+symbol's file) fetches the whole history again; when that fails the cache is served as it was
+(the records and indicators from its whole history, not from the week fetched, and never the two
+mixed) and the next start asks again. Files are replaced whole (a temporary file
 renamed over them), so a crash or a second monitor never leaves a torn one.
 Nothing here raises: a failed download leaves whatever the cache had.
 
@@ -248,10 +250,19 @@ class Backfill:
         if not self.offline and not self._daily_fresh(rows, now):
             fresh = self._fetch_daily(symbol, result, rows, now)
             clash = _clash(rows, fresh or [])
-            if clash:
-                result.problems.append(f"{path}: {clash}; the whole history fetched again")
+            if clash:  # said once, with what came of it (the refetch's own failure follows)
+                said = len(result.problems)
+                result.problems.append(f"{path}: {clash}")
                 whole = self._fetch_daily(symbol, result, [], now)
-                rows, fresh = ([], whole) if whole is not None else (rows, None)
+                if whole:  # an answer without a sound row is no history either
+                    result.problems[said] += "; the whole history fetched again"
+                    rows, fresh = [], whole
+                else:  # neither history trusted over the other: the cache stays whole, unmixed
+                    result.problems[said] += (
+                        f"; the whole history could not be fetched again: the cache served as it was"
+                        f" (through {_ny_date(rows[-1][0])}), asked again at the next start"
+                    )
+                    fresh = None
             if fresh is not None:
                 rows = _merge(rows, fresh)
                 self._write(path, rows, result, daily=True)
