@@ -245,7 +245,7 @@ class SessionBars:
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
         "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "_daily",
-        "_pending_daily", "_last_close", "_closes", "_close_days", "_highs", "_lows", "_intraday", "_pending_t", "_pending_p",
+        "_pending_daily", "_last_close", "_closes", "_close_days", "_highs", "_lows", "_intraday", "_folded", "_pending_t", "_pending_p",
         "late_ticks",
     )
 
@@ -269,6 +269,7 @@ class SessionBars:
         self._highs = array("d")  # their highs and lows (``extreme_origin``)
         self._lows = array("d")
         self._intraday = minute_ring()
+        self._folded = False  # ``_intraday`` holds bars (of the latest session)
         self._pending_t: list[float] = []  # ticks of the session not folded into minute bars yet
         self._pending_p: list[float] = []
         self.late_ticks = 0
@@ -281,7 +282,9 @@ class SessionBars:
         self.day_volume = volume
         self.last_time = t
         self.prev_close = self._last_close
-        self._intraday.clear()
+        if self._folded:  # (a replay that nobody watches never folds: no clear per session)
+            self._intraday.clear()
+            self._folded = False
         self._pending_t = [t]
         self._pending_p = [price]
 
@@ -321,6 +324,7 @@ class SessionBars:
 
     def _fold_minutes(self) -> None:
         bars = self._intraday
+        self._folded = True
         minute = bars[-1] if bars else None
         for t, price in zip(self._pending_t, self._pending_p):
             start = t - t % 60.0

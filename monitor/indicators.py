@@ -315,6 +315,13 @@ class RollingMin(_RollingExtreme):
     _is_max = False
 
 
+def _cross(d: float, p: float) -> int:
+    """``Crossover``'s value from a - b now (``d``) and at the previous bar's close (``p``)."""
+    if d > 0.0:
+        return 1 if p <= 0.0 else 0
+    return -1 if d < 0.0 and p >= 0.0 else 0
+
+
 class Crossover:
     """Did a cross b at this bar, compared with the previous bar's final values?
 
@@ -340,13 +347,7 @@ class Crossover:
         if not self.count:
             return self.update(a, b)
         self._d = d = a - b
-        p = self._prev
-        if d > 0.0:
-            self.value = 1 if p <= 0.0 else 0
-        elif d < 0.0:
-            self.value = -1 if p >= 0.0 else 0
-        else:
-            self.value = 0
+        self.value = _cross(d, self._prev)
 
 
 class _WarmupSet:
@@ -386,8 +387,6 @@ class _WarmupSet:
         out.rsi = self.rsi.value
         out.high_n = self.high.value
         out.low_n = self.low.value
-        out.ma_cross = self.ma_x.value
-        out.macd_cross = self.macd_x.value
 
 
 class IndicatorSet:
@@ -415,7 +414,7 @@ class IndicatorSet:
               "macd_hist", "rsi", "high_n", "low_n")
 
     __slots__ = FIELDS + (
-        "rules", "count", "ma_cross", "macd_cross", "_warm", "_hot_from",
+        "rules", "count", "_warm", "_hot_from",
         "_nf", "_ns", "_nbig", "_kf", "_ks", "_kg", "_nr", "_nr1", "_hl",
         "_x", "_h", "_lo", "_closes", "_bf", "_bs", "_pef", "_pes", "_psg",
         "_pc", "_g", "_l", "_tg", "_tl", "_hv", "_hi", "_lv", "_li", "_hmax", "_lmin",
@@ -437,7 +436,6 @@ class IndicatorSet:
         self.count = 0
         for name in self.FIELDS:
             setattr(self, name, NAN)
-        self.ma_cross = self.macd_cross = 0
 
     def update(self, close: float, high: float, low: float) -> None:
         if self._warm is not None:
@@ -498,17 +496,21 @@ class IndicatorSet:
         self.high_n = p if p > high else high
         p = self._lmin
         self.low_n = p if p < low else low
-        d = sf - ss
-        p = self._pma
-        if d > 0.0:
-            self.ma_cross = 1 if p <= 0.0 else 0
-        else:
-            self.ma_cross = -1 if d < 0.0 and p >= 0.0 else 0
-        p = self._pmh
-        if m > 0.0:
-            self.macd_cross = 1 if p <= 0.0 else 0
-        else:
-            self.macd_cross = -1 if m < 0.0 and p >= 0.0 else 0
+
+    @property
+    def ma_cross(self) -> int:
+        """+1/-1/0: SMA fast crossed above/below SMA slow at this bar (against the previous
+        bar's close). Computed when read, as ``macd_cross``: the screen reads them, no rule does."""
+        if self._warm is not None:
+            return self._warm.ma_x.value
+        return _cross(self.sma_fast - self.sma_slow, self._pma)
+
+    @property
+    def macd_cross(self) -> int:
+        """+1/-1/0: the MACD line crossed above/below its signal at this bar."""
+        if self._warm is not None:
+            return self._warm.macd_x.value
+        return _cross(self.macd_hist, self._pmh)
 
     def _warm_step(self, close: float, high: float, low: float, new_bar: bool) -> None:
         w = self._warm

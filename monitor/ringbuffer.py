@@ -72,7 +72,7 @@ class RingBuffer:
         k = len(rows)
         if not k:
             return
-        if any(len(row) != self._width for row in rows):
+        if set(map(len, rows)) != {self._width}:
             raise ValueError(f"a row has {self._width} values")
         start = self._next
         first = min(k, capacity - start)  # rows before the write position wraps to slot 0

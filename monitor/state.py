@@ -185,7 +185,11 @@ class MarketState:
     def _new_session(self, s: SymbolState, t: float, price: float, volume: float | None, out: list[Alert]) -> bool:
         """A tick outside the forming session: commit that bar (bar-close rules fire) and open the
         tick's session; False for a late print of an already committed session (ignored)."""
-        day, start, end = self._days.lookup(t)
+        days = self._days
+        if days.start <= t < days.end:  # the day another symbol just opened (``lookup``'s cache)
+            day, start, end = days.day, days.start, days.end
+        else:
+            day, start, end = days.lookup(t)
         forming = s.session
         if forming is not None:
             if day < forming:
