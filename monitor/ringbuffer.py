@@ -67,16 +67,24 @@ class RingBuffer:
     def extend(self, rows: Sequence[Sequence[float]]) -> None:
         """``append`` each of ``rows`` in turn, written column by column: a slice assignment
         per column instead of two item writes per value (what a batch of bars costs)."""
+        rows = rows[-self._capacity :]
+        if rows:
+            if set(map(len, rows)) != {self._width}:
+                raise ValueError(f"a row has {self._width} values")
+            self.extend_columns(list(zip(*rows)))
+
+    def extend_columns(self, columns: Sequence[Sequence[float]]) -> None:
+        """``extend`` with the rows given as columns (one sequence per field, equally long)."""
+        if len(columns) != self._width or len(set(map(len, columns))) != 1:
+            raise ValueError(f"expected {self._width} columns of one length")
         capacity = self._capacity
-        rows = rows[-capacity:]
-        k = len(rows)
-        if not k:
-            return
-        if set(map(len, rows)) != {self._width}:
-            raise ValueError(f"a row has {self._width} values")
+        k = len(columns[0])
+        if k > capacity:
+            columns = [column[-capacity:] for column in columns]
+            k = capacity
         start = self._next
         first = min(k, capacity - start)  # rows before the write position wraps to slot 0
-        for column, values in zip(self._columns, zip(*rows)):
+        for column, values in zip(self._columns, columns):
             values = array("d", values)
             column[start : start + first] = column[start + capacity : start + capacity + first] = values[:first]
             if first < k:

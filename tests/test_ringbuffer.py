@@ -121,6 +121,11 @@ def test_daily_ring_round_trips_bars_and_keeps_the_newest():
     assert ring[-1] == bars[0]
     with pytest.raises(IndexError):
         ring[0] = bars[0]  # only the forming (newest) bar is ever replaced
+    bulk = daily_ring(3)  # written in bulk (column by column), as SessionBars.daily does
+    bulk.extend(bars[:1])
+    bulk.extend(bars[1:])
+    assert list(bulk) == bars[-3:] and bulk[-1].volume is None and bulk[-2].volume == 800.0
+    assert bulk.column("day").tolist() == [bar.day.toordinal() for bar in bars[-3:]]
 
 
 def test_minute_ring():
@@ -155,3 +160,7 @@ def test_extend_is_append_row_by_row(capacity, before, batches):
     assert list(bulk.rows()) == list(one.rows())
     with pytest.raises(ValueError):
         bulk.extend([(1.0,)])
+    with pytest.raises(ValueError):
+        bulk.extend_columns([(1.0,)])  # one column of two
+    with pytest.raises(ValueError):
+        bulk.extend_columns([(1.0, 2.0), (1.0,)])  # columns of different lengths
