@@ -21,9 +21,18 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "daily"
 FILES = [f"^RUT={DATA / 'rut_last400.csv'}", f"^GSPC={DATA / 'spx_last400.csv'}", f"^NDX={DATA / 'ndx_last400.csv'}"]
 
 
-def _history(config: Config) -> MarketState:
-    """The three indexes' sessions up to 2026-02-23, the day before the frozen clock."""
+def _history(config: Config, peers_fall: float = 0.0) -> MarketState:
+    """The three indexes' sessions up to 2026-02-23, the day before the frozen clock; with
+    ``peers_fall`` the peers' last 21 sessions slide down to that fraction below their closes
+    (the lead's 1M spreads grow by about as many thousand basis points)."""
     history, _ = split_at(load_all(FILES), ny_epoch(date(2026, 2, 24), time(0, 0)))
+    for series in history:
+        if series.symbol != "^RUT" and peers_fall:
+            last = len(series.rows) - 1
+            for i in range(last - 21, last + 1):
+                f = 1 - peers_fall * (i - last + 21) / 21
+                t, o, h, l, c, v = series.rows[i]
+                series.rows[i] = (t, o * f, h * f, l * f, c * f, v)
     state = MarketState(config, "stream")
     for batch in replay_batches(history):
         state.apply(batch)
@@ -81,3 +90,21 @@ async def test_the_readout_fits_the_detail_pane_at_80x24_and_shows_the_new_lines
         assert shown[2].startswith("1M vs GSPC ") and shown[2].endswith(" bp")
         assert any(line.startswith("SMA gap ") for line in shown) and any(line.startswith("ATH ") for line in shown)
         assert shown[-1].strip().startswith("2,500 support")  # the last level line is still on screen
+
+
+async def test_spreads_of_thousands_of_basis_points_share_a_line_and_the_last_level_stays_at_80x24(config):
+    """Both peers fell 25 % in a month: the lead's spreads of over 2,000 bp no longer fit one
+    line with their commas, and split in two they pushed the last level off the pane (13 lines
+    for 12). Without the comma they share the line."""
+    state = _history(config, peers_fall=0.25)
+    app = make_app(config, QueueFeed(), clock=frozen_clock, state=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await drain(pilot, app)
+        readout = app.query_one("#readout", LinesView)
+        shown = [line.rstrip() for line in readout.plain_lines if line.strip()]
+        assert len(shown) <= readout.size.height and max(len(line) for line in shown) <= readout.size.width
+        bp = {s.peer: s.bp for s in spreads(state.symbols["^RUT"], config, state.symbols)}
+        assert min(bp.values()) >= 1000
+        [line] = [line for line in shown if line.startswith("1M vs ")]
+        assert line == f"1M vs GSPC {bp['^GSPC']:+.0f} NDX {bp['^NDX']:+.0f} bp"
+        assert shown[-2].strip().startswith("2,600 resistance") and shown[-1].strip().startswith("2,500 support")

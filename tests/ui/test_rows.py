@@ -252,13 +252,39 @@ def test_the_readout_of_the_lead_with_two_levels_fits_80x24():
     for view in (_lead_readout(), _lead_readout()._replace(chg_1w=-12.34, chg_1m=-15.6, chg_ytd=-21.0, last=24944.75, name="Nasdaq-100")):
         lines = readout_lines(view, 2)
         assert len(lines) == 12 and max(line.cell_len for line in lines) <= READOUT_WIDTH
-    # Spreads that do not share a line take one line each; a symbol that is not the lead has none.
+    # Spreads of 1,000 bp and more still share one line (the last level stays on screen); a
+    # symbol that is not the lead has none.
     wide = readout_lines(_lead_readout()._replace(rs=(Spread("^GSPC", 21, -1234.0), Spread("^NDX", 21, 4321.0))), 2)
-    plain = [line.plain for line in wide]
-    assert "1M vs GSPC -1,234 bp" in plain and "1M vs NDX +4,321 bp" in plain
+    assert len(wide) == 12 and "1M vs GSPC -1234 NDX +4321 bp" in [line.plain for line in wide]
     assert len(readout_lines(_lead_readout()._replace(rs=()), 2)) == 11
     # A long name is cut, never the price.
     assert readout_lines(_lead_readout()._replace(name="A company with a very long name"), 2)[0].plain.endswith("… 2,435.79 -0.27%")
+
+
+def _spread_lines(*spreads: tuple[str, float]) -> list[str]:
+    view = _lead_readout()._replace(rs=tuple(Spread(peer, 21, bp) for peer, bp in spreads))
+    lines = [line.plain for line in readout_lines(view, 2)]
+    assert max(len(line) for line in lines) <= READOUT_WIDTH
+    return [line for line in lines if line.startswith("1M vs ")]
+
+
+def test_the_spreads_keep_the_columns_form_while_it_fits_then_drop_the_comma_then_count_thousands():
+    """One line for the two peers at any size, each number as exact as the line allows: the
+    watchlist's "+1,234" while it fits, the same digits without the comma, thousands ("+19k")
+    only from 10,000 bp, where a basis point more or less says nothing."""
+    assert _spread_lines(("^GSPC", 1234.4), ("^NDX", -45.0)) == ["1M vs GSPC +1,234 NDX -45 bp"]
+    assert _spread_lines(("^GSPC", NAN), ("^NDX", 1851.0)) == ["1M vs GSPC – NDX +1,851 bp"]
+    assert _spread_lines(("^GSPC", 1851.0), ("^NDX", -2015.0)) == ["1M vs GSPC +1851 NDX -2015 bp"]
+    assert _spread_lines(("^GSPC", 18510.0), ("^NDX", -2015.0)) == ["1M vs GSPC +19k NDX -2015 bp"]
+    assert _spread_lines(("^GSPC", -123456.0), ("^NDX", 249600.0)) == ["1M vs GSPC -123k NDX +250k bp"]
+
+
+def test_more_peers_than_a_line_holds_take_as_few_lines_as_hold_them_each_peer_whole():
+    assert _spread_lines(("^GSPC", 312.0), ("^NDX", -45.0), ("^DJI", 12.0)) == ["1M vs GSPC +312 NDX -45 bp", "1M vs DJI +12 bp"]
+    assert _spread_lines(("^GSPC", 1851.0), ("^NDX", -2015.0), ("^DJI", 1200.0), ("^SOX", -3.0)) == [
+        "1M vs GSPC +1851 NDX -2015 bp",
+        "1M vs DJI +1,200 SOX -3 bp",
+    ]
 
 
 def test_a_young_symbols_readout_says_unknown_and_leaves_out_what_has_no_value():

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from monitor.tui.widgets.chart import Band, BrailleChart, HLine, Line
 from monitor.tui.widgets.lines import LinesView
 from monitor.tui.widgets.rows import direction_style, known, level_decimals, price, short_decimals, signed, window_label
-from monitor.view import ChartView, Readout, Ref
+from monitor.view import ChartView, Readout, Ref, Spread
 
 LEVEL_STYLE = "magenta"
 ZONE_STYLE = "cyan"
@@ -142,27 +142,44 @@ def _changes(view: Readout) -> Text:
     return text
 
 
+def _bp_compact(bp: float) -> str:
+    """Whole basis points without the thousands comma, in thousands from 10,000 ("+19k" for
+    18,510: a spread of 185 points of % is read by its size, not by its last basis point)."""
+    return f"{bp / 1000:+.0f}k" if abs(round(bp)) >= 10_000 else f"{bp:+.0f}"
+
+
+# How a spread is written, tried in this order until the line fits: as in the watchlist's column
+# ("+1,851"), the same digits without the comma ("+1851"), the large ones in thousands.
+BP_FORMATS = (lambda bp: f"{bp:+,.0f}", lambda bp: f"{bp:+.0f}", _bp_compact)
+
+
+def _spread_line(window: str, spreads: Sequence[Spread]) -> Text:
+    """"1M vs GSPC +312 NDX -45 bp" in the first of ``BP_FORMATS`` that fits the readout (the
+    last one when none does)."""
+    for shown in BP_FORMATS:
+        line = Text(f"{window} vs", style="dim")
+        for spread in spreads:
+            line.append(f" {spread.peer.lstrip('^')} ", style="dim")
+            line.append(shown(spread.bp) if known(spread.bp) else "–", style=direction_style(spread.bp))
+        line.append(" bp", style="dim")
+        if line.cell_len <= READOUT_WIDTH:
+            break
+    return line
+
+
 def _spreads(view: Readout) -> list[Text]:
-    """"1M vs GSPC +312 NDX -45 bp": the lead's return over the window minus each peer's, on
-    one line, or one line per peer when they do not fit."""
+    """"1M vs GSPC +312 NDX -45 bp": the lead's return over the window minus each peer's. The two
+    default peers share one line up to 999k bp (a second line would push the last level off
+    at 80x24); more peers than a line holds go on as few lines as hold them, each peer whole."""
     if not view.rs:
         return []
     window = window_label(view.rs[0].sessions)
-    parts = [(spread.peer.lstrip("^"), f"{spread.bp:+,.0f}" if known(spread.bp) else "–", spread.bp) for spread in view.rs]
-    line = Text(f"{window} vs", style="dim")
-    for name, shown, bp in parts:
-        line.append(f" {name} ", style="dim")
-        line.append(shown, style=direction_style(bp))
-    line.append(" bp", style="dim")
-    if line.cell_len <= READOUT_WIDTH:
-        return [line]
-    lines = []
-    for name, shown, bp in parts:
-        one = Text(f"{window} vs {name} ", style="dim")
-        one.append(shown, style=direction_style(bp))
-        one.append(" bp", style="dim")
-        lines.append(one)
-    return lines
+    groups: list[list[Spread]] = [[]]
+    for spread in view.rs:
+        if groups[-1] and _spread_line(window, [*groups[-1], spread]).cell_len > READOUT_WIDTH:
+            groups.append([])
+        groups[-1].append(spread)
+    return [_spread_line(window, group) for group in groups]
 
 
 def _macd(view: Readout) -> Text:
