@@ -97,6 +97,8 @@ def test_load_intraday_file_takes_the_bar_length_from_the_spacing(data_dir):
         ("2026-01-05,-1,110,95,105,1000\n", 2, "open: expected a price above 0, got -1"),
         ("2026-01-05,100,110,95,105\n", 2, "expected 6 columns"),
         ("2026-01-05,100,110,95,105,1,2\n", 2, "expected 6 columns"),
+        # a short line then a long one: as many fields in all, and a date where the short line's volume was
+        ("2026-01-05,100,110,95,105\n2026-01-06,2026-01-07,105,110,95,105,\n", 2, "expected 6 columns"),
         ("2026-13-05,100,110,95,105,1000\n", 2, "date: expected a date such as 2026-01-02, got '2026-13-05'"),
         ("2026-01-06,100,110,95,105,1000\n2026-01-05,100,110,95,105,1000\n", 3, "date: 2026-01-05 is not after the previous row's"),
         ("2026-01-05,100,110,95,105,1000\n2026-01-05,100,110,95,105,1000\n", 3, "is not after the previous row's"),
