@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -33,7 +33,7 @@ from typing import Any, Callable
 from monitor.errors import UserError
 from monitor.paths import config_path, missing_config_error
 from monitor.rule_catalog import CONFIRMABLE, RULE_NAMES
-from monitor.settings import Add, Group, NamedTables, Pairs, Section, Setting, Table, Tables, boolean as _bool
+from monitor.settings import Add, Frozen, Group, NamedTables, Pairs, Section, Setting, Table, Tables, boolean as _bool
 from monitor.settings import bounded as _bounded, choice as _choice, flat_settings, positive_number as _positive_number
 from monitor.settings import accepting as _accepting, settings_class, string as _string, table, text_line as _text_line
 from monitor.sinks import notify_settings
@@ -370,8 +370,7 @@ NotifyConfig = _NOTIFY.cls
 UIConfig = _UI.cls
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Frozen):
     """The whole config: one field per key of the top level and per table of ``SCHEMA``."""
 
     symbols: tuple[str, ...] = SYMBOLS.default

@@ -23,6 +23,7 @@ from enum import Enum
 from functools import lru_cache
 
 from monitor.model import NEW_YORK
+from monitor.settings import Frozen
 
 REGULAR_OPEN = time(9, 30)
 REGULAR_CLOSE = time(16, 0)
@@ -35,8 +36,7 @@ YEARS_AHEAD = 2
 _CACHE_FORMAT = 2
 
 
-@dataclass(frozen=True)
-class _Table:
+class _Table(Frozen):
     """What the monitor needs from the calendar: early closes, weekday holidays, coverage."""
 
     early: dict[date, float]

@@ -19,7 +19,8 @@ import math
 import shlex
 import textwrap
 import unicodedata
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import MISSING, FrozenInstanceError, dataclass, field
+from reprlib import recursive_repr
 from typing import Any, Callable
 
 Convert = Callable[[Any], Any]
@@ -29,8 +30,78 @@ COMMENT_COLUMN = 26  # where the default config file's end-of-line comments star
 WIDTH = 99  # the default config file's comment paragraphs wrap before this column
 
 
-@dataclass(frozen=True)
-class Setting:
+class Frozen:
+    """A subclass is a frozen dataclass: what ``@dataclass(frozen=True)`` generates for a class
+    (``__init__`` by position or keyword with its defaults and default factories, the same
+    ``TypeError`` messages, ``==`` and ``hash`` over the fields in order, the repr, no
+    assignment) is done here, once for all classes. ``dataclass`` generates those methods as
+    source and compiles them for every class at import, ~3 M instructions a class: the config's
+    schema and its values, some twenty classes, cost a fifth of a short replay's whole process.
+    ``dataclass`` still runs on each subclass, with nothing to generate, so ``fields``,
+    ``replace`` and ``asdict`` work as on any dataclass."""
+
+    __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclass(cls, init=False, repr=False, eq=False)
+        cls._required = []  # the fields without a default, which come first
+        for name, spec in cls.__dataclass_fields__.items():
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                if len(cls._required) < list(cls.__dataclass_fields__).index(name):
+                    raise TypeError(f"non-default argument {name!r} follows default argument")
+                cls._required.append(name)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = self.__dataclass_fields__
+        where = f"{type(self).__qualname__}.__init__()"
+        if len(args) > len(fields):
+            most, least = len(fields) + 1, len(self._required) + 1
+            takes = f"from {least} to {most}" if least < most else str(most)
+            raise TypeError(f"{where} takes {takes} positional argument{'s' * (most > 1)} but {len(args) + 1} were given")
+        values = dict(zip(fields, args))
+        for name in kwargs:
+            if name not in fields:
+                raise TypeError(f"{where} got an unexpected keyword argument {name!r}")
+            if name in values:
+                raise TypeError(f"{where} got multiple values for argument {name!r}")
+        values.update(kwargs)
+        missing = [name for name in self._required if name not in values]
+        if missing:
+            names = [repr(name) for name in missing]
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])}{',' * (len(names) > 2)} and {names[-1]}"
+            raise TypeError(f"{where} missing {len(names)} required positional argument{'s' * (len(names) > 1)}: {listed}")
+        assign = object.__setattr__
+        for name, spec in fields.items():
+            if name in values:
+                assign(self, name, values[name])
+            else:
+                assign(self, name, spec.default if spec.default_factory is MISSING else spec.default_factory())
+
+    def _values(self) -> tuple:
+        return tuple([getattr(self, name) for name in self.__dataclass_fields__])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()  # type: ignore[attr-defined]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    @recursive_repr()
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__dataclass_fields__)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+class Setting(Frozen):
     """One key of a config table. ``required`` keys (a level's symbol and price) have no
     default: a missing one is a problem. ``example`` is the value the default file shows,
     commented out, for a key the default entries do not set (``muted = true``); a key unset by
@@ -61,8 +132,7 @@ def _with_comment(line: str, comment: str) -> str:
     return f"{line:<{COMMENT_COLUMN - 1}} # {comment}" if comment else line
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(Frozen):
     """Keys that sit in their table beside the others but make one value of type ``cls`` (a
     ``settings_class``): a level's delivery policy (frequency, cooldown, ...) is its
     ``AlertPolicy``, read from the same keys as an ``[alerts.<rule>]`` table."""
@@ -84,19 +154,21 @@ def flat_settings(items: tuple[Item, ...]) -> tuple[Setting, ...]:
 
 
 def settings_class(name: str, items: tuple[Item, ...], doc: str, module: str) -> type:
-    """A frozen dataclass with one field per setting (a required one first, without default)
-    and per group (defaulting to its class's defaults); ``cls.SETTINGS`` is ``items``."""
-    specs: list[tuple[str, Any, Any]] = []
+    """A frozen dataclass (a ``Frozen``) with one field per setting (a required one first,
+    without default) and per group (defaulting to its class's defaults); ``cls.SETTINGS`` is
+    ``items``."""
+    annotations: dict[str, Any] = {}
+    body: dict[str, Any] = {"__annotations__": annotations, "__doc__": doc, "__module__": module, "__qualname__": name}
     for item in items:
         if isinstance(item, Group):
-            specs.append((item.name, item.cls, field(default_factory=item.cls)))
+            annotations[item.name] = item.cls
+            body[item.name] = field(default_factory=item.cls)
         elif item.required:
-            specs.append((item.key, Any))
+            annotations[item.key] = Any
         else:
-            specs.append((item.key, type(item.default), field(default=item.default)))
-    cls = make_dataclass(name, specs, frozen=True)
-    cls.__doc__ = doc
-    cls.__module__ = module
+            annotations[item.key] = type(item.default)
+            body[item.key] = item.default
+    cls = type(name, (Frozen,), body)
     cls.SETTINGS = items
     return cls
 
@@ -105,8 +177,7 @@ def settings_class(name: str, items: tuple[Item, ...], doc: str, module: str) ->
 # The kinds of tables
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Frozen):
     """``[name]``: a fixed set of keys read into ``cls`` (``name`` "" with ``cls`` None: the
     top-level keys, read into ``Config`` itself). ``check`` sees the read value and records
     problems between keys (``rsi_oversold`` below ``rsi_overbought``)."""
@@ -128,8 +199,7 @@ def table(name: str, class_name: str, settings: tuple[Item, ...], doc: str, modu
     return Table(name, settings, comment, settings_class(class_name, settings, doc, module), check)
 
 
-@dataclass(frozen=True)
-class Tables:
+class Tables(Frozen):
     """``[[name]]``: a list of entries, each a table of ``cls``'s keys. Absent, the list is
     ``default()`` (which the default file shows); ``name = []`` means none. Two entries with the
     same ``identity`` are a problem ("<describe> is already <first entry>"); ``check`` returns
@@ -174,8 +244,7 @@ def entry_value(entry: Any, setting: Setting) -> Any:
     return getattr(entry, setting.key)
 
 
-@dataclass(frozen=True)
-class NamedTables:
+class NamedTables(Frozen):
     """``[name.<one of names>]``: one table of ``cls``'s keys per name (``[alerts.level_cross]``);
     another name is a problem ("unknown <noun> (<noun>s: ...)"). None is written by default:
     the default file shows ``example`` commented out with every key."""
@@ -197,8 +266,7 @@ class NamedTables:
         return [*comment_lines(self.comment), f"# [{self.name}.{self.example}]", *(s.example_line() for s in keys)]
 
 
-@dataclass(frozen=True)
-class Pairs:
+class Pairs(Frozen):
     """``[name]``: free keys, each one pair (``[futures]``: index = "future"). Absent, the pairs
     are ``default()``; present, ``read(table, add)`` gives them (the table replaces the defaults)."""
 

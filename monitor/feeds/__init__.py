@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from monitor.settings import Frozen
 from monitor.source_catalog import DEFAULT_SOURCE, SOURCE_NAMES, check_ws_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,8 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["BUILDERS", "DEFAULT_SOURCE", "LIVE_SOURCES", "SOURCE_NAMES", "FeedInputs", "LiveSource", "build_live_feed", "check_ws_url"]
 
 
-@dataclass(frozen=True)
-class FeedInputs:
+class FeedInputs(Frozen):
     """What a builder gets: the config, the stream URL in force (``--stream-url`` or
     ``[feed] stream_url``), the symbols to watch, the clocks, and yfinance's session (tests)."""
 
@@ -41,8 +40,7 @@ class FeedInputs:
     session: Any = None
 
 
-@dataclass(frozen=True)
-class LiveSource:
+class LiveSource(Frozen):
     name: str  # --source NAME, [feed] source = "NAME"
     build: Callable[[FeedInputs], Feed]
 

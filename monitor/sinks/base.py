@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from monitor.model import Alert
-from monitor.settings import Setting
+from monitor.settings import Frozen, Setting
 
 Write = Callable[[str], None]  # writes straight to the user's terminal
 
@@ -40,8 +39,7 @@ def alert_body(alert: Alert) -> str:
     return alert.message + (" (stale quote)" if alert.stale else "")
 
 
-@dataclass(frozen=True)
-class SinkKind:
+class SinkKind(Frozen):
     """One kind of sink as ``[notify]`` configures it: the keys it owns there (stated once: the
     config's schema, its defaults and the commented default file read them from here), whether
     those values turn it on, and how it is built from them. ``notify`` is the parsed ``[notify]``
