@@ -253,7 +253,12 @@ class Extremes(Detector):
 
     def __init__(self, config: Config, symbols: Mapping[str, RuleSymbol]) -> None:
         super().__init__(config, symbols)
-        self.breakouts = _breakouts(config)
+        self._settings(config)
+
+    def _settings(self, config: Config) -> None:
+        self.breakouts = breakouts = _breakouts(config)
+        # No close hook unless a rule waits for the close: the engine then runs none at each commit.
+        self.closing = Extremes.closing.__get__(self) if breakouts.high_on_close or breakouts.low_on_close else None
 
     def attach(self, s: RuleSymbol) -> None:
         s.high_alerted = s.low_alerted = None
@@ -263,15 +268,13 @@ class Extremes(Detector):
             check_extremes(s, t, price, self.breakouts, out)
 
     def closing(self, s: RuleSymbol, out: list[Alert]) -> None:
-        breakouts = self.breakouts
-        if breakouts.high_on_close or breakouts.low_on_close:
-            close = s.last
-            if close > s.prev_high_n or close < s.prev_low_n:
-                check_extremes(s, s.close_time, close, breakouts, out, closed=True)
+        close = s.last
+        if close > s.prev_high_n or close < s.prev_low_n:
+            check_extremes(s, s.close_time, close, self.breakouts, out, closed=True)
 
     def reconfigure(self, config: Config, rebuild: bool) -> None:
         super().reconfigure(config, rebuild)
-        self.breakouts = _breakouts(config)
+        self._settings(config)
 
 
 # --------------------------------------------------------------------------------------------

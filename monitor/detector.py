@@ -13,7 +13,9 @@ detector defines, so a family with no per-tick rule costs the tick loop nothing.
 - ``replay(s, bar, ind)``: each kept bar while ``s``'s indicators are recomputed (``ind`` after it).
 
 The per-symbol hooks (``tick``, ``closing``, ``close``) run only for the symbols the detector
-``watches``. Rules append what fires to ``out``. A detector that keeps memory per symbol names its attributes
+``watches``. A detector whose settings leave a hook nothing to do may set it to None on the
+instance (``Extremes.closing`` without a rule that waits for the close): the engine reads the
+hooks when it (re)builds a symbol's loops. Rules append what fires to ``out``. A detector that keeps memory per symbol names its attributes
 in ``memory`` (they become slots of ``SymbolState``) and sets them in ``attach``.
 
 ``s`` is typed ``RuleSymbol``: what the rules read of ``monitor.state.SymbolState``, stated here so

@@ -379,6 +379,25 @@ def test_new_high_confirmed_by_the_close():
     assert alert.extra["confirm"] == "close"
 
 
+def test_new_high_waits_for_the_close_after_a_reconfigure_and_on_ticks_again_after_another():
+    state = extremes(window=3, gap=1)
+    sessions(state, [10.0, 10.0, 10.0])
+    state.reconfigure(replace(state.config, alerts={"new_high": AlertPolicy(confirm="close")}))
+    day = day_after("2026-01-05", 3)
+    out: list[Alert] = []
+    for batch in replay_batches([daily("X", [(2.0, 12.0, 1.0, 11.0)], day)]):
+        out += state.apply(batch)
+    assert new_highs(out) == []  # above 10 on a tick: it waits for the close
+    (alert,) = new_highs(state.finish())
+    assert (alert.price, alert.extra["confirm"]) == (11.0, "close")
+    state.reconfigure(replace(state.config, alerts={}))
+    out = []
+    for batch in replay_batches([daily("X", [(2.0, 13.0, 1.0, 2.0)], day_after(day, 1))]):
+        out += state.apply(batch)
+    (alert,) = new_highs(out)  # on the tick again, and nothing more at the close
+    assert alert.price == 13.0 and "confirm" not in alert.extra and new_highs(state.finish()) == []
+
+
 def test_reconfigure_applies_confirm_and_keeps_the_side():
     state = rut()
     ticks(state, [2550.0])
