@@ -215,24 +215,31 @@ def ny_day_epochs(days: Iterable[date], seconds: float) -> list[float]:
 class SessionDays:
     """Epoch -> New York session date, converting once per day (the last day is cached).
 
-    A day's range comes from ``midnight_offsets`` of its month: plain arithmetic."""
+    A day's range comes from ``midnight_offsets`` of its month (kept for the next lookup: a
+    replay looks up each of its dates in turn): plain arithmetic."""
 
-    __slots__ = ("day", "start", "end", "_offset")
+    __slots__ = ("day", "start", "end", "_offset", "_month_first", "_month_offsets")
 
     def __init__(self) -> None:
         self.day: date | None = None
         self.start = 0.0
         self.end = 0.0  # empty range: the first lookup converts
         self._offset = -18000.0  # the UTC offset of the last day looked up: the next guess
+        self._month_first = 0  # ordinal of the 1st of the month of ``_month_offsets``
+        self._month_offsets: tuple[float, ...] = ()
 
     def lookup(self, t: float) -> tuple[date, float, float]:
         """(date, start of that NY day, start of the next NY day) for epoch ``t``."""
         if not (self.start <= t < self.end):
             ordinal = int((t + self._offset) // _DAY) + _EPOCH_ORDINAL  # a guess, at most a day off
             for _ in range(3):
-                day = date.fromordinal(ordinal)
-                offsets = midnight_offsets(day.year, day.month)
-                i = day.day - 1
+                i = ordinal - self._month_first
+                offsets = self._month_offsets
+                if not 0 <= i < len(offsets) - 1:  # another month
+                    first = date.fromordinal(ordinal).replace(day=1)
+                    self._month_first = first.toordinal()
+                    self._month_offsets = offsets = midnight_offsets(first.year, first.month)
+                    i = ordinal - self._month_first
                 start = (ordinal - _EPOCH_ORDINAL) * _DAY - offsets[i]
                 end = (ordinal + 1 - _EPOCH_ORDINAL) * _DAY - offsets[i + 1]
                 if t < start:
@@ -242,7 +249,7 @@ class SessionDays:
                 else:
                     break
             self._offset = offsets[i]
-            self.day, self.start, self.end = day, start, end
+            self.day, self.start, self.end = date.fromordinal(ordinal), start, end
         return self.day, self.start, self.end  # type: ignore[return-value]
 
 
