@@ -37,10 +37,16 @@ WEEK, MONTH = 5, 21
 ABOVE, NEUTRAL, BELOW = 1, 0, -1
 
 
+def growth(s: RuleSymbol, day: date | None, n: int) -> float:
+    """``s``'s close at session ``day`` divided by its close ``n`` sessions before (while ``day``
+    is forming, its last price); NaN when either is not held or the base is not above 0."""
+    now, base = s.close_and_base(day, n)
+    return now / base if base > 0 else NAN
+
+
 def change_pct(s: RuleSymbol, n: int) -> float:
     """``s``'s change in % over the ``n`` sessions up to its latest one (forming or committed)."""
-    now, base = s.close_and_base(s.last_day, n)
-    return (now / base - 1.0) * 100.0 if base > 0 else NAN
+    return (growth(s, s.last_day, n) - 1.0) * 100.0
 
 
 def ytd_base(s: RuleSymbol) -> float:
@@ -59,11 +65,7 @@ def spread_bp(lead: RuleSymbol, peer: RuleSymbol, n: int, day: date | None = Non
     """Lead's ``n``-session return minus the peer's at session ``day`` (default the lead's
     latest), in basis points; NaN when either is unknown."""
     day = lead.last_day if day is None else day
-    lead_now, lead_base = lead.close_and_base(day, n)
-    peer_now, peer_base = peer.close_and_base(day, n)
-    if not (lead_base > 0 and peer_base > 0):
-        return NAN
-    return ((lead_now / lead_base) - (peer_now / peer_base)) * 10000.0
+    return (growth(lead, day, n) - growth(peer, day, n)) * 10000.0
 
 
 def rebased_ratio(lead: Sequence[float], peer: Sequence[float]) -> list[float]:
@@ -124,16 +126,23 @@ class StrengthWatch:
         self.sides: dict[str, int | None] = {peer: None for peer in self.peers}
 
     def on_commit(self, symbols: Mapping[str, RuleSymbol], bar: "DailyBar", out: list[Alert]) -> None:
-        """After the lead committed ``bar``."""
+        """After the lead committed ``bar``. The lead's growth is read once for all peers (the
+        same number ``spread_bp`` computes per peer); when it is unknown every rs is NaN and no
+        side moves."""
         lead = symbols[self.lead]
+        day, n = bar[0], self.sessions
+        lead_growth = growth(lead, day, n)
+        if lead_growth != lead_growth:
+            return
         for name in self.peers:
             peer = symbols.get(name)
             if peer is None:
                 continue
-            rs = spread_bp(lead, peer, self.sessions, bar.day)
+            peer_growth = growth(peer, day, n)
+            rs = (lead_growth - peer_growth) * 10000.0
             direction = self.step(name, rs)
             if direction:
-                out.append(self._alert(lead, peer, bar, rs, direction))
+                out.append(self._alert(lead, peer, bar, rs, direction, lead_growth, peer_growth))
 
     def step(self, peer: str, rs: float) -> str | None:
         """Move ``peer``'s side by a new rs (NaN: no change); the direction that fires, if any."""
@@ -153,14 +162,14 @@ class StrengthWatch:
             self.sides[peer] = NEUTRAL
         return None
 
-    def _alert(self, lead: RuleSymbol, peer: RuleSymbol, bar: "DailyBar", rs: float, direction: str) -> Alert:
+    def _alert(
+        self, lead: RuleSymbol, peer: RuleSymbol, bar: "DailyBar", rs: float, direction: str, lead_growth: float, peer_growth: float
+    ) -> Alert:
         n = self.sessions
         verb = "outperformed" if direction == "up" else "underperformed"
-        lead_now, lead_base = lead.close_and_base(bar.day, n)
-        peer_now, peer_base = peer.close_and_base(bar.day, n)
         message = (
             f"{lead.symbol} {verb} {peer.symbol} by {abs(rs):,.0f} bp over {n} sessions "
-            f"({(lead_now / lead_base - 1) * 100:+.2f}% vs {(peer_now / peer_base - 1) * 100:+.2f}%) "
+            f"({(lead_growth - 1) * 100:+.2f}% vs {(peer_growth - 1) * 100:+.2f}%) "
             f"at the {bar.day.isoformat()} close of {fmt_price(bar.close)}"
         )
         extra = {"peer": peer.symbol, "sessions": n, "spread_bp": rs}
