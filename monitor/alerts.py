@@ -315,42 +315,36 @@ def bar_close_alerts(
     price the close.
 
     Every comparison involving an undefined (NaN) value is false, which keeps each rule silent
-    until both bars have the values it compares."""
-    close = bar.close
-
-    fast_now, slow_now, fast_prev, slow_prev = now.sma_fast, now.sma_slow, prev.sma_fast, prev.sma_slow
-    direction = None
-    if fast_now > slow_now and fast_prev <= slow_prev:
-        direction, name, verb = "up", "golden cross", "above"
+    until both bars have the values it compares. Shaped for the commit of every bar: the
+    snapshots are unpacked once, and an RSI strictly between the thresholds (most closes) can
+    only re-arm, so the RSI rules are looked at only beyond them."""
+    fast_now, slow_now, rsi, macd, signal = now
+    fast_prev, slow_prev, rsi_prev, macd_prev, signal_prev = prev
+    if fast_now > slow_now:
+        if fast_prev <= slow_prev:
+            out.append(_ma_cross(symbol, bar, "up", fast_now, slow_now, rules))
     elif fast_now < slow_now and fast_prev >= slow_prev:
-        direction, name, verb = "down", "death cross", "below"
-    if direction:
-        fast, slow = rules.ma_fast, rules.ma_slow
-        message = (
-            f"{symbol} {name}: SMA{fast} {fmt_price(fast_now)} crossed {verb} "
-            f"SMA{slow} {fmt_price(slow_now)} {_at_close(bar)}"
-        )
-        extra = {"fast": fast_now, "slow": slow_now, "fast_period": fast, "slow_period": slow}
-        out.append(Alert(bar.close_time, symbol, "ma_cross", direction, close, message, extra))
+        out.append(_ma_cross(symbol, bar, "down", fast_now, slow_now, rules))
 
-    rsi, rsi_prev = now.rsi, prev.rsi
     high, low, rearm = rules.rsi_overbought, rules.rsi_oversold, rules.rsi_rearm
     if rsi < high - rearm:
         armed.overbought = armed.divergence_down = True
     if rsi > low + rearm:
         armed.oversold = armed.divergence_up = True
+    if low < rsi < high:
+        return
 
     # rsi_macd_divergence: the rising edge of "overbought while MACD > signal" (down) or of
     # "oversold while MACD < signal" (up), while armed. The previous bar must have all three values.
-    macd, signal = now.macd, now.signal
+    close = bar.close
     moment = None
     if rsi >= high and macd > signal:
-        if armed.divergence_down and not (prev.rsi >= high and prev.macd > prev.signal):
+        if armed.divergence_down and not (rsi_prev >= high and macd_prev > signal_prev):
             moment = "down"
     elif rsi <= low and macd < signal:
-        if armed.divergence_up and not (prev.rsi <= low and prev.macd < prev.signal):
+        if armed.divergence_up and not (rsi_prev <= low and macd_prev < signal_prev):
             moment = "up"
-    if moment and rsi_prev == rsi_prev and prev.macd == prev.macd and prev.signal == prev.signal:
+    if moment and rsi_prev == rsi_prev and macd_prev == macd_prev and signal_prev == signal_prev:
         if moment == "down":
             armed.divergence_down = False
             state = "overbought while MACD stays above its signal"
@@ -377,6 +371,18 @@ def bar_close_alerts(
             n = rules.rsi_period
             message = f"{symbol} RSI({n}) fell to {rsi:.1f}, at or below the oversold {low:g}, {_at_close(bar)}"
             out.append(Alert(bar.close_time, symbol, "rsi_oversold", "down", close, message, {"rsi": rsi, "threshold": low, "period": n}))
+
+
+def _ma_cross(symbol: str, bar: "DailyBar", direction: str, fast_now: float, slow_now: float, rules: Rules) -> Alert:
+    """``ma_cross``: the fast SMA crossed the slow one ("up": a golden cross)."""
+    name, verb = ("golden cross", "above") if direction == "up" else ("death cross", "below")
+    fast, slow = rules.ma_fast, rules.ma_slow
+    message = (
+        f"{symbol} {name}: SMA{fast} {fmt_price(fast_now)} crossed {verb} "
+        f"SMA{slow} {fmt_price(slow_now)} {_at_close(bar)}"
+    )
+    extra = {"fast": fast_now, "slow": slow_now, "fast_period": fast, "slow_period": slow}
+    return Alert(bar.close_time, symbol, "ma_cross", direction, bar.close, message, extra)
 
 
 class BarClose(Detector):
