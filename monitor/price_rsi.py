@@ -47,23 +47,39 @@ class PriceRsiDivergence:
         self.count = i + 1
         close = bar[4]
         highs, lows = self.highs, self.lows
+        entry = (i, close, rsi, bar[0])
         oldest = i - self.lookback
         if oldest >= 0:  # the window is full: one session leaves it per session
-            if highs[0][0] < oldest:
-                highs.popleft()
-            if lows[0][0] < oldest:
-                lows.popleft()
             j = highs[0]
+            if j[0] < oldest:
+                highs.popleft()
+                j = highs[0]
             k = lows[0]
-            bearish = close > j[1] and rsi <= j[2] - self.min_gap
-            bullish = close < k[1] and rsi >= k[2] + self.min_gap
-            if bearish and not self.bearish:
-                out.append(_alert(symbol, bar, rsi, j, "down"))
-            if bullish and not self.bullish:
-                out.append(_alert(symbol, bar, rsi, k, "up"))
-            self.bearish = bearish
-            self.bullish = bullish
-        entry = (i, close, rsi, bar[0])
+            if k[0] < oldest:
+                lows.popleft()
+                k = lows[0]
+            # A close above j's is above every close of the window: it alone is left in highs,
+            # and it pops nothing from lows (whose last, the previous session, is at most j's).
+            # Below k's, the mirror. Between them (most closes) neither condition holds.
+            if close > j[1]:
+                bearish = rsi <= j[2] - self.min_gap
+                if bearish and not self.bearish:
+                    out.append(_alert(symbol, bar, rsi, j, "down"))
+                self.bearish, self.bullish = bearish, False
+                highs.clear()
+                highs.append(entry)
+                lows.append(entry)
+                return
+            if close < k[1]:
+                bullish = rsi >= k[2] + self.min_gap
+                if bullish and not self.bullish:
+                    out.append(_alert(symbol, bar, rsi, k, "up"))
+                self.bearish, self.bullish = False, bullish
+                lows.clear()
+                lows.append(entry)
+                highs.append(entry)
+                return
+            self.bearish = self.bullish = False
         while highs and highs[-1][1] <= close:
             highs.pop()
         highs.append(entry)
