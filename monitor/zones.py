@@ -14,6 +14,7 @@ firing (below when price < low, above when price > high, else inside). With h =
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from monitor.alerts import fmt_level, fmt_price
@@ -110,20 +111,47 @@ def zone_states(zones: list[Zone], hysteresis_pct: float, old: list[ZoneState] =
     return states
 
 
-class Zones(Detector):
-    """``zone_cross`` for the engine: each symbol's ``ZoneState``s (``s.zones``)."""
+def quiet_band(zones: list[ZoneState]) -> tuple[float, float]:
+    """(lo, hi): a tick at a price with lo <= price <= hi moves no zone's region and arms none.
+    Each zone bounds it by the edges it would cross from its region; a zone without a region
+    yet makes it empty."""
+    lo, hi = -math.inf, math.inf
+    for z in zones:
+        region = z.region
+        if region is UNSET:
+            return math.inf, -math.inf
+        if region == BELOW:
+            hi = min(hi, z.low_up, z.high_up)
+        elif region == ABOVE:
+            lo = max(lo, z.low_down, z.high_down)
+        else:
+            hi = min(hi, z.high_up)
+            lo = max(lo, z.low_down)
+    return lo, hi
 
-    memory = ("zones",)
+
+class Zones(Detector):
+    """``zone_cross`` for the engine: each symbol's ``ZoneState``s (``s.zones``) and their
+    ``quiet_band`` (``s.zone_quiet``), which spares the ticks that cannot fire (almost all) the
+    loop over the zones; it is redrawn whenever that loop ran or the zones changed."""
+
+    memory = ("zones", "zone_quiet")
 
     def attach(self, s: RuleSymbol) -> None:
-        s.zones = zone_states(self.config.zones_for(s.symbol), self.config.rules.hysteresis_pct)
+        s.zones = zones = zone_states(self.config.zones_for(s.symbol), self.config.rules.hysteresis_pct)
+        s.zone_quiet = quiet_band(zones)
 
     def watches(self, s: RuleSymbol) -> bool:
         return bool(s.zones)
 
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
-        check_zones(s.zones, s.symbol, t, price, out)
+        lo, hi = s.zone_quiet
+        if not lo <= price <= hi:
+            zones = s.zones
+            check_zones(zones, s.symbol, t, price, out)
+            s.zone_quiet = quiet_band(zones)
 
     def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         config = self.config
-        s.zones = zone_states(config.zones_for(s.symbol), config.rules.hysteresis_pct, s.zones, s.last)
+        s.zones = zones = zone_states(config.zones_for(s.symbol), config.rules.hysteresis_pct, s.zones, s.last)
+        s.zone_quiet = quiet_band(zones)

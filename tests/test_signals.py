@@ -411,3 +411,24 @@ def test_the_new_rules_take_alert_policies():
     config, found = check_config_text('[alerts.zone_cross]\nmuted = true\n[alerts.level_approach]\nfrequency = "once"\n'
                                       '[alerts.relative_strength]\ncooldown = "1d"\n[alerts.price_rsi_divergence]\nmuted = true\n', "c.toml")
     assert found == [] and config.policy_for("zone_cross").muted and config.policy_for("level_approach").frequency == "once"
+
+
+def test_the_zone_quiet_band_is_the_edges_the_region_would_cross():
+    st = zone_state()  # low*(1-h) 2577.42, low*(1+h) 2582.58, high*(1-h) 2597.4, high*(1+h) 2602.6
+    s = st.symbols["^RUT"]
+    assert s.zone_quiet == (math.inf, -math.inf)  # no region yet: the next tick is looked at
+    feed(st, [2570.0])
+    assert s.zone_quiet == (-math.inf, 2582.58)
+    feed(st, [2590.0], day="2026-01-06")
+    assert s.zone_quiet == (2577.42, 2602.6)
+    feed(st, [2610.0], day="2026-01-07")
+    assert s.zone_quiet == (2597.4, math.inf)
+
+
+def test_a_zone_added_inside_the_quiet_band_fires_on_the_next_tick_into_it():
+    st = zone_state()
+    feed(st, [2570.0])
+    config = Config(symbols=("^RUT",), levels=(), rules=Rules(hysteresis_pct=0.1, approach_pct=0.0),
+                    zones=(Zone("^RUT", 2580.0, 2600.0), Zone("^RUT", 2540.0, 2560.0)))
+    st.reconfigure(config)
+    assert events(feed(st, [2550.0], day="2026-01-06")) == [("down", "entered", 2550.0)]
