@@ -18,6 +18,7 @@ They are registered in ``monitor.rules``. The exact semantics are documented in 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
@@ -131,20 +132,46 @@ def _level_state(config: Config, level: Level, side: int = 0) -> LevelState:
     return LevelState(level, config.rules.hysteresis_pct, side, on_close)
 
 
-class Levels(Detector):
-    """``level_cross`` for the engine: each symbol's ``LevelState``s (``s.levels``)."""
+def quiet_band(levels: list[LevelState]) -> tuple[float, float]:
+    """(lo, hi): a tick at a price with lo <= price <= hi fires no level and arms none. Each
+    level armed on ticks bounds it by the edge it would cross (``below`` for one the price is
+    above, ``above`` for one it is below); a level not armed yet makes it empty."""
+    lo, hi = -math.inf, math.inf
+    for lv in levels:
+        side = lv.side
+        if not side:
+            return math.inf, -math.inf
+        if lv.on_close:
+            continue
+        if side > 0:
+            if lv.below > lo:
+                lo = lv.below
+        elif lv.above < hi:
+            hi = lv.above
+    return lo, hi
 
-    memory = ("levels",)
+
+class Levels(Detector):
+    """``level_cross`` for the engine: each symbol's ``LevelState``s (``s.levels``) and their
+    ``quiet_band`` (``s.level_quiet``), which spares the ticks that cannot fire (almost all) the
+    loop over the levels; it is redrawn whenever that loop ran or the levels changed."""
+
+    memory = ("levels", "level_quiet")
 
     def attach(self, s: RuleSymbol) -> None:
         config = self.config
-        s.levels = [_level_state(config, level) for level in config.levels_for(s.symbol)]
+        s.levels = levels = [_level_state(config, level) for level in config.levels_for(s.symbol)]
+        s.level_quiet = quiet_band(levels)
 
     def watches(self, s: RuleSymbol) -> bool:
         return bool(s.levels)
 
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
-        check_levels(s.levels, s.symbol, t, price, out)
+        lo, hi = s.level_quiet
+        if not lo <= price <= hi:
+            levels = s.levels
+            check_levels(levels, s.symbol, t, price, out)
+            s.level_quiet = quiet_band(levels)
 
     def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
         check_level_closes(s.levels, s.symbol, bar, out)
@@ -161,6 +188,7 @@ class Levels(Detector):
                 state.arm(s.last)
             levels.append(state)
         s.levels = levels
+        s.level_quiet = quiet_band(levels)
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,45 +439,53 @@ class DivergenceWatch:
 
     def __init__(self, divergence: Divergence) -> None:
         self.lead = divergence.lead
-        self.peers = tuple(divergence.peers)
+        self.peers = tuple(dict.fromkeys(divergence.peers))  # each once, as in the alert's ``peers``
         self.min_spread = divergence.min_spread_pct
         self.session: date | None = None
         self.fired: set[str] = set()  # directions fired in ``session``
 
     def check(self, symbols: Mapping[str, RuleSymbol], ticks: Sequence[Tick]) -> Alert | None:
-        """After a batch: the alert if one fires now (stamped with the batch's latest tick time)."""
+        """After a batch: the alert if one fires now (stamped with the batch's latest tick time).
+        Run after every batch: the peers' changes are collected in a list, and the dict and the
+        spread made only once every sign is opposite (rare)."""
         lead = symbols.get(self.lead)
-        if lead is None or lead.session is None or not self.peers or not lead.prev_close > 0:
+        if lead is None:
             return None
-        session = lead.session
+        session, base = lead.session, lead.prev_close
+        if session is None or not self.peers or not base > 0:
+            return None
         if session != self.session:
             self.session = session
             self.fired = set()
-        lead_change = (lead.last - lead.prev_close) / lead.prev_close * 100.0
+        lead_change = (lead.last - base) / base * 100.0
         if not lead_change:
             return None
         direction = "up" if lead_change > 0 else "down"
         if direction in self.fired:
             return None
-        changes: dict[str, float] = {}
+        changes = []
         for name in self.peers:
             peer = symbols.get(name)
-            if peer is None or peer.session != session or not peer.prev_close > 0:
+            if peer is None or peer.session != session:
                 return None
-            change = (peer.last - peer.prev_close) / peer.prev_close * 100.0
+            base = peer.prev_close
+            if not base > 0:
+                return None
+            change = (peer.last - base) / base * 100.0
             if not change * lead_change < 0:  # same sign, zero or NaN
                 return None
-            changes[name] = change
-        spread = lead_change - sum(changes.values()) / len(changes)
+            changes.append(change)
+        spread = lead_change - sum(changes) / len(changes)
         if abs(spread) < self.min_spread:
             return None
         self.fired.add(direction)
-        peers_text = " and ".join(f"{name} {_moved(change)}" for name, change in changes.items())
+        peers = dict(zip(self.peers, changes))
+        peers_text = " and ".join(f"{name} {_moved(change)}" for name, change in peers.items())
         message = (
             f"{self.lead} is {_moved(lead_change)} while {peers_text}, "
             f"a spread of {abs(spread):.2f} percentage points"
         )
-        extra = {"change_pct": lead_change, "peers": changes, "spread_pct": spread}
+        extra = {"change_pct": lead_change, "peers": peers, "spread_pct": spread}
         t = max(tick.time for tick in ticks)
         return Alert(t, self.lead, "relative_divergence", direction, lead.last, message, extra)
 

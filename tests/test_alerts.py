@@ -11,7 +11,7 @@ import pytest
 
 from monitor.alerts import DivergenceWatch, RsiArming, Snapshot, bar_close_alerts, fmt_level, fmt_price
 from monitor.bars import DailyBar
-from monitor.config import Config, Divergence, Level, Rules
+from monitor.config import AlertPolicy, Config, Divergence, Level, Rules
 from monitor.model import NEW_YORK, Alert, Tick
 from monitor.state import MarketState
 
@@ -337,6 +337,14 @@ def test_divergence_needs_every_peer_present():
     assert watch.check({"L": sym(101.5), "P1": sym(99.0)}, [Tick("L", 1.0, 101.5)]) is None
 
 
+def test_a_peer_listed_twice_counts_once_in_the_mean():
+    """The peers' mean is over the alert's ``peers`` (one entry per symbol), however the
+    ``Divergence`` lists them (the config refuses a repeat; a hand-made one may not)."""
+    watch = DivergenceWatch(Divergence("L", ("P1", "P1", "P2"), 1.0))
+    alert = check(watch, sym(101.0), sym(99.5), sym(98.0))
+    assert alert.extra["peers"] == {"P1": pytest.approx(-0.5), "P2": pytest.approx(-2.0)}
+    assert alert.extra["spread_pct"] == pytest.approx(2.25)  # 1 - (-0.5 - 2) / 2, not 1 - (-0.5 - 0.5 - 2) / 3
+
 def test_divergence_through_the_engine_after_a_batch():
     config = Config(symbols=("^RUT", "^GSPC", "^NDX"), levels=())
     st = MarketState(config)
@@ -360,3 +368,26 @@ def test_every_alert_json_line_has_the_common_fields_and_iso_time():
     assert list(data)[:6] == ["time", "symbol", "rule", "direction", "price", "message"]
     assert data["time"] == "2025-07-01T09:31:00-04:00"  # New York offset in summer
     assert data["direction"] in ("up", "down")
+
+
+def test_the_level_quiet_band_is_the_edges_the_sides_would_cross():
+    st = rut_state()  # 2500 support, 2600 resistance, hysteresis 0.1 %
+    s = st.symbols["^RUT"]
+    assert s.level_quiet == (math.inf, -math.inf)  # not armed: the next tick is looked at
+    feed(st, [2550.0])
+    assert s.level_quiet == (2497.5, 2602.6)  # above 2500 until below 2497.5; below 2600 until above 2602.6
+    (alert,) = feed(st, [2550.0, 2602.6, 2602.61], day="2026-01-06")
+    assert (alert.direction, alert.extra["level"]) == ("up", 2600.0)
+    assert s.level_quiet == (2597.4, math.inf)  # above both now
+    st.reconfigure(Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0, "support", AlertPolicy(confirm="close")),), zones=(),
+                          rules=Rules(hysteresis_pct=0.1, approach_pct=0.0)))
+    assert s.level_quiet == (-math.inf, math.inf)  # a level waiting for the close never fires on a tick
+
+
+def test_a_level_added_inside_the_quiet_band_fires_on_the_next_tick_across_it():
+    st = rut_state()
+    feed(st, [2550.0])
+    st.reconfigure(Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0), Level("^RUT", 2560.0), Level("^RUT", 2600.0)),
+                          zones=(), rules=Rules(hysteresis_pct=0.1, approach_pct=0.0)))
+    (alert,) = feed(st, [2570.0], day="2026-01-06")
+    assert (alert.direction, alert.extra["level"]) == ("up", 2560.0)
