@@ -7,6 +7,8 @@ edges (alert JSON, CSV output, the screen).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from json import encoder as json_encoder
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -40,8 +42,21 @@ class BarExtremes(list):
 
 
 def iso_time(epoch: float, tz: ZoneInfo = NEW_YORK) -> str:
-    """ISO 8601 with the UTC offset of ``tz`` (New York by default), to the second."""
-    return datetime.fromtimestamp(epoch, tz).isoformat(timespec="seconds")
+    """ISO 8601 with the UTC offset of ``tz`` (New York by default), to the second.
+
+    The last answer is kept: alerts of one moment (a session's close) come in a row and share
+    their time, and the conversion and formatting are most of an alert line's cost after its
+    numbers."""
+    global _last_iso
+    last = _last_iso
+    if last[0] == epoch and last[1] is tz:
+        return last[2]
+    text = datetime.fromtimestamp(epoch, tz).isoformat(timespec="seconds")
+    _last_iso = (epoch, tz, text)
+    return text
+
+
+_last_iso: tuple[float | None, ZoneInfo | None, str] = (None, None, "")
 
 
 @dataclass(slots=True)
@@ -73,7 +88,7 @@ class Alert:
         return data
 
     def to_json(self) -> str:
-        return _COMPACT_JSON.encode(self.to_dict())
+        return _compact_json(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Alert":
@@ -97,7 +112,21 @@ class Alert:
         )
 
 
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+def _compact_json_encoder() -> Callable[[Any], str]:
+    """``json.dumps(data, separators=(",", ":"))`` for the alert lines. ``JSONEncoder.encode``
+    builds its C encoder anew at every call (an eighth of a line's cost); this one is built once,
+    with the same settings, so the text is the same. No check for circular references: an
+    alert's fields are plain values. Without the C accelerator, the stdlib's own path."""
+    encoder = json.JSONEncoder(separators=(",", ":"))
+    make = json_encoder.c_make_encoder
+    if make is None:  # pragma: no cover - CPython always has it
+        return encoder.encode
+    chunks = make(None, encoder.default, json_encoder.encode_basestring_ascii, encoder.indent, encoder.key_separator,
+                  encoder.item_separator, encoder.sort_keys, encoder.skipkeys, encoder.allow_nan)
+    return lambda data: "".join(chunks(data, 0))
+
+
+_compact_json = _compact_json_encoder()
 
 
 class FeedState(str, Enum):

@@ -6,13 +6,14 @@ import json
 import math
 from datetime import date, datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.alerts import DivergenceWatch, RsiArming, Snapshot, bar_close_alerts, fmt_level, fmt_price
 from monitor.bars import DailyBar
 from monitor.config import AlertPolicy, Config, Divergence, Level, Rules
-from monitor.model import NEW_YORK, Alert, Tick
+from monitor.model import NEW_YORK, Alert, Tick, iso_time
 from monitor.state import MarketState
 
 NAN = float("nan")
@@ -368,6 +369,26 @@ def test_every_alert_json_line_has_the_common_fields_and_iso_time():
     assert list(data)[:6] == ["time", "symbol", "rule", "direction", "price", "message"]
     assert data["time"] == "2025-07-01T09:31:00-04:00"  # New York offset in summer
     assert data["direction"] in ("up", "down")
+
+
+def test_the_alert_json_line_is_json_dumps_with_compact_separators():
+    """``to_json`` keeps one C encoder for every line: the text must be what ``json.dumps``
+    writes, for every kind of field a rule puts in ``extra``."""
+    extra = {"nan": NAN, "inf": math.inf, "none": None, "flag": True, "peers": {"^GSPC": 0.1, "^NDX": -2e-7},
+             "label": "caf\u00e9 \"zone\"\n", "n": 21, "list": [1, 2.5]}
+    alert = Alert(ny("2026-03-09", "16:00"), "^RUT", "zone_cross", "up", 2593.89, "^RUT \u2192 2,600", extra)
+    line = alert.to_json()
+    assert line == json.dumps(alert.to_dict(), separators=(",", ":"))
+    assert '"nan":NaN,"inf":Infinity,"none":null,"flag":true,"peers":{"^GSPC":0.1,"^NDX":-2e-07}' in line
+
+
+def test_iso_time_answers_each_epoch_and_zone_anew_after_a_repeat():
+    """``iso_time`` keeps its last answer: a repeat, another epoch, then another zone."""
+    close = ny("2026-03-06", "16:00")  # Friday before the change to daylight time
+    assert iso_time(close) == iso_time(close) == "2026-03-06T16:00:00-05:00"
+    assert iso_time(close + 3 * 86400) == "2026-03-09T17:00:00-04:00"
+    assert iso_time(close, ZoneInfo("UTC")) == "2026-03-06T21:00:00+00:00"
+    assert iso_time(close) == "2026-03-06T16:00:00-05:00"
 
 
 def test_the_level_quiet_band_is_the_edges_the_sides_would_cross():
