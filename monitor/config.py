@@ -81,7 +81,9 @@ def _label(value: Any) -> str:
     return clean_text(_string(value), 80)
 
 
-_YAHOO_TICKER = re.compile(r"^\^?[A-Z0-9][A-Z0-9.=&-]{0,19}$")
+# The patterns below are compiled at their first use (``re`` caches them): most runs read no
+# config file, and compiling them all at import cost ~5 M instructions of a short replay.
+_YAHOO_TICKER = r"^\^?[A-Z0-9][A-Z0-9.=&-]{0,19}$"
 
 
 def watch_symbol(text: str) -> str:
@@ -106,13 +108,13 @@ def _symbols(value: Any) -> tuple[str, ...]:
     return symbols
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_DURATION = r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$"
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> float:
     """'90s', '15m', '2h', '1d' -> seconds. Raises ValueError."""
-    match = _DURATION.match(str(text))
+    match = re.match(_DURATION, str(text))
     if not match:
         raise ValueError(f"expected a duration such as '15m', '90s', '2h' or '1d', got {text!r}")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
@@ -293,9 +295,9 @@ def _read_futures(table: dict[str, Any], add: Add) -> dict[str, str]:
     futures: dict[str, str] = {}
     for index, future in table.items():
         key = f"futures.{index}"
-        if not _YAHOO_TICKER.match(index):
+        if not re.match(_YAHOO_TICKER, index):
             add(key, f"expected an index ticker such as \"^RUT\" as the key, got {index!r}")
-        elif not isinstance(future, str) or (future and not _YAHOO_TICKER.match(future)):
+        elif not isinstance(future, str) or (future and not re.match(_YAHOO_TICKER, future)):
             add(key, f"expected a futures ticker such as \"RTY=F\" (or \"\" for none), got {future!r}")
         elif future == index:
             add(key, "an index cannot be its own future")
@@ -448,24 +450,23 @@ def _shortened(text: str) -> str:
     so no half of a secret is shown where redaction would no longer recognise it."""
     if len(text) <= LONGEST_WORD:
         return text
-    text = _LONG_WORD.sub(lambda match: f"<{len(match.group()):,} characters>", text)
+    text = re.sub(_LONG_WORD, lambda match: f"<{len(match.group()):,} characters>", text)
     if len(text) > LONGEST_LINE:
         text = text[: text.rfind(" ", 0, LONGEST_LINE)] + " ..."
     return text
 
 
-_LONG_WORD = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
+_LONG_WORD = rf"\S{{{LONGEST_WORD + 1},}}"
 
 
 _BARE_KEY = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
 _KEY_PATH = rf"{_BARE_KEY}(?:\s*\.\s*{_BARE_KEY})*"
-_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_KEY_PATH})\s*\]")
-_ASSIGN = re.compile(rf"^\s*({_KEY_PATH})\s*=")
-_KEY_PART = re.compile(_BARE_KEY)
+_HEADER = rf"^\s*(\[\[?)\s*({_KEY_PATH})\s*\]"
+_ASSIGN = rf"^\s*({_KEY_PATH})\s*="
 
 
 def _key_parts(path: str) -> tuple[str, ...]:
-    return tuple(_unquoted(part) for part in _KEY_PART.findall(path))
+    return tuple(_unquoted(part) for part in re.findall(_BARE_KEY, path))
 
 
 def _unquoted(part: str) -> str:
@@ -490,7 +491,7 @@ def key_lines(lines: list[str]) -> dict[tuple[str, ...], int]:
             if raw.count(in_multiline) % 2:
                 in_multiline = None
             continue
-        header = _HEADER.match(raw)
+        header = re.match(_HEADER, raw)
         if header:
             table = _key_parts(header.group(2))
             found.setdefault(table, number)
@@ -499,7 +500,7 @@ def key_lines(lines: list[str]) -> dict[tuple[str, ...], int]:
                 table = table + (f"#{counters[table]}",)
                 found.setdefault(table, number)
             continue
-        assign = _ASSIGN.match(raw)
+        assign = re.match(_ASSIGN, raw)
         if assign:
             path = table + _key_parts(assign.group(1))
             for end in range(len(table) + 1, len(path) + 1):
@@ -661,8 +662,8 @@ def config_from_data(data: dict[str, Any], problems: Problems) -> Config:
     return Config(**values)
 
 
-_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+_AT_LINE = r"\s*\(at line (\d+), column (\d+)\)\s*$"
+_AT_END = r"\s*\(at end of document\)\s*$"
 
 
 def _syntax_problem(path: str, message: str, text: str) -> str:
@@ -673,11 +674,11 @@ def _syntax_problem(path: str, message: str, text: str) -> str:
 
 
 def _syntax_line(path: str, message: str, text: str) -> str:
-    match = _AT_LINE.search(message)
+    match = re.search(_AT_LINE, message)
     if match:
         what = message[: match.start()]
         return f"{path}:{match.group(1)}: TOML syntax error: {what} (column {match.group(2)})"
-    match = _AT_END.search(message)
+    match = re.search(_AT_END, message)
     if match:
         return f"{path}:{max(1, len(text.splitlines()))}: TOML syntax error: {message[: match.start()]} (at the end)"
     return f"{path}: TOML syntax error: {message}"
@@ -721,7 +722,7 @@ def ticker_problem(symbol: str) -> str | None:
     can. Yahoo tickers are upper case letters and digits with ``.``, ``-``, ``=`` and ``&`` (``BRK-B``, ``ES=F``,
     ``EURUSD=X``, ``M&M.NS``), an index's ``^`` first (``^RUT``). Whether a well-formed one
     exists only Yahoo knows."""
-    if _YAHOO_TICKER.match(symbol):
+    if re.match(_YAHOO_TICKER, symbol):
         return None
     if "^" in symbol[1:]:
         return "'^' only starts an index ticker, such as '^RUT'"

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
-import textwrap
-import unicodedata
 from dataclasses import MISSING, FrozenInstanceError, dataclass, field
 from reprlib import recursive_repr
 from typing import Any, Callable
@@ -291,6 +288,8 @@ Section = Table | Tables | NamedTables | Pairs
 
 def comment_lines(text: str) -> list[str]:
     """A comment as ``# `` lines: each line of ``text`` wrapped before ``WIDTH``."""
+    import textwrap  # here: only the default file and the README's blocks are wrapped, not a run
+
     return ["# " + part for line in text.splitlines() for part in textwrap.wrap(line, WIDTH - 2, break_on_hyphens=False)]
 
 
@@ -398,7 +397,11 @@ def text_line(value: Any) -> str:
     """A string without control characters (tabs and line breaks aside): one that is used as it
     is (a command line, a URL), not cleaned like a label."""
     text = string(value)
-    if not text.isprintable() and any(c not in "\t\n\r" and unicodedata.category(c)[0] == "C" for c in text):
+    if text.isprintable():
+        return text
+    import unicodedata  # here: a text that is not printable is rare, and a run imports less
+
+    if any(c not in "\t\n\r" and unicodedata.category(c)[0] == "C" for c in text):
         raise ValueError(f"expected text without control characters, got {text!r}")
     return text
 
@@ -423,6 +426,8 @@ def choice(options: tuple[str, ...]) -> Convert:
 
 def command_line(value: Any) -> str:
     """A command line split like a shell would (``shlex``), but never run by a shell."""
+    import shlex  # here: only a config that sets a command line needs it
+
     text = text_line(value)
     try:
         shlex.split(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 from typing import TYPE_CHECKING
 
 from monitor.errors import UserError
@@ -27,6 +26,8 @@ class CommandSink:
 
     def __init__(self, command: str, timeout: float = 10.0) -> None:
         try:
+            import shlex  # here: imported only when a command sink is built
+
             self.argv = shlex.split(command)
         except ValueError as exc:
             raise UserError(f"notify.command: cannot split the command line: {exc}") from None
