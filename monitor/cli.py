@@ -24,9 +24,29 @@ CONFIG_HELP = "config file (default: $MARKET_MONITOR_CONFIG or the user config d
 
 class CommandParser(argparse.ArgumentParser):
     """A subcommand's parser: an argument it does not know is its error, shown with its own
-    usage (argparse would hand it to the top-level parser, which prints the top-level usage)."""
+    usage (argparse would hand it to the top-level parser, which prints the top-level usage).
+
+    Its arguments are declared when it is first used (``declare``, set by ``build_parser``):
+    a run parses one subcommand, and declaring every subcommand's arguments cost more
+    instructions than the argument parsing itself."""
+
+    declare: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def _declared(self) -> None:
+        if self.declare is not None:
+            declare, self.declare = self.declare, None
+            declare(self)
+
+    def format_usage(self) -> str:
+        self._declared()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._declared()
+        return super().format_help()
 
     def parse_known_args(self, args=None, namespace=None):
+        self._declared()
         namespace, extras = super().parse_known_args(args, namespace)
         if extras:
             self.error(f"unrecognized arguments: {' '.join(extras)}")
@@ -41,8 +61,7 @@ def _config_option() -> argparse.ArgumentParser:
     return parent
 
 
-def _add_replay(sub, common) -> None:
-    replay = sub.add_parser("replay", parents=[common], help="replay CSV history through the live code path")
+def _add_replay(replay: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     replay.add_argument("files", nargs="+", metavar="SYMBOL=PATH", help="a CSV file, optionally prefixed with its symbol")
     replay.add_argument("--headless", action="store_true", default=argparse.SUPPRESS, help="print alert JSON lines instead of opening the app")
     replay.add_argument("--speed", default=None, metavar="max|N", help="'max' (default headless) or a speed-up factor")
@@ -51,15 +70,7 @@ def _add_replay(sub, common) -> None:
     replay.add_argument("--notify", action="store_true", help="deliver alerts to the configured sinks too")
 
 
-def _add_study(sub, common) -> None:
-    study = sub.add_parser(
-        "study",
-        parents=[common],
-        help="what each alert has been worth: returns after it vs every session",
-        description="Replay history through the live engine and measure the symbol's return h sessions "
-        "after each alert against the baseline of every session. Without files: the cached history of "
-        "the configured symbols, or the shipped demo data.",
-    )
+def _add_study(study: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     study.add_argument("files", nargs="*", metavar="SYMBOL=PATH", help="a CSV file, optionally prefixed with its symbol")
     study.add_argument("--horizons", metavar="H,H,...", help="sessions after the alert (default 5,21,63,126,252)")
     study.add_argument("--from", dest="start", metavar="DATE", help="only alerts and baseline sessions on or after DATE")
@@ -71,8 +82,7 @@ def _add_study(sub, common) -> None:
     form.add_argument("--csv", action="store_true", help="flat CSV: one line per row and horizon")
 
 
-def _add_config(sub, common) -> None:
-    config = sub.add_parser("config", parents=[common], help="create, check and show the config file")
+def _add_config(config: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     actions = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     init = actions.add_parser("init", parents=[common], help="write a commented default config")
     init.add_argument("path", nargs="?", help="where (default: the config path in use)")
@@ -83,14 +93,12 @@ def _add_config(sub, common) -> None:
     actions.add_parser("path", parents=[common], help="print the config path in use")
 
 
-def _add_alerts(sub, common) -> None:
-    alerts = sub.add_parser("alerts", parents=[common], help="list the alert history")
+def _add_alerts(alerts: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     alerts.add_argument("--since", metavar="DATE", help="only alerts on or after this date (YYYY-MM-DD)")
     alerts.add_argument("--json", action="store_true", help="JSON lines instead of a table")
 
 
-def _add_notify(sub, common) -> None:
-    notify = sub.add_parser("notify", parents=[common], help="check the [notify] sinks")
+def _add_notify(notify: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     notify.add_argument("--test", action="store_true", required=True,
                         help="send one sample alert, marked as a test, to every configured sink; exit 1 if any failed")
 
@@ -114,13 +122,23 @@ def _run_replay(args: argparse.Namespace) -> int:
     return run_replay_command(args, _replay_in_app)
 
 
-# name -> (declares its arguments, runs it with the parsed arguments and returns the exit code)
-COMMANDS: dict[str, tuple[Callable, Callable[[argparse.Namespace], int]]] = {
-    "replay": (_add_replay, _run_replay),
-    "study": (_add_study, _lazy("monitor.study", "run_study_command")),
-    "config": (_add_config, _lazy("monitor.config_cli", "run_config_command")),
-    "alerts": (_add_alerts, _lazy("monitor.history", "run_alerts_command")),
-    "notify": (_add_notify, _lazy("monitor.notify_test", "run_notify_command")),
+# name -> (its help line and description, declares its arguments, runs it with the parsed
+# arguments and returns the exit code)
+COMMANDS: dict[str, tuple[dict[str, str], Callable, Callable[[argparse.Namespace], int]]] = {
+    "replay": ({"help": "replay CSV history through the live code path"}, _add_replay, _run_replay),
+    "study": (
+        {
+            "help": "what each alert has been worth: returns after it vs every session",
+            "description": "Replay history through the live engine and measure the symbol's return h sessions "
+            "after each alert against the baseline of every session. Without files: the cached history of "
+            "the configured symbols, or the shipped demo data.",
+        },
+        _add_study,
+        _lazy("monitor.study", "run_study_command"),
+    ),
+    "config": ({"help": "create, check and show the config file"}, _add_config, _lazy("monitor.config_cli", "run_config_command")),
+    "alerts": ({"help": "list the alert history"}, _add_alerts, _lazy("monitor.history", "run_alerts_command")),
+    "notify": ({"help": "check the [notify] sinks"}, _add_notify, _lazy("monitor.notify_test", "run_notify_command")),
 }
 
 
@@ -137,8 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     common = _config_option()
-    for add, _ in COMMANDS.values():
-        add(sub, common)
+    for name, (texts, add, _) in COMMANDS.items():
+        command = sub.add_parser(name, parents=[common], **texts)
+        command.declare = lambda command, add=add: add(command, common)
     return parser
 
 
@@ -150,7 +169,7 @@ def _version() -> str:
 
 def dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command in COMMANDS:
-        return COMMANDS[args.command][1](args)
+        return COMMANDS[args.command][2](args)
     if args.headless:
         if args.demo:
             raise UserError("--demo opens the app; for a headless replay use 'market-monitor replay --headless'")

@@ -121,3 +121,15 @@ def test_an_os_error_naming_a_file_is_not_taken_for_a_refused_write():
             cli.main(["config", "path"])
     finally:
         cli.dispatch = original
+
+
+def test_a_subcommands_arguments_are_declared_at_its_first_use_and_its_help_lists_them():
+    """build_parser declares a subcommand's arguments when that subcommand is used (a run parses
+    one); its usage and help, asked for before any parse, declare them first."""
+    from monitor.cli import build_parser
+
+    def command(name):
+        return next(action for action in build_parser()._actions if action.dest == "command").choices[name]
+
+    assert "--horizons" in command("study").format_help() and "--since" in command("alerts").format_usage()
+    assert build_parser().parse_args(["study", "--horizons", "5", "--config", "c.toml"]).horizons == "5"
