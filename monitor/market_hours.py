@@ -12,8 +12,8 @@ end rebuilds the table at most once per process and then counts as a regular ses
 
 from __future__ import annotations
 
+import _thread
 import json
-import threading
 import warnings
 import time as _time
 from collections.abc import Callable
@@ -44,7 +44,7 @@ class _Table(Frozen):
     until: date
 
 
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()  # threading.Lock itself; importing threading cost ~4 M instructions
 _table: _Table | None = None
 _rebuilt_in_process = False
 

@@ -84,7 +84,8 @@ def test_headless_replay_path_imports_no_pandas_calendar_yfinance_or_asyncio(tmp
         heavy = ("textual", "pandas", "exchange_calendars", "yfinance", "numpy", "asyncio", "websockets",
                  "importlib.metadata",  # ~15 ms: the calendar cache is named without it
                  "importlib.resources", "tempfile",  # only the demo's shipped records read package data
-                 "shlex", "textwrap", "unicodedata")  # the config's writer, a command sink, an odd value
+                 "shlex", "textwrap", "unicodedata",  # the config's writer, a command sink, an odd value
+                 "threading")  # the calendar's lock is a _thread lock
         print(json.dumps({{"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}}))
         """
     )
