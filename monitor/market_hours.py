@@ -17,7 +17,6 @@ import json
 import warnings
 import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from functools import lru_cache
@@ -210,8 +209,7 @@ class Phase(str, Enum):
     HOLIDAY = "holiday"  # a weekday without a session
 
 
-@dataclass(frozen=True)
-class MarketStatus:
+class MarketStatus(Frozen):
     """The market at one moment. ``early_close`` is true on a half day (13:00 close)."""
 
     phase: Phase

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.config import AlertPolicy, Config, Level, NotifyConfig, Rules, UIConfig
 from monitor.feeds import FeedInputs, LiveSource
-from monitor.market_hours import _Table
+from monitor.market_hours import MarketStatus, _Table
 from monitor.settings import Frozen, Pairs, Setting, Table
 from monitor.sinks.base import SinkKind
 
@@ -36,7 +36,7 @@ def _outcome(call):
 
 
 @pytest.mark.parametrize("cls", [Config, Level, AlertPolicy, Rules, NotifyConfig, UIConfig, Setting, Table, Pairs, SinkKind,
-                                 FeedInputs, LiveSource, _Table])
+                                 FeedInputs, LiveSource, _Table, MarketStatus])
 def test_frozen_classes_behave_as_the_dataclasses_they_stand_for(cls):
     """``monitor.settings.Frozen`` does once what ``@dataclass(frozen=True)`` generates for each class:
     construction (defaults, factories, the TypeErrors of a wrong call), ==, hash, repr, no assignment,
