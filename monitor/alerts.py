@@ -173,6 +173,9 @@ class Levels(Detector):
             check_levels(levels, s.symbol, t, price, out)
             s.level_quiet = quiet_band(levels)
 
+    def quiet(self, s: RuleSymbol) -> tuple[float, float]:
+        return s.level_quiet
+
     def close(self, s: RuleSymbol, bar: DailyBar, before: Snapshot, now: Snapshot, out: list[Alert]) -> None:
         check_level_closes(s.levels, s.symbol, bar, out)
 
@@ -294,6 +297,11 @@ class Extremes(Detector):
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
         if price > s.prev_high_n or price < s.prev_low_n:
             check_extremes(s, t, price, self.breakouts, out)
+
+    def quiet(self, s: RuleSymbol) -> tuple[float, float]:
+        """Between the window's lowest low and highest high (everywhere while they are unknown)."""
+        low, high = s.prev_low_n, s.prev_high_n
+        return (low, high) if high == high else (-math.inf, math.inf)
 
     def closing(self, s: RuleSymbol, out: list[Alert]) -> None:
         close = s.last

@@ -24,6 +24,7 @@ that the rules do not import the state that runs them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
@@ -81,6 +82,13 @@ class Detector:
 
     def attach(self, s: RuleSymbol) -> None:
         """Set this detector's ``memory`` on a new symbol's state."""
+
+    def quiet(self, s: RuleSymbol) -> tuple[float, float]:
+        """(low, high): while ``s``'s memory stays as it is now, a tick at a price strictly
+        between them can neither fire this detector's ``tick`` hook nor change its memory, so
+        the engine may skip the hook. The engine asks again after the hook ran, after each of
+        ``s``'s commits and after a reconfigure. The default, an empty range, skips nothing."""
+        return math.inf, -math.inf
 
     def watches(self, s: RuleSymbol) -> bool:
         """Whether the per-symbol hooks have anything to check for ``s`` (asked after ``attach``

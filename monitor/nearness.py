@@ -128,6 +128,15 @@ class Approach(Detector):
         if near.low <= price <= near.high:
             near.check(s.symbol, s.session, t, price, out)
 
+    def quiet(self, s: RuleSymbol) -> tuple[float, float]:
+        """The side of every near band that the last price is on (nothing while it is among them)."""
+        near, last = s.approach, s.last
+        if last < near.low:
+            return -math.inf, near.low
+        if last > near.high:
+            return near.high, math.inf
+        return math.inf, -math.inf
+
     def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         """New targets; what fired this session stays fired."""
         approach = _approach(self.config, s.symbol)

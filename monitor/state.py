@@ -8,6 +8,7 @@ See ``monitor.bars`` for how ticks become daily bars.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
@@ -52,9 +53,10 @@ class SymbolState(SessionBars):
     last committed bars. The rules' memory (``levels``, ``zones``, ...) are the slots each
     detector of the registry names in its ``memory``, set by its ``attach``; ``on_tick``,
     ``on_closing`` and ``on_close`` are the hooks of the detectors that watch this symbol
-    (``Detector.watches``)."""
+    (``Detector.watches``); a tick strictly between ``quiet_low`` and ``quiet_high`` runs no tick
+    hook (``_requiet``, ``Detector.quiet``)."""
 
-    __slots__ = ("_ind", "_ind_behind", "_ind_new_bar", "on_tick", "on_closing", "on_close", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
+    __slots__ = ("_ind", "_ind_behind", "_ind_new_bar", "on_tick", "on_quiet", "quiet_low", "quiet_high", "on_closing", "on_close", "prev_high_n", "prev_low_n", "snapshot", "records", "year", "year_base", "gaps",
                  *(name for detector in ENGINE_ORDER for name in detector.memory))
 
     def __init__(self, symbol: str, config: Config, detectors: Iterable[Detector] = ()) -> None:
@@ -72,6 +74,9 @@ class SymbolState(SessionBars):
         for detector in detectors:
             detector.attach(self)
         self.on_tick: tuple[Callable[..., None], ...] = ()
+        self.on_quiet: tuple[Callable[..., tuple[float, float]], ...] = ()  # the tick hooks' ``quiet``
+        self.quiet_low = math.inf  # prices strictly between these leave every tick hook idle
+        self.quiet_high = -math.inf
         self.on_closing: tuple[Callable[..., None], ...] = ()
         self.on_close: tuple[Callable[..., None], ...] = ()
 
@@ -151,6 +156,8 @@ class MarketState:
         """``s``'s hooks: those of the detectors that watch it, in engine order."""
         watching = [d for d in self._detectors if d.watches(s)]
         s.on_tick = tuple(d.tick for d in watching if d.tick is not None)
+        s.on_quiet = tuple(d.quiet for d in watching if d.tick is not None)
+        _requiet(s)
         s.on_closing = tuple(d.closing for d in watching if d.closing is not None)
         s.on_close = tuple(d.close for d in watching if d.close is not None)
 
@@ -172,8 +179,10 @@ class MarketState:
             elif not self._new_session(s, t, price, volume, out):
                 continue
             s.last_received = received
-            for check in s.on_tick:
-                check(s, t, price, out)
+            if not s.quiet_low < price < s.quiet_high:  # else no tick hook has anything to do
+                for check in s.on_tick:
+                    check(s, t, price, out)
+                _requiet(s)
             dirty.add(symbol)
         if ticks.__class__ is not BarExtremes:
             for check in self._on_batch:
@@ -239,6 +248,7 @@ class MarketState:
         self.dirty.add(s.symbol)
         for check in s.on_close:
             check(s, bar, before, now, out)
+        _requiet(s)  # the references moved (the new-high window's extremes, ...)
 
     def _stamp(self, alerts: list[Alert], stale: bool) -> None:
         for alert in alerts:
@@ -307,9 +317,26 @@ class MarketState:
         for s in self.symbols.values():
             for detector in self._detectors:
                 detector.reconfigure_symbol(s, old, rebuild)
-            self._watch(s)
             if rebuild:
                 s.rebuild_indicators(config.rules, self._on_replay)
+            self._watch(s)
+
+def _requiet(s: SymbolState) -> None:
+    """Redraw ``s``'s quiet range: the open interval of prices in which none of its tick hooks
+    can fire or change its memory, the intersection of their detectors' ``quiet`` (empty when a
+    hook has none). Why: almost every tick of a replay is inside it (no level near, no new
+    high), and one comparison in ``apply`` then stands for the calls to every tick hook. Redrawn
+    whenever something it depends on may have moved: after the hooks ran on a tick outside it,
+    after a commit (the window's extremes) and when the hooks are (re)built."""
+    low, high = -math.inf, math.inf
+    for quiet in s.on_quiet:
+        a, b = quiet(s)
+        if a > low:
+            low = a
+        if b < high:
+            high = b
+    s.quiet_low, s.quiet_high = low, high
+
 
 def _alert_time(alert: Alert) -> float:
     return alert.time

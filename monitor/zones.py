@@ -151,6 +151,9 @@ class Zones(Detector):
             check_zones(zones, s.symbol, t, price, out)
             s.zone_quiet = quiet_band(zones)
 
+    def quiet(self, s: RuleSymbol) -> tuple[float, float]:
+        return s.zone_quiet
+
     def reconfigure_symbol(self, s: RuleSymbol, old: Config, rebuild: bool) -> None:
         config = self.config
         s.zones = zones = zone_states(config.zones_for(s.symbol), config.rules.hysteresis_pct, s.zones, s.last)

@@ -106,6 +106,36 @@ def test_a_registered_detector_is_run_by_the_engine_at_each_tick_close_batch_and
     assert st.symbols["Y"].probe_seen == 3
 
 
+class QuietProbe(Probe):
+    """A tick hook idle strictly between 9 and 11 until it has run once outside (then 19-21)."""
+
+    asked: list[str] = []
+
+    def quiet(self, s) -> tuple[float, float]:
+        self.asked.append(s.symbol)
+        return (19.0, 21.0) if s.probe_seen else (9.0, 11.0)
+
+
+def test_the_engine_skips_the_tick_hooks_inside_their_quiet_range_and_asks_again_after_they_ran(monkeypatch):
+    monkeypatch.setattr(monitor.state, "ENGINE_ORDER", (QuietProbe,))
+    QuietProbe.calls, QuietProbe.asked = [], []
+
+    class State(monitor.state.SymbolState):
+        __slots__ = ("probe_seen",)
+
+    monkeypatch.setattr(monitor.state, "SymbolState", State)
+    st = MarketState(Config(symbols=("Y",), levels=()))
+    assert QuietProbe.asked == ["Y"]  # when the hooks were built
+    st.apply([Tick("Y", ny("2026-01-05"), 10.0)])  # inside 9-11: skipped
+    st.apply([Tick("Y", ny("2026-01-05", "09:31"), 11.0)])  # the edge is outside: run, asked again
+    st.apply([Tick("Y", ny("2026-01-05", "09:32"), 10.5)])  # outside the new 19-21: run
+    st.apply([Tick("Y", ny("2026-01-05", "09:33"), 20.0)])  # inside it: skipped
+    assert [call for call in QuietProbe.calls if call[0] == "tick"] == [("tick", "Y", 11.0), ("tick", "Y", 10.5)]
+    assert QuietProbe.asked == ["Y"] * 3
+    st.apply([Tick("Y", ny("2026-01-06"), 20.0)])  # a commit: asked again, then inside: skipped
+    assert QuietProbe.asked == ["Y"] * 4 and len([c for c in QuietProbe.calls if c[0] == "tick"]) == 2
+
+
 def test_the_readme_lists_every_rule_where_it_explains_the_alert_policies():
     text = README.read_text(encoding="utf-8")
     policies = text.split("## How often alerts reach you", 1)[1].split("\n## ", 1)[0]

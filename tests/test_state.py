@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
+import pytest
+
 from monitor.config import Config, Level, Rules, Zone
 from monitor.model import NEW_YORK, Tick
 from monitor.state import MarketState
@@ -170,3 +172,45 @@ def test_indicators_read_mid_session_include_the_forming_bars_latest_tick():
             eager.revise(price, high, low)
             got = st.symbols["Y"].ind
             assert [getattr(got, f) for f in fields] == [getattr(eager, f) for f in fields], (day, hhmm)
+
+
+@pytest.mark.parametrize("approach", [True, False], ids=["with approach bands", "levels and zones alone"])
+def test_the_quiet_ranges_change_no_alert_on_ten_years_of_three_indexes(monkeypatch, approach):
+    """The engine skips tick hooks inside their detectors' quiet ranges; with levels, zones and
+    approach bands all over the 2016-2026 prices (some waiting for the close) it fires exactly
+    what it fires when it calls every hook on every tick. Without approach bands (whose range
+    spans every level) the levels' and zones' own ranges decide."""
+    from pathlib import Path
+
+    from monitor.config import AlertPolicy, Divergence
+    from monitor.detector import Detector
+    from monitor.rules import ENGINE_ORDER
+    from monitor.series import load_all, replay_batches
+
+    data = Path(__file__).parent / "data" / "daily"
+    series = load_all([f"{s}={data / f}" for s, f in (("^RUT", "rut_2016-2026.csv"), ("^GSPC", "spx_2016-2026.csv"), ("^NDX", "ndx_2016-2026.csv"))])
+    grids = {"^RUT": range(1100, 2700, 100), "^GSPC": range(2000, 7000, 250), "^NDX": range(4000, 26000, 1000)}
+    levels = tuple(
+        Level(symbol=symbol, price=float(price), approach_pct=(1.0 if i % 3 else None) if approach else 0.0,
+              policy=AlertPolicy(confirm="close") if i % 4 == 0 else AlertPolicy())
+        for symbol, prices in grids.items() for i, price in enumerate(prices)
+    )
+    zones = tuple(Zone(symbol, float(p), float(p) * 1.02) for symbol, prices in grids.items() for p in list(prices)[1::3])
+    rules = Rules(hysteresis_pct=0.5, high_low_window=60, breakout_gap=2, approach_pct=0.5 if approach else 0.0)
+    config = Config(levels=levels, zones=zones, rules=rules,
+                    divergence=Divergence("^RUT", ("^GSPC", "^NDX"), 0.5), alerts={"new_low": AlertPolicy(confirm="close")})
+
+    def alerts() -> list:
+        st = MarketState(config)
+        out = []
+        for batch in replay_batches(series):
+            out += st.apply(batch)
+        return [a.to_json() for a in out + st.finish()]
+
+    gated = alerts()
+    for detector in ENGINE_ORDER:
+        monkeypatch.setattr(detector, "quiet", Detector.quiet)  # every hook on every tick
+    every = alerts()
+    fired = {line.split('"rule":"')[1].split('"')[0] for line in every}
+    assert {"level_cross", "zone_cross", "new_high", "new_low"} <= fired and ("level_approach" in fired) == approach
+    assert len(every) > 2000 and gated == every
