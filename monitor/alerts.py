@@ -153,8 +153,9 @@ def quiet_band(levels: list[LevelState]) -> tuple[float, float]:
 
 class Levels(Detector):
     """``level_cross`` for the engine: each symbol's ``LevelState``s (``s.levels``) and their
-    ``quiet_band`` (``s.level_quiet``), which spares the ticks that cannot fire (almost all) the
-    loop over the levels; it is redrawn whenever that loop ran or the levels changed."""
+    ``quiet_band`` (``s.level_quiet``), the range in which the engine skips the tick hook
+    (``Detector.quiet``). It is kept, redrawn whenever the levels or their sides may have
+    changed, because the engine asks for it again at every commit."""
 
     memory = ("levels", "level_quiet")
 
@@ -167,11 +168,9 @@ class Levels(Detector):
         return bool(s.levels)
 
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
-        lo, hi = s.level_quiet
-        if not lo <= price <= hi:
-            levels = s.levels
-            check_levels(levels, s.symbol, t, price, out)
-            s.level_quiet = quiet_band(levels)
+        levels = s.levels
+        check_levels(levels, s.symbol, t, price, out)
+        s.level_quiet = quiet_band(levels)
 
     def quiet(self, s: RuleSymbol) -> tuple[float, float]:
         return s.level_quiet

@@ -132,8 +132,9 @@ def quiet_band(zones: list[ZoneState]) -> tuple[float, float]:
 
 class Zones(Detector):
     """``zone_cross`` for the engine: each symbol's ``ZoneState``s (``s.zones``) and their
-    ``quiet_band`` (``s.zone_quiet``), which spares the ticks that cannot fire (almost all) the
-    loop over the zones; it is redrawn whenever that loop ran or the zones changed."""
+    ``quiet_band`` (``s.zone_quiet``), the range in which the engine skips the tick hook
+    (``Detector.quiet``). It is kept, redrawn whenever the zones or their regions may have
+    changed, because the engine asks for it again at every commit."""
 
     memory = ("zones", "zone_quiet")
 
@@ -145,11 +146,9 @@ class Zones(Detector):
         return bool(s.zones)
 
     def tick(self, s: RuleSymbol, t: float, price: float, out: list[Alert]) -> None:
-        lo, hi = s.zone_quiet
-        if not lo <= price <= hi:
-            zones = s.zones
-            check_zones(zones, s.symbol, t, price, out)
-            s.zone_quiet = quiet_band(zones)
+        zones = s.zones
+        check_zones(zones, s.symbol, t, price, out)
+        s.zone_quiet = quiet_band(zones)
 
     def quiet(self, s: RuleSymbol) -> tuple[float, float]:
         return s.zone_quiet

@@ -394,15 +394,15 @@ def test_iso_time_answers_each_epoch_and_zone_anew_after_a_repeat():
 def test_the_level_quiet_band_is_the_edges_the_sides_would_cross():
     st = rut_state()  # 2500 support, 2600 resistance, hysteresis 0.1 %
     s = st.symbols["^RUT"]
-    assert s.level_quiet == (math.inf, -math.inf)  # not armed: the next tick is looked at
+    assert (s.quiet_low, s.quiet_high) == (math.inf, -math.inf)  # not armed: the next tick is looked at
     feed(st, [2550.0])
-    assert s.level_quiet == (2497.5, 2602.6)  # above 2500 until below 2497.5; below 2600 until above 2602.6
+    assert (s.quiet_low, s.quiet_high) == (2497.5, 2602.6)  # above 2500 until below 2497.5; below 2600 until above 2602.6
     (alert,) = feed(st, [2550.0, 2602.6, 2602.61], day="2026-01-06")
     assert (alert.direction, alert.extra["level"]) == ("up", 2600.0)
-    assert s.level_quiet == (2597.4, math.inf)  # above both now
+    assert (s.quiet_low, s.quiet_high) == (2597.4, math.inf)  # above both now
     st.reconfigure(Config(symbols=("^RUT",), levels=(Level("^RUT", 2500.0, "support", AlertPolicy(confirm="close")),), zones=(),
                           rules=Rules(hysteresis_pct=0.1, approach_pct=0.0)))
-    assert s.level_quiet == (-math.inf, math.inf)  # a level waiting for the close never fires on a tick
+    assert (s.quiet_low, s.quiet_high) == (-math.inf, math.inf)  # a level waiting for the close never fires on a tick
 
 
 def test_a_level_added_inside_the_quiet_band_fires_on_the_next_tick_across_it():

@@ -416,13 +416,13 @@ def test_the_new_rules_take_alert_policies():
 def test_the_zone_quiet_band_is_the_edges_the_region_would_cross():
     st = zone_state()  # low*(1-h) 2577.42, low*(1+h) 2582.58, high*(1-h) 2597.4, high*(1+h) 2602.6
     s = st.symbols["^RUT"]
-    assert s.zone_quiet == (math.inf, -math.inf)  # no region yet: the next tick is looked at
+    assert (s.quiet_low, s.quiet_high) == (math.inf, -math.inf)  # no region yet: the next tick is looked at
     feed(st, [2570.0])
-    assert s.zone_quiet == (-math.inf, 2582.58)
+    assert (s.quiet_low, s.quiet_high) == (-math.inf, 2582.58)
     feed(st, [2590.0], day="2026-01-06")
-    assert s.zone_quiet == (2577.42, 2602.6)
+    assert (s.quiet_low, s.quiet_high) == (2577.42, 2602.6)
     feed(st, [2610.0], day="2026-01-07")
-    assert s.zone_quiet == (2597.4, math.inf)
+    assert (s.quiet_low, s.quiet_high) == (2597.4, math.inf)
 
 
 def test_a_zone_added_inside_the_quiet_band_fires_on_the_next_tick_into_it():
