@@ -18,7 +18,6 @@ missed or repeated print never miscounts it.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Generic, NamedTuple, TypeVar
@@ -31,7 +30,6 @@ NAN = float("nan")
 DAILY_BARS_KEPT = 1300  # five years: the chart's 5Y range (SMA200 and the 52-week window need 252)
 MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 PENDING_KEPT = 4096  # ticks held before they are folded into minute bars anyway
-PENDING_BARS_KEPT = 64  # committed daily bars held before they are written to the ring anyway
 CLOSES_SLACK = 256  # closes kept beyond DAILY_BARS_KEPT before the oldest are dropped in one go
 
 
@@ -131,7 +129,7 @@ def _encode_daily(bar: "DailyBar") -> tuple:
 
 def _encode_daily_columns(columns: list[tuple]) -> list:
     """``_encode_daily`` column by column (in C but for missing volumes): a daily ring is
-    written in bulk, 64 bars at a time (``SessionBars.daily``)."""
+    written in bulk, the bars committed since it was last read (``SessionBars.daily``)."""
     days, o, h, l, c, volumes = columns
     if None in volumes:
         volumes = [NAN if volume is None else volume for volume in volumes]
@@ -264,9 +262,10 @@ class SessionBars:
     Both histories are ``BarRing``s (fixed-capacity ring buffers, zero-copy columns for charts),
     written lazily: minute bars are folded from the session's ticks when ``intraday`` is read (or
     every ``PENDING_KEPT`` ticks), committed daily bars are written to their ring when ``daily``
-    is read (or every ``PENDING_BARS_KEPT`` bars). A tick only appends its time and price and a
-    commit one tuple to a list, so a headless replay that nobody watches pays almost nothing for
-    the histories it never reads. ``close_and_base`` and ``extreme_origin`` read four arrays kept
+    is read (until then only the newest ``DAILY_BARS_KEPT`` are held: older ones would be
+    overwritten in the ring anyway). A tick only appends its time and price and a commit one
+    tuple to a list, so a headless replay that nobody watches pays almost nothing for the
+    histories it never reads (it never writes the daily ring). ``close_and_base`` and ``extreme_origin`` read four lists kept
     beside the ring (committed closes, their dates, highs and lows).
     """
 
@@ -292,10 +291,13 @@ class SessionBars:
         self._daily = daily_ring()
         self._pending_daily: list[DailyBar] = []  # committed bars not written to the ring yet
         self._last_close = NAN  # close of the newest committed bar
-        self._closes = array("d")  # committed closes, oldest first (the newest DAILY_BARS_KEPT count)
-        self._close_days = array("d")  # their dates' ordinals
-        self._highs = array("d")  # their highs and lows (``extreme_origin``)
-        self._lows = array("d")
+        # Committed closes, oldest first (the newest DAILY_BARS_KEPT count), their dates' ordinals,
+        # highs and lows (``extreme_origin``). Lists, not ``array('d')``: an array converts each
+        # appended float (through ``PyArg_Parse``) and makes a new float object per item read.
+        self._closes: list[float] = []
+        self._close_days: list[int] = []
+        self._highs: list[float] = []
+        self._lows: list[float] = []
         self._intraday = minute_ring()
         self._folded = False  # ``_intraday`` holds bars (of the latest session)
         self._pending_t: list[float] = []  # ticks of the session not folded into minute bars yet
@@ -371,8 +373,6 @@ class SessionBars:
         bar = _make(DailyBar, (self.session, self.day_open, self.day_high, self.day_low, self.last, self.day_volume))
         pending = self._pending_daily
         pending.append(bar)
-        if len(pending) >= PENDING_BARS_KEPT:
-            self._write_daily()
         closes = self._closes
         closes.append(self.last)
         self._close_days.append(self.session.toordinal())
@@ -380,6 +380,10 @@ class SessionBars:
         self._lows.append(self.day_low)
         if len(closes) >= DAILY_BARS_KEPT + CLOSES_SLACK:
             del closes[:CLOSES_SLACK], self._close_days[:CLOSES_SLACK], self._highs[:CLOSES_SLACK], self._lows[:CLOSES_SLACK]
+            # Never more unwritten bars than closes (both appended here, the bars emptied when
+            # ``daily`` is read): bars older than the ring's capacity would be overwritten by the
+            # newer ones when written, so they are dropped unwritten.
+            del pending[:-DAILY_BARS_KEPT]
         self._last_close = self.last
         self.session = None
         self.session_end = self.session_start  # an empty range: any later tick is looked up
@@ -404,7 +408,7 @@ class SessionBars:
         forming, its close is the last price.
 
         Why not read ``daily``: relative strength asks this at every commit of its lead, for the
-        lead and each peer. Two arrays beside the ring (the committed closes and their dates'
+        lead and each peer. Two lists beside the ring (the committed closes and their dates'
         ordinals, appended at each commit, trimmed every ``CLOSES_SLACK`` bars) answer it with a
         few item reads, so the ring stays written in bulk when read and no column view is made
         (a ring write plus two views cost several times the appends and reads)."""
@@ -431,9 +435,12 @@ class SessionBars:
         (a later bar only equalled it). The last committed bar is 1 session back. When that bar
         is no longer kept (a window longer than the kept ``DAILY_BARS_KEPT``), (window, None).
 
-        Why the arrays beside the ring: ``new_high`` asks this whenever a price passes the
-        window's extreme (thousands of times in a long replay); ``array.index`` searches the
-        kept highs in C, where the ring would be written and a column copied to a list first."""
+        Why the lists beside the ring: ``new_high`` asks this whenever a price passes the
+        window's extreme (thousands of times in a long replay); ``list.index`` searches the
+        kept highs in C (an identity check, then a float comparison, no float made per item),
+        where the ring would be written and a column copied to a list first."""
+        if value != value:  # NaN reaches nothing (``list.index`` would match the same NaN object)
+            return window, None
         values = self._highs if high else self._lows
         total = len(values)
         n = min(window, total, DAILY_BARS_KEPT)
@@ -441,7 +448,7 @@ class SessionBars:
             i = values.index(value, total - n, total)
         except ValueError:
             return window, None
-        return total - i, date.fromordinal(int(self._close_days[i]))
+        return total - i, date.fromordinal(self._close_days[i])
 
     @property
     def close_time(self) -> float:

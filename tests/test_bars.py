@@ -267,3 +267,50 @@ def test_close_and_base_follows_the_kept_daily_bars_and_a_revised_close():
     assert s.close_and_base(last, 1) == (50.0, closes[-2])
     st.apply([tick("X", (last + timedelta(days=1)).isoformat(), "10:00", 60.0)])  # forming: its last price
     assert s.close_and_base(last + timedelta(days=1), 1) == (60.0, 50.0)
+
+
+def test_daily_holds_the_newest_committed_bars_whenever_it_is_read():
+    """Committed bars reach the daily ring only when ``daily`` is read; until then the newest
+    ``DAILY_BARS_KEPT`` of them are held (older ones would be overwritten in the ring anyway).
+    Read often, rarely, right after the held bars were trimmed, through a revised close, or never
+    for thousands of bars, ``daily`` is the newest ``DAILY_BARS_KEPT`` bars, and what is held
+    unwritten stays bounded."""
+    from collections import deque
+
+    from monitor.bars import CLOSES_SLACK, DAILY_BARS_KEPT, SessionBars
+
+    bars = SessionBars("X")
+    want: deque[DailyBar] = deque(maxlen=DAILY_BARS_KEPT)
+    first = date(1990, 1, 1).toordinal()
+    trim = DAILY_BARS_KEPT + CLOSES_SLACK  # the side lists (and the held bars) are trimmed at this length
+    reads = {0, 1, 2, trim - 1}  # bar indexes after which ``daily`` is read (then none for 1,792 bars)
+    revised = {trim - 1 + 7 * CLOSES_SLACK, trim + 9 * CLOSES_SLACK + 3}  # right after a trim, and between
+    sessions = 3 * trim + 7
+    for i in range(sessions):
+        price = 100.0 + (i * 37) % 101
+        bars.open_session(date.fromordinal(first + i), 0.0, 1.0, 0.0, price, float(i) if i % 3 else None)
+        bars.revise(0.5, price + 1.5, None)
+        bars.revise(0.6, price - 0.5, float(i + 1) if i % 3 else None)
+        want.append(bars.commit())
+        if i in revised:
+            bar = bars.revise_close(0.9, price + 3.0)
+            assert bar == DailyBar(date.fromordinal(first + i), price, price + 3.0, price - 0.5, price + 3.0, float(i + 1) if i % 3 else None)
+            want[-1] = bar
+        if i in reads or i in revised:
+            assert list(bars.daily) == list(want), i
+        assert len(bars._pending_daily) <= trim  # memory stays bounded
+    assert list(bars.daily) == list(want)
+    assert bars.daily.column("close").tolist() == [bar.close for bar in want]
+    assert bars.daily.column("day").tolist() == [bar.day.toordinal() for bar in want]
+
+
+def test_extreme_origin_of_nan_is_not_kept():
+    """NaN equals nothing: no bar set it, even one whose high is that very NaN object (which
+    ``list.index`` would match by identity)."""
+    from monitor.bars import NAN, SessionBars
+
+    bars = SessionBars("X")
+    bars.open_session(date(2026, 1, 5), 0.0, 1.0, 0.0, NAN, None)
+    bars.commit()
+    assert bars.extreme_origin(5, NAN, True) == (5, None)
+    assert bars.extreme_origin(5, NAN, False) == (5, None)
