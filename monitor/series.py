@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import gc
 import os
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import groupby, repeat
-from operator import ge, itemgetter, lt
+from itertools import chain, compress, count, groupby, repeat
+from operator import add, ge, getitem, itemgetter, lt, ne, sub
 from pathlib import Path
 
 from monitor.bars import SessionDays, ny_day_epoch, ny_day_epochs
@@ -303,8 +304,12 @@ def replay_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
     order the files were given). A batch holding a daily bar's 11:00 or 14:00 tick is a
     ``BarExtremes``."""
     if all(series.kind == "daily" for series in series_list):
-        yield from _daily_batches(series_list)
-        return
+        return _daily_batches(series_list)
+    return _mixed_batches(series_list)
+
+
+def _mixed_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
+    """Intraday files (and daily ones beside them): every tick sorted by time, then grouped."""
     per_series = [_series_ticks(series) for series in series_list if series.rows]
     extreme_times = {
         row[0] + offset for series in series_list if series.kind == "daily" for row in series.rows for offset in DAILY_OFFSETS[1:3]
@@ -321,54 +326,99 @@ def replay_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
 
 def _daily_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
     """Daily files only: the four tick times of a date are the same for every file and never
-    overlap another date's, so rows are merged by date and each date yields four batches."""
-    rows_at: dict[float, list] = {}
-    get = rows_at.get
-    for series in series_list:
-        symbol = series.symbol
-        for row in series.rows:
-            group = get(row[0])
-            if group is None:
-                rows_at[row[0]] = [(symbol, row)]
-            else:
-                group.append((symbol, row))
-    make = tuple.__new__
-    d0, d1, d2, d3 = DAILY_OFFSETS
-    for bar_time in sorted(rows_at):
-        group = rows_at.pop(bar_time)
-        t1, t2 = bar_time + d1, bar_time + d2
-        if len(group) == 1:
-            symbol, (_, o, h, l, c, volume) = group[0]
-            _, first, second, _ = bar_tick_prices(o, h, l, c)
-            yield [make(Tick, (symbol, bar_time + d0, o, None, None))]
-            yield BarExtremes((make(Tick, (symbol, t1, first, None, None)),))
-            yield BarExtremes((make(Tick, (symbol, t2, second, None, None)),))
-            yield [make(Tick, (symbol, bar_time + d3, c, volume, None))]
-        else:
-            yield [make(Tick, (symbol, bar_time + d0, row[1], None, None)) for symbol, row in group]
-            yield BarExtremes([make(Tick, (symbol, t1, row[3] if row[4] >= row[1] else row[2], None, None)) for symbol, row in group])
-            yield BarExtremes([make(Tick, (symbol, t2, row[2] if row[4] >= row[1] else row[3], None, None)) for symbol, row in group])
-            yield [make(Tick, (symbol, bar_time + d3, row[4], row[5], None)) for symbol, row in group]
+    overlap another date's, so each date yields four batches: its opens, first extremes, second
+    extremes and closes, each in the order the files were given.
+
+    Built column-wise, a stretch of dates at a time (C-level loops: this runs per tick). Over a
+    stretch (``_date_stretches``) the same files have a bar at every date, so the n-th batch of a
+    lane is the n-th tick of each of those files' lane: ``zip`` over their tick columns."""
+    files = [(series.symbol, tuple(zip(*series.rows))) for series in series_list if series.rows]
+    if not files:
+        return iter(())
+    dates, stretches = _date_stretches([columns[0] for _, columns in files])
+    return chain.from_iterable(_stretch_batches(files, dates, stretch) for stretch in stretches)
+
+
+STRETCH_DATES = 1024  # at most so many dates' ticks exist at once (memory stays bounded)
+
+
+def _date_stretches(file_times: list[tuple[float, ...]]) -> tuple[list[float], list[tuple[int, int, list[tuple[int, int]]]]]:
+    """All files' bar times in order, and the stretches (start, end, [(file, its row at start)]) of
+    that list over which the same files have a bar at every date, at most ``STRETCH_DATES`` long.
+
+    A file's presence changes only where it starts, ends or skips a date another file has (a
+    holiday of one index only): those places cut the stretches."""
+    if len(file_times) == 1:
+        dates = list(file_times[0])
+        positions = [range(len(dates))]
+    else:
+        dates = sorted(set().union(*file_times))
+        where = dict(zip(dates, count()))
+        positions = [list(map(where.__getitem__, times)) for times in file_times]
+    cuts = {0, len(dates)}
+    for pos in positions:
+        cuts.update((pos[0], pos[-1] + 1))
+        # consecutive rows at consecutive dates keep ``position - row`` equal; where it grows,
+        # the file skipped dates
+        lag = list(map(sub, pos, count()))
+        for row in compress(count(1), map(ne, lag[1:], lag)):
+            cuts.update((pos[row - 1] + 1, pos[row]))
+    bounds = sorted(cuts)
+    stretches = []
+    for start, end in zip(bounds, bounds[1:]):
+        present = []
+        for f, pos in enumerate(positions):
+            row = bisect_left(pos, start)
+            if row < len(pos) and pos[row] == start:
+                present.append((f, row))
+        for piece in range(start, end, STRETCH_DATES):
+            stretches.append((piece, min(end, piece + STRETCH_DATES), [(f, row + piece - start) for f, row in present]))
+    return dates, stretches
+
+
+def _stretch_batches(files: list[tuple[str, tuple]], dates: list[float], stretch: tuple[int, int, list[tuple[int, int]]]) -> list[list[Tick]]:
+    """The four batches of each date of one stretch, in time order."""
+    start, end, present = stretch
+    n = end - start
+    bar_times = dates[start:end]
+    lane_times = [list(map(add, bar_times, repeat(offset))) for offset in DAILY_OFFSETS]
+    lanes = [
+        _bar_ticks(files[f][0], lane_times, *(column[row:row + n] for column in files[f][1][1:]))
+        for f, row in present
+    ]
+    batches: list[list[Tick]] = [None] * (4 * n)  # type: ignore[list-item]
+    for lane, make in enumerate((list, BarExtremes, BarExtremes, list)):
+        batches[lane::4] = map(make, zip(*(ticks[lane] for ticks in lanes)))
+    return batches
 
 
 _time_of = itemgetter(1)
 
 
+def _bar_ticks(symbol: str, lane_times: Sequence[Sequence[float]], opens: Sequence[float], highs: Sequence[float],
+               lows: Sequence[float], closes: Sequence[float], volumes: Sequence[float | None]) -> list[list[Tick]]:
+    """One file's bars as four lanes of ticks at ``lane_times``: the opens, the first and the
+    second extremes (low then high when close >= open, else high then low: ``bar_tick_prices``)
+    and the closes, which carry ``volumes``. Column-wise (C-level loops: this runs per tick)."""
+    rising = list(map(ge, closes, opens))
+    first = map(getitem, zip(highs, lows), rising)  # rising (True, index 1): the low first
+    second = map(getitem, zip(lows, highs), rising)
+    symbols, none = repeat(symbol), repeat(None)
+    return [
+        list(map(tuple.__new__, repeat(Tick), zip(symbols, times, prices, lane_volumes, none)))
+        for times, prices, lane_volumes in zip(lane_times, (opens, first, second, closes), (none, none, none, volumes))
+    ]
+
+
 def _series_ticks(series: Series) -> list[Tick]:
-    """One file's ticks in time order, built column-wise (C-level loops: this runs per tick)."""
+    """One file's ticks in time order."""
     times, opens, highs, lows, closes, volumes = zip(*series.rows)
     if series.kind != "daily":
         volumes = _running_volumes(times, volumes)
-    rising = list(map(ge, closes, opens))
-    first = [low if up else high for up, high, low in zip(rising, highs, lows)]  # close >= open: low first
-    second = [high if up else low for up, high, low in zip(rising, highs, lows)]
-    symbol, none = repeat(series.symbol), repeat(None)
+    lane_times = [list(map(add, times, repeat(offset))) for offset in series.offsets]
     ticks: list[Tick] = [None] * (4 * len(times))  # type: ignore[list-item]
-    for lane, (offset, prices, lane_volumes) in enumerate(
-        zip(series.offsets, (opens, first, second, closes), (none, none, none, volumes))
-    ):
-        lane_times = [t + offset for t in times]
-        ticks[lane::4] = map(tuple.__new__, repeat(Tick), zip(symbol, lane_times, prices, lane_volumes, none))
+    for lane, lane_ticks in enumerate(_bar_ticks(series.symbol, lane_times, opens, highs, lows, closes, volumes)):
+        ticks[lane::4] = lane_ticks
     return ticks
 
 

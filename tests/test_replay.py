@@ -19,7 +19,9 @@ from monitor.errors import UserError
 from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.feeds.replay import MAX_SPEED, MAX_WAIT, ReplayFeed, parse_speed
 from monitor.replay_run import INDICATOR_COLUMNS, TimeOrderedOutput, indicator_columns
-from monitor.series import load_series, parse_file_arg, replay_batches
+from monitor import series as series_module
+from monitor.model import BarExtremes
+from monitor.series import bar_tick_prices, load_all, load_series, parse_file_arg, replay_batches
 
 
 def ny(text: str) -> float:
@@ -249,6 +251,61 @@ def test_files_merge_in_time_order_and_equal_times_form_one_batch(tmp_path):
     times = [batch[0].time for batch in batches]
     assert times == sorted(times)
     assert all(len({t.time for t in batch}) == 1 for batch in batches)
+
+
+def reference_batches(series_list) -> list[list[Tick]]:
+    """The replay batches built the plain way: every bar's four ticks grouped by time, the files'
+    order kept, the 11:00 and 14:00 groups of daily bars marked ``BarExtremes``."""
+    at: dict[float, list[Tick]] = {}
+    extremes = set()
+    for s in series_list:
+        session, total = None, None
+        for t, o, h, l, c, v in s.rows:
+            if s.kind == "intraday":  # the close tick carries the session's volume so far
+                day = datetime.fromtimestamp(t, NEW_YORK).date()
+                session, total = day, (None if day != session else total)
+                v = total = v if total is None else (total if v is None else total + v)
+            for lane, (offset, price) in enumerate(zip(s.offsets, bar_tick_prices(o, h, l, c))):
+                at.setdefault(t + offset, []).append(Tick(s.symbol, t + offset, price, v if lane == 3 else None))
+                if s.kind == "daily" and lane in (1, 2):
+                    extremes.add(t + offset)
+    return [BarExtremes(at[t]) if t in extremes else at[t] for t in sorted(at)]
+
+
+def assert_same_batches(series_list) -> None:
+    batches = list(replay_batches(series_list))
+    expected = reference_batches(series_list)
+    assert batches == expected
+    assert [type(b) for b in batches] == [type(b) for b in expected]
+    assert all(type(tick) is Tick for batch in batches for tick in batch)
+
+
+def test_daily_batches_equal_the_plain_construction(data_dir, tmp_path, monkeypatch):
+    """Daily files are merged column-wise over stretches of dates that the same files share:
+    files starting, ending and skipping dates (holidays of one index only) cut those stretches."""
+    daily = data_dir / "daily"
+    assert_same_batches(load_all([f"^RUT={daily / 'rut_2016-2026.csv'}", f"^GSPC={daily / 'spx_2016-2026.csv'}",
+                                  f"^NDX={daily / 'ndx_2016-2026.csv'}"]))
+    assert_same_batches(load_all([f"^NDX={daily / 'ndx_1998-2002.csv'}", f"^RUT={daily / 'rut_1987-1992.csv'}",
+                                  f"^GSPC={daily / 'spx_1960-1964.csv'}", f"^X={daily / 'rut_last400.csv'}",
+                                  f"^X={daily / 'spx_1960-1964.csv'}"]))
+    head = "date,open,high,low,close,volume\n"
+    a = write(tmp_path, "a.csv", head + "2026-01-05,1,2,0.5,1.5,10\n2026-01-06,2,2,1,1,20\n2026-01-08,1,3,1,2,30\n2026-01-09,1,2,1,1,40\n")
+    b = write(tmp_path, "b.csv", head + "2026-01-06,5,6,4,4,1\n2026-01-07,4,7,3,6,2\n2026-01-08,6,6,5,5,3\n2026-01-12,5,5,5,5,4\n")
+    c = write(tmp_path, "c.csv", "date,open,high,low,close\n2026-01-09,9,9,8,8\n")
+    files = [f"A={a}", f"B={b}", f"C={c}"]
+    assert_same_batches(load_all(files))
+    assert_same_batches(load_all(files[::-1]))
+    monkeypatch.setattr(series_module, "STRETCH_DATES", 2)  # long stretches are played in pieces
+    assert_same_batches(load_all(files))
+    assert_same_batches(load_all([f"^RUT={daily / 'rut_last400.csv'}", f"^GSPC={daily / 'spx_last400.csv'}"]))
+
+
+def test_intraday_and_mixed_batches_equal_the_plain_construction(data_dir):
+    intraday = data_dir / "intraday"
+    assert_same_batches(load_all([f"IWM={intraday / 'iwm_5m_2025-12-29.csv'}"]))
+    assert_same_batches(load_all([f"^RUT={data_dir / 'daily/rut_last400.csv'}", f"^GSPC={intraday / 'spx_5m_2025-12-24.csv'}",
+                                  f"IWM={intraday / 'iwm_5m_2025-12-29.csv'}"]))
 
 
 def test_intraday_bar_ticks_at_equal_steps_inside_the_bar(data_dir):
