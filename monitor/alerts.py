@@ -317,7 +317,9 @@ class Extremes(Detector):
 
 
 class Snapshot(NamedTuple):
-    """Indicator values of one committed bar that the bar-close rules compare."""
+    """Indicator values of one committed bar that the bar-close rules compare. The engine hands
+    the rules plain tuples of these fields in this order (``monitor.state._snapshot_of``, made
+    at every commit): read them by unpacking, not by name."""
 
     sma_fast: float = NAN
     sma_slow: float = NAN

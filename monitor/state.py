@@ -26,13 +26,15 @@ from monitor.rules import ENGINE_ORDER
 NAN = float("nan")
 CLOSE_REVISION = 1800.0  # seconds after a session's close in which its prints still revise its close
 COMMIT_GRACE = 120.0  # seconds after a session's close before commit_due commits its bar
-_EMPTY = Snapshot()
-_new = tuple.__new__  # NamedTuple construction without the Python-level __new__ (per bar)
+_EMPTY = (NAN, NAN, NAN, NAN, NAN)  # a ``Snapshot`` before any committed bar
 
 
 def _snapshot_of(ind: IndicatorSet) -> Snapshot:
-    """The values the bar-close rules compare, at a committed bar."""
-    return _new(Snapshot, (ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal))
+    """The values the bar-close rules compare, at a committed bar: a plain tuple of
+    ``Snapshot``'s fields in its order. Why not a ``Snapshot``: one is made at every commit, and
+    a NamedTuple instance costs about fifteen times a tuple to make (``tuple.__new__`` on a
+    subclass); the rules unpack it."""
+    return (ind.sma_fast, ind.sma_slow, ind.rsi, ind.macd, ind.macd_signal)  # type: ignore[return-value]
 
 
 def _indicator_params(rules: Rules) -> tuple:

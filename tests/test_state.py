@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from monitor.alerts import Snapshot
 from monitor.config import Config, Level, Rules, Zone
 from monitor.model import NEW_YORK, Tick
 from monitor.state import MarketState
@@ -135,6 +136,23 @@ def test_reconfigure_new_periods_recompute_indicators_from_kept_bars():
         assert getattr(a.ind, name) == getattr(b.ind, name), name
     assert a.snapshot == b.snapshot
     assert (a.prev_high_n, a.prev_low_n) == (b.prev_high_n, b.prev_low_n)
+
+
+def test_the_snapshot_holds_the_committed_bars_indicators_in_snapshot_field_order():
+    """The engine hands the bar-close rules plain tuples (cheaper than ``Snapshot`` instances
+    at every commit): their order must be ``Snapshot``'s, which the rules unpack."""
+    rules = Rules(ma_fast=3, ma_slow=5, rsi_period=4, macd=(3, 6, 2), high_low_window=5)
+    st = MarketState(Config(symbols=("Y",), levels=(), rules=rules))
+    s = st.symbols["Y"]
+    assert len(s.snapshot) == 5 and all(map(math.isnan, s.snapshot))  # before any bar
+    for i in range(30):
+        day = date.fromordinal(date(2025, 1, 1).toordinal() + i).isoformat()
+        st.apply([Tick("Y", ny(day, "16:00"), 100.0 + (i * 7) % 11 - i * 0.3)])
+    st.finish()
+    snap, ind = Snapshot(*s.snapshot), s.ind
+    assert len(s.snapshot) == len(Snapshot._fields)
+    assert snap == Snapshot(sma_fast=ind.sma_fast, sma_slow=ind.sma_slow, rsi=ind.rsi, macd=ind.macd, signal=ind.macd_signal)
+    assert len(set(snap)) == 5  # five different values: a swapped pair would show
 
 
 def test_settled_until_bounds_alert_times_still_to_come():
