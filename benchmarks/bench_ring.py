@@ -9,7 +9,7 @@ Printed: bytes per symbol once full (tracemalloc, after 10,000 bars: constant wh
 length), µs per committed bar (append), per read of the newest close, and per chart read of all
 closes (the ring's zero-copy column vs a list built from the deque). Also the one window kept
 beside the daily ring, and why: ``SessionBars`` keeps the committed closes and their dates in two
-arrays for ``close_and_base``, which relative strength reads at every commit of its lead (the ring
+lists for ``close_and_base``, which relative strength reads at every commit of its lead (the ring
 is written in bulk when read; see ``benchmarks/bench_replay.py``).
 
     python benchmarks/bench_ring.py [--bars 100000]
@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from monitor.bars import (  # noqa: E402
-    DAILY_BARS_KEPT, MINUTE_BARS_KEPT, DailyBar, MinuteBar, SessionBars, daily_ring, minute_ring,
+    CLOSES_SLACK, DAILY_BARS_KEPT, MINUTE_BARS_KEPT, DailyBar, MinuteBar, SessionBars, daily_ring, minute_ring,
 )
 
 
@@ -97,16 +97,19 @@ def sma_window_costs(bars: int, n: int = 200) -> tuple[float, float]:
 
 def closes_beside_the_ring(days: list[DailyBar]) -> tuple[int, float, float, float]:
     """The closes ``SessionBars`` keeps beside its daily ring: their bytes at the longest they get
-    (just before a trim); µs per ``close_and_base`` of a committed day against reading the ring's
+    (just before a trim; the lists and the objects they hold, which the bars written to the ring
+    no longer share); µs per ``close_and_base`` of a committed day against reading the ring's
     close and day columns for it (a view each, then the same item reads); µs per bar of writing
-    the ring in bulk (64 bars, what a replay does when the closes come from the arrays) where
+    the ring in bulk (64 bars: it is written when read, and the closes come from the lists) where
     reading the ring at every commit writes each bar on its own (the 'append ring' column)."""
     s = SessionBars("X")
     most = 0
     for bar in days:
         s.open_session(bar.day, 0.0, 1.0, 0.0, bar.open, None)
         s.commit()
-        most = max(most, sum(map(sys.getsizeof, (s._closes, s._close_days, s._highs, s._lows))))
+        lists = (s._closes, s._close_days, s._highs, s._lows)
+        if len(s._closes) == DAILY_BARS_KEPT + CLOSES_SLACK - 1:  # the longest: trimmed at the next bar
+            most = max(most, sum(sys.getsizeof(items) + sum(map(sys.getsizeof, items)) for items in lists))
     ring = s.daily
     day = days[-5].day
 
@@ -157,7 +160,7 @@ def main() -> None:
               f"{cr:>10.2f}µs {cd:>6.1f}µs")
     print(f"\nSMA200 window, µs per committed bar: trimmed list {window_list:.2f} (what the indicators use),"
           f" RingBuffer {window_ring:.2f}")
-    print(f"Arrays beside the daily ring (closes, dates, highs, lows): {closes_bytes:,} bytes per symbol at most;"
+    print(f"Lists beside the daily ring (closes, dates, highs, lows): {closes_bytes:,} bytes per symbol at most;"
           f" close_and_base {closes_us:.2f}µs vs two ring column views {ring_us:.2f}µs; with them the ring"
           f" is written in bulk, {bulk_us:.2f}µs per bar, not bar by bar ('append ring' above)")
     print("\nOne symbol holds one daily and one minute history: its bar memory is the sum of the two")

@@ -30,6 +30,7 @@ NAN = float("nan")
 DAILY_BARS_KEPT = 1300  # five years: the chart's 5Y range (SMA200 and the 52-week window need 252)
 MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 PENDING_KEPT = 4096  # ticks held before they are folded into minute bars anyway
+_PENDING_ITEMS = 2 * PENDING_KEPT  # their times and prices, interleaved in one list
 CLOSES_SLACK = 256  # closes kept beyond DAILY_BARS_KEPT before the oldest are dropped in one go
 
 
@@ -272,7 +273,7 @@ class SessionBars:
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
         "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "_daily",
-        "_pending_daily", "_last_close", "_closes", "_close_days", "_highs", "_lows", "_intraday", "_folded", "_pending_t", "_pending_p",
+        "_pending_daily", "_last_close", "_closes", "_close_days", "_highs", "_lows", "_intraday", "_folded", "_pending",
         "late_ticks",
     )
 
@@ -291,17 +292,18 @@ class SessionBars:
         self._daily = daily_ring()
         self._pending_daily: list[DailyBar] = []  # committed bars not written to the ring yet
         self._last_close = NAN  # close of the newest committed bar
-        # Committed closes, oldest first (the newest DAILY_BARS_KEPT count), their dates' ordinals,
-        # highs and lows (``extreme_origin``). Lists, not ``array('d')``: an array converts each
+        # Committed closes, oldest first (the newest DAILY_BARS_KEPT count), their dates, highs
+        # and lows (``extreme_origin``). Lists, not ``array('d')``: an array converts each
         # appended float (through ``PyArg_Parse``) and makes a new float object per item read.
         self._closes: list[float] = []
-        self._close_days: list[int] = []
+        self._close_days: list[date] = []
         self._highs: list[float] = []
         self._lows: list[float] = []
         self._intraday = minute_ring()
         self._folded = False  # ``_intraday`` holds bars (of the latest session)
-        self._pending_t: list[float] = []  # ticks of the session not folded into minute bars yet
-        self._pending_p: list[float] = []
+        # Ticks of the session not folded into minute bars yet: time, price, time, price, ...
+        # (one list, not two: a session opens with one allocation and a tick saves a lookup)
+        self._pending: list[float] = []
         self.late_ticks = 0
 
     def open_session(self, day: date, start: float, end: float, t: float, price: float, volume: float | None) -> None:
@@ -315,8 +317,7 @@ class SessionBars:
         if self._folded:  # (a replay that nobody watches never folds: no clear per session)
             self._intraday.clear()
             self._folded = False
-        self._pending_t = [t]
-        self._pending_p = [price]
+        self._pending = [t, price]
 
     def revise(self, t: float, price: float, volume: float | None) -> None:
         """A later tick of the forming session: revise high, low and close."""
@@ -328,10 +329,10 @@ class SessionBars:
         self.last_time = t
         if volume is not None and (self.day_volume is None or volume > self.day_volume):
             self.day_volume = volume
-        pending = self._pending_t
+        pending = self._pending
         pending.append(t)
-        self._pending_p.append(price)
-        if len(pending) >= PENDING_KEPT:
+        pending.append(price)
+        if len(pending) >= _PENDING_ITEMS:
             self._fold_minutes()
 
     @property
@@ -348,7 +349,7 @@ class SessionBars:
     @property
     def intraday(self) -> BarRing[MinuteBar]:
         """The 1-minute bars of the latest session, oldest first (at most ``MINUTE_BARS_KEPT``)."""
-        if self._pending_t:
+        if self._pending:
             self._fold_minutes()
         return self._intraday
 
@@ -356,7 +357,8 @@ class SessionBars:
         bars = self._intraday
         self._folded = True
         minute = bars[-1] if bars else None
-        for t, price in zip(self._pending_t, self._pending_p):
+        ticks = iter(self._pending)
+        for t, price in zip(ticks, ticks):
             start = t - t % 60.0
             if minute is not None and minute[0] == start:
                 high, low = minute[2], minute[3]
@@ -365,8 +367,7 @@ class SessionBars:
             else:
                 minute = _make(MinuteBar, (start, price, price, price, price))
                 bars.append(minute)
-        self._pending_t = []
-        self._pending_p = []
+        self._pending = []
 
     def commit(self) -> DailyBar:
         """Close the forming bar and add it to ``daily``."""
@@ -375,7 +376,7 @@ class SessionBars:
         pending.append(bar)
         closes = self._closes
         closes.append(self.last)
-        self._close_days.append(self.session.toordinal())
+        self._close_days.append(self.session)
         self._highs.append(self.day_high)
         self._lows.append(self.day_low)
         if len(closes) >= DAILY_BARS_KEPT + CLOSES_SLACK:
@@ -408,8 +409,8 @@ class SessionBars:
         forming, its close is the last price.
 
         Why not read ``daily``: relative strength asks this at every commit of its lead, for the
-        lead and each peer. Two lists beside the ring (the committed closes and their dates'
-        ordinals, appended at each commit, trimmed every ``CLOSES_SLACK`` bars) answer it with a
+        lead and each peer. Two lists beside the ring (the committed closes and their dates,
+        appended at each commit, trimmed every ``CLOSES_SLACK`` bars) answer it with a
         few item reads, so the ring stays written in bulk when read and no column view is made
         (a ring write plus two views cost several times the appends and reads)."""
         if day is None:
@@ -421,11 +422,10 @@ class SessionBars:
             return self.last, closes[total - n] if size >= n else NAN
         first = total - size  # the oldest kept close
         days = self._close_days
-        ordinal = day.toordinal()
         i = size - 1
-        while i >= n and days[first + i] > ordinal:  # this symbol is ahead of ``day`` (its data goes on)
+        while i >= n and days[first + i] > day:  # this symbol is ahead of ``day`` (its data goes on)
             i -= 1
-        if i >= 0 and days[first + i] == ordinal:
+        if i >= 0 and days[first + i] == day:
             return closes[first + i], closes[first + i - n] if i >= n else NAN
         return NAN, NAN
 
@@ -448,7 +448,7 @@ class SessionBars:
             i = values.index(value, total - n, total)
         except ValueError:
             return window, None
-        return total - i, date.fromordinal(self._close_days[i])
+        return total - i, self._close_days[i]
 
     @property
     def close_time(self) -> float:

@@ -125,6 +125,17 @@ def test_minute_bars_revise_within_a_minute_and_restart_each_session():
     assert list(s.intraday) == [MinuteBar(ny("2026-01-06", "09:30"), 90.0, 90.0, 90.0, 90.0)]
 
 
+def test_minute_bars_of_an_unread_session_do_not_leak_into_the_next():
+    """Ticks are folded into minute bars only when ``intraday`` is read: a session nobody read
+    leaves nothing behind when the next one opens."""
+    st = state()
+    st.apply([tick("X", "2026-01-05", "09:30", 100.0)])
+    st.apply([tick("X", "2026-01-05", "15:59", 101.0)])
+    st.apply([tick("X", "2026-01-06", "09:30", 90.0)])
+    st.apply([tick("X", "2026-01-06", "09:30", 91.0, seconds=30)])
+    assert list(st.symbols["X"].intraday) == [MinuteBar(ny("2026-01-06", "09:30"), 90.0, 91.0, 90.0, 91.0)]
+
+
 def test_minute_bars_are_bounded():
     st = state()
     base = ny("2025-11-02", "00:00")  # the 25-hour day: 1,500 minutes in one session
