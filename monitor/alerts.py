@@ -455,35 +455,46 @@ class DivergenceWatch:
 
     def check(self, symbols: Mapping[str, RuleSymbol], ticks: Sequence[Tick]) -> Alert | None:
         """After a batch: the alert if one fires now (stamped with the batch's latest tick time).
-        Run after every batch: the peers' changes are collected in a list, and the dict and the
-        spread made only once every sign is opposite (rare)."""
+
+        Run after every batch, and most batches find a peer moving with the lead: the signs are
+        read from the prices against their previous closes (with a previous close above 0, a
+        change in % has the sign of last - close: the same test as on the changes, a change of
+        0 or NaN having none), and the changes, the dict and the spread are computed only once
+        every peer is opposite (rare)."""
         lead = symbols.get(self.lead)
         if lead is None:
             return None
         session, base = lead.session, lead.prev_close
-        if session is None or not self.peers or not base > 0:
+        if session is None or not base > 0:
             return None
         if session != self.session:
             self.session = session
             self.fired = set()
-        lead_change = (lead.last - base) / base * 100.0
-        if not lead_change:
+        last = lead.last
+        if last > base:
+            direction = "up"
+        elif last < base:
+            direction = "down"
+        else:  # no change (or NaN): no sign
             return None
-        direction = "up" if lead_change > 0 else "down"
         if direction in self.fired:
             return None
-        changes = []
+        up = direction == "up"
+        opposite = []
         for name in self.peers:
             peer = symbols.get(name)
-            if peer is None or peer.session != session:
+            if peer is None:
                 return None
-            base = peer.prev_close
-            if not base > 0:
+            peer_last, peer_base = peer.last, peer.prev_close
+            if not (peer_last < peer_base if up else peer_last > peer_base):  # same sign, zero or NaN
                 return None
-            change = (peer.last - base) / base * 100.0
-            if not change * lead_change < 0:  # same sign, zero or NaN
+            if peer.session != session or not peer_base > 0:
                 return None
-            changes.append(change)
+            opposite.append(peer)
+        if not opposite:
+            return None
+        lead_change = (last - base) / base * 100.0
+        changes = [(peer.last - peer.prev_close) / peer.prev_close * 100.0 for peer in opposite]
         spread = lead_change - sum(changes) / len(changes)
         if abs(spread) < self.min_spread:
             return None
@@ -496,7 +507,7 @@ class DivergenceWatch:
         )
         extra = {"change_pct": lead_change, "peers": peers, "spread_pct": spread}
         t = max(tick.time for tick in ticks)
-        return Alert(t, self.lead, "relative_divergence", direction, lead.last, message, extra)
+        return Alert(t, self.lead, "relative_divergence", direction, last, message, extra)
 
 
 class RelativeDivergence(Detector):

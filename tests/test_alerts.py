@@ -328,6 +328,29 @@ def test_divergence_does_not_fire(lead, p1, p2):
     assert check(DivergenceWatch(DIV), lead, p1, p2) is None
 
 
+@pytest.mark.parametrize(
+    "lead, p1, p2",
+    [
+        # changes measured from a close not above 0 would fire here (+1.5 % against -1 % and
+        # -0.3 %; 1.5 % against +1 % and -0.3 %): the sign read from the prices must not count them
+        (sym(-98.5, prev_close=-100.0), sym(99.8), sym(99.7)),
+        (sym(101.5), sym(-101.0, prev_close=-100.0), sym(99.7)),
+        (sym(101.5), sym(-1.0, prev_close=0.0), sym(99.7)),
+    ],
+)
+def test_divergence_needs_previous_closes_above_zero(lead, p1, p2):
+    assert check(DivergenceWatch(DIV), lead, p1, p2) is None
+
+
+def test_divergence_flat_lead_has_no_sign_whichever_way_the_peers_move():
+    assert check(DivergenceWatch(DIV), sym(100.0), sym(98.0), sym(98.0)) is None
+    assert check(DivergenceWatch(DIV), sym(100.0), sym(102.0), sym(102.0)) is None
+
+
+def test_divergence_without_peers_never_fires():
+    assert DivergenceWatch(Divergence("L", (), 1.0)).check({"L": sym(103.0)}, [Tick("L", 1.0, 103.0)]) is None
+
+
 def test_divergence_spread_equal_to_the_minimum_fires():
     alert = check(DivergenceWatch(DIV), sym(100.5), sym(99.5), sym(99.5))
     assert alert is not None and alert.extra["spread_pct"] == pytest.approx(1.0)
