@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
+from itertools import repeat
+from operator import add, mul, sub
 from typing import Generic, NamedTuple, TypeVar
 
 from monitor.market_hours import session_close
@@ -198,17 +200,29 @@ def ny_day_epoch(day: date, seconds: float) -> float:
 
 
 def ny_day_epochs(days: Iterable[date], seconds: float) -> list[float]:
-    """``ny_day_epoch`` of each of ``days`` (a daily file's dates: one month's offsets looked up
-    once for a run of dates in that month)."""
-    out = []
-    append = out.append
-    year = month = offsets = None
-    for day in days:
-        if day.month != month or day.year != year:
-            year, month = day.year, day.month
-            offsets = midnight_offsets(year, month)
-        append((day.toordinal() - _EPOCH_ORDINAL) * _DAY + seconds - offsets[day.day])
-    return out
+    """``ny_day_epoch`` of each of ``days`` (a daily file's dates), column-wise: C-level loops
+    per day, the month offsets laid out by day once (``_offsets_by_day``)."""
+    ordinals = list(map(date.toordinal, days))
+    if not ordinals:
+        return []
+    first, offsets = _offsets_by_day(min(ordinals), max(ordinals))
+    # (ordinal - epoch) * day + seconds - offset, regrouped: every term is a whole number of
+    # seconds well under 2**53, so the sum is exact whatever its order
+    starts = list(map(sub, repeat(seconds - _EPOCH_ORDINAL * _DAY), offsets))
+    return list(map(add, map(mul, ordinals, repeat(_DAY)), map(starts.__getitem__, map(sub, ordinals, repeat(first)))))
+
+
+def _offsets_by_day(low: int, high: int) -> tuple[int, list[float]]:
+    """(ordinal of the 1st of ``low``'s month, New York's UTC offset at the midnight ending each
+    day from then to the ordinal ``high``): ``midnight_offsets`` of each month, end to end."""
+    day = date.fromordinal(low)
+    year, month = day.year, day.month
+    end = date.fromordinal(high)
+    offsets: list[float] = []
+    while year < end.year or (year == end.year and month <= end.month):
+        offsets += midnight_offsets(year, month)[1:]  # day d of the month: the midnight ending it
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return date(day.year, day.month, 1).toordinal(), offsets
 
 
 class SessionDays:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from monitor.bars import MINUTE_BARS_KEPT, PENDING_KEPT, DailyBar, MinuteBar, SessionDays, ny_day_epoch
+from monitor.bars import MINUTE_BARS_KEPT, PENDING_KEPT, DailyBar, MinuteBar, SessionDays, ny_day_epoch, ny_day_epochs
 from monitor.config import Config
 from monitor.model import NEW_YORK, Tick
 from monitor.state import MarketState
@@ -80,6 +80,16 @@ def test_ny_day_epoch_agrees_with_zoneinfo_for_every_day_since_1900():
             expected = datetime.fromisoformat(f"{day.isoformat()}T{hhmm}").replace(tzinfo=NEW_YORK).timestamp()
             assert ny_day_epoch(day, seconds) == expected, (day, hhmm)
         day += timedelta(days=3)
+
+
+def test_ny_day_epochs_of_a_column_of_days_agree_with_zoneinfo():
+    """A column of days spanning years, in and out of order, with gaps of several months."""
+    days = [date(1927, 12, 30) + timedelta(days=n * 5) for n in range(7000)]
+    days += [date(2026, 1, 2), date(1999, 12, 31), date(1950, 2, 28), date(2024, 2, 29), date(2025, 11, 2), date(2025, 3, 9)]
+    for hhmm, seconds in (("09:30", 34200.0), ("16:00", 57600.0)):
+        expected = [datetime.fromisoformat(f"{day.isoformat()}T{hhmm}").replace(tzinfo=NEW_YORK).timestamp() for day in days]
+        assert ny_day_epochs(days, seconds) == expected
+    assert ny_day_epochs([], 34200.0) == []
 
 
 # --------------------------------------------------------------------------------------------

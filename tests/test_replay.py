@@ -178,6 +178,30 @@ def test_bom_and_crlf_line_endings_are_read(tmp_path):
     assert [row[1:] for row in load_series(path).rows] == [(1.0, 2.0, 0.5, 1.5, None), (1.0, 2.0, 0.5, 1.0, None)]
 
 
+@pytest.mark.parametrize("brk", ["\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_lines_end_wherever_str_splitlines_ends_them(tmp_path, brk):
+    """As Python reads text lines: a bad row is named by the same line number, whatever ends it."""
+    lines = ["date,open,high,low,close", "2026-01-05,1,2,0.5,1.5", "2026-01-06,1,2,0.5,1"]
+    path = write(tmp_path, "x.csv", brk.join(lines) + brk)
+    assert load_series(path).rows == load_series(write(tmp_path, "y.csv", "\n".join(lines) + "\n")).rows
+    path.write_text(brk.join(lines + ["2026-01-07,1,2,0.5"]), encoding="utf-8", newline="")
+    with pytest.raises(UserError, match=r"x\.csv:4: expected 5 columns"):
+        load_series(path)
+
+
+def test_a_sound_file_never_reaches_the_row_by_row_parser(tmp_path, monkeypatch):
+    """Column parsing is the fast path of every start (the backfill reads its cache, replay its
+    files): a trailing line break, CRLF or a missing last break must not send a file row by row."""
+    def row_by_row(*args):
+        raise AssertionError("parsed row by row")
+
+    monkeypatch.setattr(series_module, "_checked_rows", row_by_row)
+    for text in (DAILY, DAILY.replace("\n", "\r\n"), DAILY.rstrip("\n")):
+        assert len(load_series(write(tmp_path, "x.csv", text)).rows) == 2
+    with pytest.raises(AssertionError):
+        load_series(write(tmp_path, "x.csv", DAILY + "\n"))  # a blank line: the careful path skips it
+
+
 def test_a_file_that_is_not_utf8_names_the_line(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes(b"date,open,high,low,close\n2026-01-05,1,2,0.5,1.5\n2026-01-06,1,2,0.5,1.5 caf\xe9\n")
