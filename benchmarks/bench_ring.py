@@ -98,7 +98,7 @@ def sma_window_costs(bars: int, n: int = 200) -> tuple[float, float]:
 def closes_beside_the_ring(days: list[DailyBar]) -> tuple[int, float, float, float]:
     """The closes ``SessionBars`` keeps beside its daily ring: their bytes at the longest they get
     (just before a trim; the lists and the objects they hold, which the bars written to the ring
-    no longer share); µs per ``close_and_base`` of a committed day against reading the ring's
+    no longer share, and the first positions of the highs and lows, ``FirstIndex``); µs per ``close_and_base`` of a committed day against reading the ring's
     close and day columns for it (a view each, then the same item reads); µs per bar of writing
     the ring in bulk (64 bars: it is written when read, and the closes come from the lists) where
     reading the ring at every commit writes each bar on its own (the 'append ring' column)."""
@@ -107,9 +107,12 @@ def closes_beside_the_ring(days: list[DailyBar]) -> tuple[int, float, float, flo
     for bar in days:
         s.open_session(bar.day, 0.0, 1.0, 0.0, bar.open, None)
         s.commit()
+        s.extreme_origin(252, bar.open, True)  # as new_high asks (rising bars: the newest is the extreme)
+        s.extreme_origin(252, s._lows[-min(252, len(s._lows))], False)
         lists = (s._closes, s._close_days, s._highs, s._lows)
         if len(s._closes) == DAILY_BARS_KEPT + CLOSES_SLACK - 1:  # the longest: trimmed at the next bar
-            most = max(most, sum(sys.getsizeof(items) + sum(map(sys.getsizeof, items)) for items in lists))
+            most = max(most, sum(sys.getsizeof(items) + sum(map(sys.getsizeof, items)) for items in lists)
+                       + sys.getsizeof(s._high_index._first) + sys.getsizeof(s._low_index._first))
     ring = s.daily
     day = days[-5].day
 
@@ -160,7 +163,7 @@ def main() -> None:
               f"{cr:>10.2f}µs {cd:>6.1f}µs")
     print(f"\nSMA200 window, µs per committed bar: trimmed list {window_list:.2f} (what the indicators use),"
           f" RingBuffer {window_ring:.2f}")
-    print(f"Lists beside the daily ring (closes, dates, highs, lows): {closes_bytes:,} bytes per symbol at most;"
+    print(f"Lists beside the daily ring (closes, dates, highs, lows, their first positions): {closes_bytes:,} bytes per symbol at most;"
           f" close_and_base {closes_us:.2f}µs vs two ring column views {ring_us:.2f}µs; with them the ring"
           f" is written in bulk, {bulk_us:.2f}µs per bar, not bar by bar ('append ring' above)")
     print("\nOne symbol holds one daily and one minute history: its bar memory is the sum of the two")

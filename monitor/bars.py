@@ -18,6 +18,7 @@ missed or repeated print never miscounts it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from itertools import repeat
@@ -34,6 +35,7 @@ MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 PENDING_KEPT = 4096  # ticks held before they are folded into minute bars anyway
 _PENDING_ITEMS = 2 * PENDING_KEPT  # their times and prices, interleaved in one list
 CLOSES_SLACK = 256  # closes kept beyond DAILY_BARS_KEPT before the oldest are dropped in one go
+FIRST_INDEX_KEPT = DAILY_BARS_KEPT  # values a ``FirstIndex`` maps before it starts over
 
 
 class DailyBar(NamedTuple):
@@ -266,6 +268,71 @@ class SessionDays:
         return self.day, self.start, self.end  # type: ignore[return-value]
 
 
+class FirstIndex:
+    """``values.index(value, start)`` (-1 when absent) over a list that grows at its end, loses
+    items at its start (``trim``) and may have its last item replaced (``replace_last``),
+    answered from a dict of each value's first position instead of comparing every item
+    before it.
+
+    Why: ``extreme_origin`` asks for the earliest bar of its window that reached the window's
+    extreme thousands of times a replay; that bar is usually a few sessions old, so scanning
+    from the window's start compared ~28 floats per committed bar (~150 M instructions in the
+    full replay), where indexing each value once is one ``dict.setdefault``, in C.
+
+    ``_first`` maps each value to its first absolute position (counted from the first value
+    ever appended) in ``[_from, _seen)``. It catches up with the appended values when asked,
+    and starts over from the asked start when that start is before ``_from`` or it maps more
+    than ``kept`` values (so it stays bounded). A value whose first position is
+    before the asked start may recur after it: only then is the list scanned."""
+
+    __slots__ = ("values", "_first", "_from", "_seen", "_dropped", "_kept")
+
+    def __init__(self, kept: int = FIRST_INDEX_KEPT) -> None:
+        self.values: list[float] = []  # appended to directly
+        self._kept = kept
+        self._first: dict[float, int] = {}
+        self._from = self._seen = 0
+        self._dropped = 0  # values trimmed so far: absolute position = list position + this
+
+    def trim(self, k: int) -> None:
+        """Drop the oldest ``k`` values."""
+        del self.values[:k]
+        self._dropped += k
+
+    def replace_last(self, value: float) -> None:
+        values = self.values
+        last = self._dropped + len(values) - 1
+        if self._from <= last < self._seen:  # mapped: forget it there, map the new value next time
+            if self._first.get(values[-1]) == last:
+                del self._first[values[-1]]
+            self._seen = last
+        values[-1] = value
+
+    def index(self, value: float, start: int) -> int:
+        """The first position of ``value`` at or after ``start`` (-1: none)."""
+        values = self.values
+        first = self._first
+        dropped = self._dropped
+        begin = dropped + start
+        if begin < self._from or len(first) > self._kept:
+            first.clear()
+            self._from = self._seen = begin
+        seen = self._seen if self._seen > dropped else dropped  # (values trimmed before mapped)
+        end = dropped + len(values)
+        if seen < end:
+            deque(map(first.setdefault, values[seen - dropped :], range(seen, end)), 0)
+            self._seen = end
+        at = first.get(value, -1)
+        if at >= begin:
+            return at - dropped
+        if at < 0:
+            return -1
+        try:  # its first position is before ``start``: it may recur after it
+            return values.index(value, start)
+        except ValueError:
+            return -1
+
+
 class SessionBars:
     """The daily bar forming for one symbol, its committed history and today's minute bars.
 
@@ -287,7 +354,7 @@ class SessionBars:
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
         "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "_daily",
-        "_pending_daily", "_last_close", "_closes", "_close_days", "_highs", "_lows", "_intraday", "_folded", "_pending",
+        "_pending_daily", "_last_close", "_closes", "_close_days", "_highs", "_lows", "_high_index", "_low_index", "_intraday", "_folded", "_pending",
         "late_ticks",
     )
 
@@ -311,8 +378,10 @@ class SessionBars:
         # appended float (through ``PyArg_Parse``) and makes a new float object per item read.
         self._closes: list[float] = []
         self._close_days: list[date] = []
-        self._highs: list[float] = []
-        self._lows: list[float] = []
+        self._high_index = FirstIndex()
+        self._low_index = FirstIndex()
+        self._highs = self._high_index.values
+        self._lows = self._low_index.values
         self._intraday = minute_ring()
         self._folded = False  # ``_intraday`` holds bars (of the latest session)
         # Ticks of the session not folded into minute bars yet: time, price, time, price, ...
@@ -394,7 +463,9 @@ class SessionBars:
         self._highs.append(self.day_high)
         self._lows.append(self.day_low)
         if len(closes) >= DAILY_BARS_KEPT + CLOSES_SLACK:
-            del closes[:CLOSES_SLACK], self._close_days[:CLOSES_SLACK], self._highs[:CLOSES_SLACK], self._lows[:CLOSES_SLACK]
+            del closes[:CLOSES_SLACK], self._close_days[:CLOSES_SLACK]
+            self._high_index.trim(CLOSES_SLACK)
+            self._low_index.trim(CLOSES_SLACK)
             # Never more unwritten bars than closes (both appended here, the bars emptied when
             # ``daily`` is read): bars older than the ring's capacity would be overwritten by the
             # newer ones when written, so they are dropped unwritten.
@@ -412,8 +483,9 @@ class SessionBars:
         bar = _make(DailyBar, (old.day, old.open, max(old.high, price), min(old.low, price), price, old.volume))
         daily[-1] = bar
         self._closes[-1] = self._last_close = self.last = price
-        self._highs[-1] = self.day_high = bar.high
-        self._lows[-1] = self.day_low = bar.low
+        self._high_index.replace_last(bar.high)
+        self._low_index.replace_last(bar.low)
+        self.day_high, self.day_low = bar.high, bar.low
         self.last_time = t
         return bar
 
@@ -450,17 +522,15 @@ class SessionBars:
         is no longer kept (a window longer than the kept ``DAILY_BARS_KEPT``), (window, None).
 
         Why the lists beside the ring: ``new_high`` asks this whenever a price passes the
-        window's extreme (thousands of times in a long replay); ``list.index`` searches the
-        kept highs in C (an identity check, then a float comparison, no float made per item),
-        where the ring would be written and a column copied to a list first."""
-        if value != value:  # NaN reaches nothing (``list.index`` would match the same NaN object)
+        window's extreme (thousands of times in a long replay); the highs and lows are kept
+        with the first position of each value (``FirstIndex``), where the ring would be written
+        and a column copied to a list and scanned first."""
+        if value != value:  # NaN reaches nothing (a dict or ``list.index`` matches the same NaN object)
             return window, None
-        values = self._highs if high else self._lows
-        total = len(values)
-        n = min(window, total, DAILY_BARS_KEPT)
-        try:
-            i = values.index(value, total - n, total)
-        except ValueError:
+        index = self._high_index if high else self._low_index
+        total = len(index.values)
+        i = index.index(value, total - min(window, total, DAILY_BARS_KEPT))
+        if i < 0:
             return window, None
         return total - i, self._close_days[i]
 

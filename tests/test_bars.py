@@ -335,3 +335,134 @@ def test_extreme_origin_of_nan_is_not_kept():
     bars.commit()
     assert bars.extreme_origin(5, NAN, True) == (5, None)
     assert bars.extreme_origin(5, NAN, False) == (5, None)
+
+
+# --------------------------------------------------------------------------------------------
+# FirstIndex: list.index from a dict of first positions (extreme_origin)
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as hst  # noqa: E402
+
+_first_index_ops = hst.lists(
+    hst.one_of(
+        hst.tuples(hst.just("append"), hst.integers(0, 7).map(float)),
+        hst.tuples(hst.just("trim"), hst.integers(1, 4)),
+        hst.tuples(hst.just("replace"), hst.integers(0, 8).map(float)),
+        hst.tuples(hst.just("index"), hst.tuples(hst.integers(0, 8).map(float), hst.integers(0, 12))),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300)
+@given(_first_index_ops, hst.integers(1, 6))
+def test_first_index_is_list_index_whatever_was_appended_trimmed_or_replaced(ops, kept):
+    """Few distinct values, so ties, values first seen before the asked start, starts before
+    the mapped range (after the map started over), trims of values never mapped and replaced
+    last values all occur."""
+    from monitor.bars import FirstIndex
+
+    index = FirstIndex(kept)
+    want: list[float] = []
+    for op, arg in ops:
+        if op == "append":
+            index.values.append(arg)
+            want.append(arg)
+        elif op == "trim" and len(want) >= arg:
+            index.trim(arg)
+            del want[:arg]
+        elif op == "replace" and want:
+            index.replace_last(arg)
+            want[-1] = arg
+        elif op == "index":
+            value, start = arg
+            start = min(start, len(want))
+            expected = want.index(value, start) if value in want[start:] else -1
+            assert index.index(value, start) == expected, (value, start)
+        assert index.values == want
+
+
+def test_first_index_forgets_a_replaced_value_and_maps_its_replacement():
+    from monitor.bars import FirstIndex
+
+    index = FirstIndex()
+    index.values.extend([1.0, 2.0])
+    assert index.index(2.0, 0) == 1  # mapped
+    index.replace_last(3.0)
+    assert index.index(2.0, 0) == -1 and index.index(3.0, 0) == 1
+    index.replace_last(1.0)  # a value also seen before: its first position stays
+    assert index.index(1.0, 0) == 0 and index.index(1.0, 1) == 1 and index.index(3.0, 0) == -1
+
+
+def test_first_index_counts_positions_across_trims_of_unmapped_values():
+    from monitor.bars import FirstIndex
+
+    index = FirstIndex()
+    index.values.extend([5.0, 6.0])
+    assert index.index(6.0, 0) == 1
+    index.values.extend([7.0, 8.0, 9.0, 6.0])
+    index.trim(3)  # 5, 6 (mapped) and 7 (not yet)
+    assert index.values == [8.0, 9.0, 6.0]
+    assert index.index(8.0, 0) == 0 and index.index(6.0, 0) == 2 and index.index(6.0, 1) == 2
+
+
+def test_first_index_starts_over_for_a_start_before_what_it_maps():
+    from monitor.bars import FirstIndex
+
+    index = FirstIndex(kept=2)
+    index.values.extend([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert index.index(5.0, 0) == 4  # maps all five: more than kept
+    assert index.index(5.0, 3) == 4  # starts over from position 3
+    assert index.index(2.0, 1) == 1  # before position 3: starts over again
+
+
+def test_first_index_stays_bounded():
+    """Thousands of distinct values asked about over a sliding window: the map starts over
+    rather than growing with the history."""
+    from monitor.bars import CLOSES_SLACK, DAILY_BARS_KEPT, FIRST_INDEX_KEPT, FirstIndex
+
+    index = FirstIndex()
+    for i in range(5 * DAILY_BARS_KEPT):
+        index.values.append(float(i))
+        if len(index.values) >= DAILY_BARS_KEPT + CLOSES_SLACK:
+            index.trim(CLOSES_SLACK)
+        start = max(0, len(index.values) - 252)
+        assert index.index(float(i - 3), start) == (len(index.values) - 4 if i >= 3 else -1)
+        assert len(index._first) <= FIRST_INDEX_KEPT + 1
+
+
+def test_extreme_origin_is_the_earliest_bar_of_the_window_at_every_commit():
+    """Asked at every commit over thousands of bars (highs and lows on a coarse grid, so equal
+    extremes recur), across the trims of the kept bars and after revised closes that moved a
+    bar's high or low beyond the window's: the earliest bar of the window with its extreme."""
+    from monitor.bars import SessionBars
+
+    bars = SessionBars("X")
+    highs: list[float] = []
+    lows: list[float] = []
+    days: list[date] = []
+    first = date(1990, 1, 1).toordinal()
+    window = 252
+
+    def check(i: int) -> None:
+        for values, high in ((highs, True), (lows, False)):
+            kept = values[-window:]
+            extreme = max(kept) if high else min(kept)
+            at = len(values) - len(kept) + kept.index(extreme)
+            assert bars.extreme_origin(window, extreme, high) == (len(values) - at, days[at]), (i, high)
+
+    for i in range(4000):
+        day = date.fromordinal(first + i)
+        mid = 100.0 + i // 10 + (i * 7919) % 23  # a slow drift: extremes recur, then are left behind
+        bars.open_session(day, 0.0, 1.0, 0.0, mid, None)
+        bars.revise(0.5, mid + (i * 31) % 5, None)
+        bars.revise(0.6, mid - (i * 17) % 4, None)
+        bar = bars.commit()
+        highs.append(bar.high)
+        lows.append(bar.low)
+        days.append(day)
+        check(i)
+        if i % 97 == 0:  # the official close, beyond the window's high or low
+            bar = bars.revise_close(0.9, max(highs[-window:]) + 1.0 if i % 2 else min(lows[-window:]) - 1.0)
+            highs[-1], lows[-1] = bar.high, bar.low
+            check(i)
