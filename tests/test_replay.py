@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import math
+import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -16,11 +18,10 @@ import pytest
 from monitor.cli import main
 from monitor.config import Config
 from monitor.errors import UserError
-from monitor.model import NEW_YORK, Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.model import NEW_YORK, Alert, BarExtremes, FeedState, FeedStatus, SymbolInfo, Tick
 from monitor.feeds.replay import MAX_SPEED, MAX_WAIT, ReplayFeed, parse_speed
-from monitor.replay_run import INDICATOR_COLUMNS, TimeOrderedOutput, indicator_columns
+from monitor.replay_run import INDICATOR_COLUMNS, TimeOrderedOutput, indicator_columns, run_headless_replay
 from monitor import series as series_module
-from monitor.model import BarExtremes
 from monitor.series import bar_tick_prices, load_all, load_series, parse_file_arg, replay_batches
 
 
@@ -506,6 +507,41 @@ def test_no_files_is_a_usage_message(capsys):
         main(["replay"])
     assert info.value.code == 2
     assert "usage: market-monitor replay" in capsys.readouterr().err
+
+
+def test_a_headless_replay_collects_no_garbage_from_the_load_to_the_last_alert(data_dir, capsys, monkeypatch):
+    """One pause of the cyclic collector covers the load and the replay (a collection between
+    them scanned every loaded row); the collector is on again once the command is done."""
+    from monitor import replay_cli
+
+    seen = []
+
+    def replay(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return run_headless_replay(*args, **kwargs)
+
+    monkeypatch.setattr(replay_cli, "run_headless_replay", replay)
+    code, lines, _ = run_cli(capsys, "replay", "--headless", f"^RUT={data_dir / 'daily/rut_last400.csv'}")
+    assert code == 0 and lines and seen == [False]
+    assert gc.isenabled()
+
+
+def test_after_a_headless_replay_the_exit_scans_no_garbage(data_dir):
+    """At its exit the interpreter collects garbage once more: after a headless replay, what is
+    alive is frozen first (the exit's atexit functions run last-registered first, so this probe,
+    registered before the replay, sees it)."""
+    probe = (
+        "import atexit, gc, io, sys\n"
+        "from contextlib import redirect_stdout\n"
+        "from monitor.cli import main\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        "with redirect_stdout(io.StringIO()):\n"
+        f"    main(['replay', '--headless', '{data_dir / 'daily/rut_last400.csv'}'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    frozen = [line for line in done.stderr.splitlines() if line.startswith("frozen")]
+    assert done.returncode == 0 and len(frozen) == 1, done.stderr
+    assert int(frozen[0].split()[1]) > 400  # the rows of the 400 sessions at least
 
 
 def test_without_headless_the_app_opens_or_the_error_says_use_headless(tmp_path, capsys, monkeypatch):
