@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 
 from monitor.alerts import DivergenceWatch, RsiArming, Snapshot, bar_close_alerts, fmt_level, fmt_price
 from monitor.bars import DailyBar
 from monitor.config import AlertPolicy, Config, Divergence, Level, Rules
 from monitor.model import NEW_YORK, Alert, Tick, iso_time
+from monitor.series import load_all, replay_batches
 from monitor.state import MarketState
 
 NAN = float("nan")
@@ -403,6 +406,50 @@ def test_the_alert_json_line_is_json_dumps_with_compact_separators():
     line = alert.to_json()
     assert line == json.dumps(alert.to_dict(), separators=(",", ":"))
     assert '"nan":NaN,"inf":Infinity,"none":null,"flag":true,"peers":{"^GSPC":0.1,"^NDX":-2e-07}' in line
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"price": NAN},  # a price json writes NaN, not repr's nan
+        {"price": -math.inf, "extra": {"level": 2500}},
+        {"price": 7, "stale": 0},  # an int price, a stale that is not a bool (json: 0)
+        {"stale": None},
+        {"extra": {"source": "mine", "level": 2500.0}},  # a field named like a fixed one: to_dict's order
+        {"extra": {"time": 1.0}},
+        {"extra": {1: "one", "level": 2500.0}},  # a key json converts
+        {"extra": {"x": np.float64(0.1), "y": np.float64("nan")}},  # a float subclass: float.__repr__
+        {"symbol": None},  # a field that is not a str
+        {"message": "tab\there \\ \u007f \u2603 \ud83d\ude00", "extra": {"label": "\u00e9\"\u0001"}},
+    ],
+)
+def test_the_alert_json_line_is_json_dumps_whatever_the_fields(fields):
+    """``to_json`` writes the usual fields itself: whatever an alert holds, the text is still
+    ``json.dumps``'s (the odd ones through the encoder)."""
+    base = {"time": ny("2026-03-09", "16:00") + 0.25, "symbol": "^RUT", "rule": "level_cross", "direction": "up",
+            "price": 2593.89, "message": "^RUT rose above 2,500", "extra": {"level": 2500.0, "label": "support"}}
+    alert = Alert(**{**base, **fields})
+    assert alert.to_json() == json.dumps(alert.to_dict(), separators=(",", ":"))
+
+
+def test_every_alert_of_a_replay_is_json_dumps():
+    data = Path(__file__).parent / "data" / "daily"
+    series = load_all([f"{s}={data / f}" for s, f in (("^RUT", "rut_last400.csv"), ("^GSPC", "spx_last400.csv"), ("^NDX", "ndx_last400.csv"))])
+    st = MarketState(Config())
+    alerts = [a for batch in replay_batches(series) for a in st.apply(batch)] + st.finish()
+    assert len({a.rule for a in alerts}) >= 8
+    for alert in alerts:
+        assert alert.to_json() == json.dumps(alert.to_dict(), separators=(",", ":"))
+
+
+def test_iso_time_is_to_the_second_as_isoformat_says():
+    """Fractions of a second are dropped after the rounding to microseconds (x.9999999 is the
+    next second), as ``isoformat(timespec="seconds")`` does."""
+    close = ny("2026-03-06", "16:00")
+    for epoch in (close + 0.5, close + 59.9999999, close - 0.0000001, close + 3 * 86400 + 0.999999):
+        assert iso_time(epoch) == datetime.fromtimestamp(epoch, NEW_YORK).isoformat(timespec="seconds")
+    assert iso_time(close + 59.9999999) == "2026-03-06T16:01:00-05:00"
+    assert iso_time(close + 0.5) == "2026-03-06T16:00:00-05:00"
 
 
 def test_iso_time_answers_each_epoch_and_zone_anew_after_a_repeat():
