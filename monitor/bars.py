@@ -35,6 +35,7 @@ MINUTE_BARS_KEPT = 1440  # one full day of minutes (extended hours included)
 PENDING_KEPT = 4096  # ticks held before they are folded into minute bars anyway
 _PENDING_ITEMS = 2 * PENDING_KEPT  # their times and prices, interleaved in one list
 CLOSES_SLACK = 256  # closes kept beyond DAILY_BARS_KEPT before the oldest are dropped in one go
+_CLOSES_TRIMMED_AT = DAILY_BARS_KEPT + CLOSES_SLACK
 FIRST_INDEX_KEPT = DAILY_BARS_KEPT  # values a ``FirstIndex`` maps before it starts over
 
 
@@ -245,27 +246,31 @@ class SessionDays:
 
     def lookup(self, t: float) -> tuple[date, float, float]:
         """(date, start of that NY day, start of the next NY day) for epoch ``t``."""
-        if not (self.start <= t < self.end):
-            ordinal = int((t + self._offset) // _DAY) + _EPOCH_ORDINAL  # a guess, at most a day off
-            for _ in range(3):
+        if self.start <= t < self.end:
+            return self.day, self.start, self.end  # type: ignore[return-value]
+        ordinal = int((t + self._offset) // _DAY) + _EPOCH_ORDINAL  # a guess, at most a day off
+        offsets = self._month_offsets
+        for _ in range(3):
+            i = ordinal - self._month_first
+            if not 0 <= i < len(offsets) - 1:  # another month
+                first = date.fromordinal(ordinal).replace(day=1)
+                self._month_first = first.toordinal()
+                self._month_offsets = offsets = midnight_offsets(first.year, first.month)
                 i = ordinal - self._month_first
-                offsets = self._month_offsets
-                if not 0 <= i < len(offsets) - 1:  # another month
-                    first = date.fromordinal(ordinal).replace(day=1)
-                    self._month_first = first.toordinal()
-                    self._month_offsets = offsets = midnight_offsets(first.year, first.month)
-                    i = ordinal - self._month_first
-                start = (ordinal - _EPOCH_ORDINAL) * _DAY - offsets[i]
-                end = (ordinal + 1 - _EPOCH_ORDINAL) * _DAY - offsets[i + 1]
-                if t < start:
-                    ordinal -= 1
-                elif t >= end:
-                    ordinal += 1
-                else:
-                    break
-            self._offset = offsets[i]
-            self.day, self.start, self.end = date.fromordinal(ordinal), start, end
-        return self.day, self.start, self.end  # type: ignore[return-value]
+            midnight = (ordinal - _EPOCH_ORDINAL) * _DAY  # UTC: exact (whole seconds)
+            start = midnight - offsets[i]
+            if t < start:
+                ordinal -= 1
+                continue
+            end = midnight + _DAY - offsets[i + 1]
+            if t < end:
+                break
+            ordinal += 1
+        self._offset = offsets[i]
+        day = self.day = date.fromordinal(ordinal)
+        self.start = start
+        self.end = end
+        return day, start, end
 
 
 class FirstIndex:
@@ -462,7 +467,7 @@ class SessionBars:
         self._close_days.append(self.session)
         self._highs.append(self.day_high)
         self._lows.append(self.day_low)
-        if len(closes) >= DAILY_BARS_KEPT + CLOSES_SLACK:
+        if len(closes) >= _CLOSES_TRIMMED_AT:
             del closes[:CLOSES_SLACK], self._close_days[:CLOSES_SLACK]
             self._high_index.trim(CLOSES_SLACK)
             self._low_index.trim(CLOSES_SLACK)
@@ -508,11 +513,11 @@ class SessionBars:
             return self.last, closes[total - n] if size >= n else NAN
         first = total - size  # the oldest kept close
         days = self._close_days
-        i = size - 1
-        while i >= n and days[first + i] > day:  # this symbol is ahead of ``day`` (its data goes on)
+        i = total - 1
+        while i >= first + n and days[i] > day:  # this symbol is ahead of ``day`` (its data goes on)
             i -= 1
-        if i >= 0 and days[first + i] == day:
-            return closes[first + i], closes[first + i - n] if i >= n else NAN
+        if i >= first and days[i] == day:
+            return closes[i], closes[i - n] if i - n >= first else NAN
         return NAN, NAN
 
     def extreme_origin(self, window: int, value: float, high: bool) -> tuple[int, date | None]:

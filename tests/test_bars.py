@@ -66,6 +66,19 @@ def test_lookup_agrees_with_zoneinfo_every_hour_for_two_years_in_any_order():
         assert start <= t < end
 
 
+def test_lookup_corrects_a_guess_a_day_late_or_early():
+    """The day is first guessed with the UTC offset of the last day looked up, an hour off
+    across a DST change: 23:30 in winter after a summer day is guessed a day late, 00:30 in
+    summer after a winter day a day early. The range returned is the day's own."""
+    for before, after in (("2025-07-01T12:00", "2025-01-15T23:30"), ("2025-01-15T12:00", "2025-07-01T00:30")):
+        days = SessionDays()
+        days.lookup(datetime.fromisoformat(before).replace(tzinfo=NEW_YORK).timestamp())
+        t = datetime.fromisoformat(after).replace(tzinfo=NEW_YORK).timestamp()
+        want = datetime.fromtimestamp(t, NEW_YORK).date()
+        midnight = datetime(want.year, want.month, want.day, tzinfo=NEW_YORK).timestamp()
+        assert days.lookup(t) == (want, midnight, midnight + 86400.0), after
+
+
 def test_bars_know_their_session_close_including_early_closes():
     bar = DailyBar(date(2025, 12, 24), 1.0, 1.0, 1.0, 1.0, None)
     assert bar.close_time == ny("2025-12-24", "13:00")
@@ -466,3 +479,11 @@ def test_extreme_origin_is_the_earliest_bar_of_the_window_at_every_commit():
             bar = bars.revise_close(0.9, max(highs[-window:]) + 1.0 if i % 2 else min(lows[-window:]) - 1.0)
             highs[-1], lows[-1] = bar.high, bar.low
             check(i)
+
+
+def test_close_and_base_before_any_bar_is_not_held():
+    from monitor.bars import SessionBars
+
+    bars = SessionBars("X")
+    assert all(math.isnan(x) for x in bars.close_and_base(date(2026, 1, 5), 1))
+    assert all(math.isnan(x) for x in bars.close_and_base(None, 1))
