@@ -24,7 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 from monitor.detector import Detector, RuleSymbol
-from monitor.model import Alert, Tick
+from monitor.model import Alert, Tick, tick_time
 
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.bars import DailyBar
@@ -506,7 +506,7 @@ class DivergenceWatch:
             f"a spread of {abs(spread):.2f} percentage points"
         )
         extra = {"change_pct": lead_change, "peers": peers, "spread_pct": spread}
-        t = max(tick.time for tick in ticks)
+        t = max(map(tick_time, ticks))
         return Alert(t, self.lead, "relative_divergence", direction, last, message, extra)
 
 

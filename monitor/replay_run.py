@@ -17,7 +17,7 @@ from monitor.bars import DailyBar, SessionDays
 from monitor.config import Config
 from monitor.errors import UserError
 from monitor.feeds.replay import ReplayFeed
-from monitor.model import Alert
+from monitor.model import Alert, tick_time
 from monitor.series import Series, gc_paused, replay_batches
 from monitor.rotation import MONTH, WEEK, change_pct, spread_bp, ytd_pct
 from monitor.state import MarketState
@@ -205,7 +205,7 @@ def run_headless_replay(
                 for batch in replay_batches(series):
                     alerts = apply(batch)
                     if alerts or pending.heap:
-                        settle(alerts, batch[0].time)
+                        settle(alerts, tick_time(batch[0]))
             else:
                 import asyncio
 
@@ -278,4 +278,4 @@ async def _paced(
         if isinstance(event, list):
             alerts = state.apply(event)
             if alerts or pending.heap:
-                settle(alerts, event[0].time)
+                settle(alerts, tick_time(event[0]))

@@ -30,12 +30,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain, compress, count, groupby, repeat
-from operator import add, ge, getitem, itemgetter, lt, ne, sub
+from operator import add, ge, getitem, lt, ne, sub
 from pathlib import Path
 
 from monitor.bars import SessionDays, ny_day_epoch, ny_day_epochs
 from monitor.errors import UserError
-from monitor.model import NEW_YORK, BarExtremes, Tick
+from monitor.model import NEW_YORK, BarExtremes, Tick, tick_time
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 IGNORED_COLUMNS = ("adj close",)  # Yahoo's export: a dividend-adjusted close, not a traded price
@@ -302,7 +302,7 @@ def _bar_step(rows: list[tuple]) -> float:
 def replay_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
     """All files' ticks merged in time order; ticks sharing a timestamp form one batch (in the
     order the files were given). A batch holding a daily bar's 11:00 or 14:00 tick is a
-    ``BarExtremes``."""
+    ``BarExtremes``. The ticks are plain tuples of ``Tick``'s fields (see ``Tick`` why)."""
     if all(series.kind == "daily" for series in series_list):
         return _daily_batches(series_list)
     return _mixed_batches(series_list)
@@ -316,11 +316,11 @@ def _mixed_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
     }
     if len(per_series) == 1:
         for tick in per_series[0]:
-            yield BarExtremes((tick,)) if tick.time in extreme_times else [tick]
+            yield BarExtremes((tick,)) if tick_time(tick) in extreme_times else [tick]
         return
     ticks = [tick for ticks in per_series for tick in ticks]
-    ticks.sort(key=_time_of)  # stable: equal times keep the files' order
-    for t, batch in groupby(ticks, key=_time_of):
+    ticks.sort(key=tick_time)  # stable: equal times keep the files' order
+    for t, batch in groupby(ticks, key=tick_time):
         yield BarExtremes(batch) if t in extreme_times else list(batch)
 
 
@@ -392,7 +392,6 @@ def _stretch_batches(files: list[tuple[str, tuple]], dates: list[float], stretch
     return batches
 
 
-_time_of = itemgetter(1)
 
 
 def _bar_ticks(symbol: str, lane_times: Sequence[Sequence[float]], opens: Sequence[float], highs: Sequence[float],
@@ -405,7 +404,7 @@ def _bar_ticks(symbol: str, lane_times: Sequence[Sequence[float]], opens: Sequen
     second = map(getitem, zip(lows, highs), rising)
     symbols, none = repeat(symbol), repeat(None)
     return [
-        list(map(tuple.__new__, repeat(Tick), zip(symbols, times, prices, lane_volumes, none)))
+        list(zip(symbols, times, prices, lane_volumes, none))  # plain tuples: see ``Tick``
         for times, prices, lane_volumes in zip(lane_times, (opens, first, second, closes), (none, none, none, volumes))
     ]
 

@@ -25,7 +25,7 @@ from monitor.door import Door
 from monitor.feeds.backfill import LOAD_TIMEOUT, HistoryFirst
 from monitor.feeds.base import Feed
 from monitor.feeds.live import cancel_tasks, in_daemon_thread, is_stale
-from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick
+from monitor.model import Alert, FeedState, FeedStatus, SymbolInfo, Tick, tick_time
 from monitor.state import MarketState
 from monitor.text import clean_text
 
@@ -167,7 +167,7 @@ class LiveSession:
         ticks = self.door.admit(batch)
         if not ticks:
             return
-        newest = max(tick.time for tick in ticks)
+        newest = max(map(tick_time, ticks))
         if self.last_tick is None or newest > self.last_tick:
             self.last_tick = newest
             self.frontend.changed()

@@ -114,7 +114,7 @@ def test_intraday_replays_evaluate_every_batch():
 def test_a_daily_file_replayed_with_intraday_files_keeps_its_extremes_marked():
     intraday = Series("I", Path("i.csv"), "intraday", [(ny("2026-01-05", "10:00"), 1, 2, 0.5, 1, None)], (0.0, 15.0, 30.0, 45.0))
     batches = list(replay_batches([daily("L", [(100, 102, 99, 101)]), intraday]))
-    marked = [b[0].time for b in batches if type(b) is BarExtremes]
+    marked = [Tick(*b[0]).time for b in batches if type(b) is BarExtremes]
     assert marked == [ny("2026-01-05", "11:00"), ny("2026-01-05", "14:00")]
 
 

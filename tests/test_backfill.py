@@ -16,7 +16,7 @@ from fakes.chart import HistoryYahoo, chart_json, fake_session, forget_yfinance_
 from monitor.config import Config
 from monitor.feeds.backfill import KEEP_DAILY, REFETCH_DAYS, Backfill
 from monitor.market_hours import MarketClock
-from monitor.model import NEW_YORK
+from monitor.model import NEW_YORK, BarExtremes, Tick
 from monitor.series import load_series
 from monitor.state import MarketState
 
@@ -109,7 +109,7 @@ def test_ticks_go_through_market_state_like_a_replay(tmp_path):
     state = MarketState(Config(symbols=tuple(SYMBOLS)), "stream")
     times = []
     for batch in result.batches():
-        times.append(batch[0].time)
+        times.append(Tick(*batch[0]).time)
         state.apply(batch)
     assert times == sorted(times)
     rut = state.symbols["^RUT"]
@@ -122,8 +122,12 @@ def test_history_never_overwrites_live_ticks(tmp_path):
     backfill, _ = make(Yahoo(), tmp_path)
     result = backfill.load()
     first_live = datetime(2026, 11, 20, 10, 0, tzinfo=NEW_YORK).timestamp()
-    ticks = [t for b in result.batches({"^RUT": first_live}) for t in b if t.symbol == "^RUT"]
+    batches = list(result.batches({"^RUT": first_live}))
+    ticks = [Tick(*t) for b in batches for t in b if t[0] == "^RUT"]
     assert max(t.time for t in ticks) < first_live
+    # what is left of a daily bar's 11:00 and 14:00 batches stays ``BarExtremes``
+    extremes = {Tick(*b[0]).time for b in result.batches() if type(b) is BarExtremes}
+    assert extremes and all((type(b) is BarExtremes) == (Tick(*b[0]).time in extremes) for b in batches)
 
 
 def test_restart_during_outage_uses_the_cache(tmp_path):

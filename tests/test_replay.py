@@ -262,7 +262,7 @@ def test_a_daily_bar_becomes_four_ticks_extremes_in_the_order_of_the_move(tmp_pa
 
 def test_daily_ticks_follow_new_york_time_across_dst(tmp_path):
     path = write(tmp_path, "x.csv", "date,open,high,low,close\n2025-03-07,1,1,1,1\n2025-03-10,1,1,1,1\n")
-    times = [batch[0].time for batch in replay_batches([load_series(path)])]
+    times = [Tick(*batch[0]).time for batch in replay_batches([load_series(path)])]
     assert times[0] - ny("2025-03-07T09:30") == 0 and times[4] == ny("2025-03-10T09:30")
     assert times[4] - times[0] == 3 * 86400 - 3600  # the weekend lost an hour
 
@@ -272,10 +272,10 @@ def test_files_merge_in_time_order_and_equal_times_form_one_batch(tmp_path):
     b = load_series(write(tmp_path, "b.csv", "date,open,high,low,close\n2026-01-06,1,2,0.5,1.5\n2026-01-07,1,2,0.5,1.5\n"), "B")
     batches = list(replay_batches([a, b]))
     assert [len(batch) for batch in batches] == [1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1]
-    assert [t.symbol for t in batches[4]] == ["A", "B"]  # the order the files were given
-    times = [batch[0].time for batch in batches]
+    assert [Tick(*t).symbol for t in batches[4]] == ["A", "B"]  # the order the files were given
+    times = [Tick(*batch[0]).time for batch in batches]
     assert times == sorted(times)
-    assert all(len({t.time for t in batch}) == 1 for batch in batches)
+    assert all(len({Tick(*t).time for t in batch}) == 1 for batch in batches)
 
 
 def reference_batches(series_list) -> list[list[Tick]]:
@@ -302,7 +302,7 @@ def assert_same_batches(series_list) -> None:
     expected = reference_batches(series_list)
     assert batches == expected
     assert [type(b) for b in batches] == [type(b) for b in expected]
-    assert all(type(tick) is Tick for batch in batches for tick in batch)
+    assert all(type(tick) is tuple for batch in batches for tick in batch)  # not ``Tick``s: see its docstring
 
 
 def test_daily_batches_equal_the_plain_construction(data_dir, tmp_path, monkeypatch):
@@ -335,12 +335,12 @@ def test_intraday_and_mixed_batches_equal_the_plain_construction(data_dir):
 
 def test_intraday_bar_ticks_at_equal_steps_inside_the_bar(data_dir):
     series = load_series(data_dir / "intraday" / "iwm_5m_2025-12-29.csv", "IWM")
-    first = [batch[0] for batch in list(replay_batches([series]))[:4]]
+    first = [Tick(*batch[0]) for batch in list(replay_batches([series]))[:4]]
     start = ny("2025-12-29T09:30")
     assert [t.time - start for t in first] == [0.0, 75.0, 150.0, 225.0]
     o, h, l, c, v = series.rows[0][1:]
     assert [t.price for t in first] == ([o, l, h, c] if c >= o else [o, h, l, c])
-    ticks = [batch[0] for batch in replay_batches([series])]
+    ticks = [Tick(*batch[0]) for batch in replay_batches([series])]
     # the close tick carries the session's volume so far, as a live tick does
     assert [t.volume for t in ticks[3:12:4]] == [v, v + series.rows[1][5], v + series.rows[1][5] + series.rows[2][5]]
     assert all(t.volume is None for i, t in enumerate(ticks) if i % 4 != 3)
@@ -714,7 +714,7 @@ async def test_replay_feed_steps_one_session_when_paused_and_plays_to_the_end(tm
     feed.paused = True
     feed.step_session()
     batches = await _drive(feed, now)
-    assert [b[0].price for _, b in batches] == [100.0, 95.0, 110.0, 105.0]  # 2026-01-05 only
+    assert [Tick(*b[0]).price for _, b in batches] == [100.0, 95.0, 110.0, 105.0]  # 2026-01-05 only
     assert feed.paused
 
     now, slept = [0.0], []
@@ -746,7 +746,7 @@ def test_intraday_volume_runs_per_session_and_bars_get_the_day_volume(tmp_path):
                  "2026-01-05T15:58:00-05:00,1,1,1,1,10\n2026-01-05T15:59:00-05:00,1,1,1,1,5\n"
                  "2026-01-06T09:30:00-05:00,1,1,1,1,7\n2026-01-06T09:31:00-05:00,1,1,1,1,,\n".replace(",,\n", ",\n"))
     series = load_series(path, "X")
-    closes = [batch[0].volume for i, batch in enumerate(replay_batches([series])) if i % 4 == 3]
+    closes = [Tick(*batch[0]).volume for i, batch in enumerate(replay_batches([series])) if i % 4 == 3]
     assert closes == [10.0, 15.0, 7.0, 7.0]
     from monitor.state import MarketState
 

@@ -75,11 +75,12 @@ class BackfillResult:
     records: dict[str, Records] = field(default_factory=dict)  # symbol -> the whole history's
 
     def batches(self, before: dict[str, float] | None = None):
-        """Tick batches in time order; a symbol's ticks at or after ``before[symbol]`` (its
-        first live tick) are left out so history never overwrites live prices."""
+        """Tick batches in time order (plain tuples, as the replay makes them: see ``Tick``); a
+        symbol's ticks at or after ``before[symbol]`` (its first live tick) are left out so
+        history never overwrites live prices. A batch keeps its kind (``BarExtremes``)."""
         for batch in replay_batches(self.series):
             if before:
-                batch = [t for t in batch if t.time < before.get(t.symbol, math.inf)]
+                batch = type(batch)(tick for tick in batch if tick[1] < before.get(tick[0], math.inf))
                 if not batch:
                     continue
             yield batch

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from monitor.bars import SessionDays
 from monitor.errors import UserError
 from monitor.feeds.base import Feed, FeedEvent
-from monitor.model import FeedState, FeedStatus
+from monitor.model import FeedState, FeedStatus, tick_time
 from monitor.series import Series, replay_batches
 
 MAX_GAP = 3600.0  # paced replay: a longer gap in the data (night, weekend) counts as one hour
@@ -78,7 +78,7 @@ class ReplayFeed(Feed):
         due = self._clock()
         days = SessionDays()
         for count, batch in enumerate(replay_batches(self.series)):
-            t = batch[0].time
+            t = tick_time(batch[0])
             if self._step_until is not None and t >= self._step_until:  # the stepped session is done
                 self._step_until, self.paused = None, True
             if self.speed is None or self._step_until is not None:
