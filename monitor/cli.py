@@ -22,7 +22,35 @@ PROG = "market-monitor"
 CONFIG_HELP = "config file (default: $MARKET_MONITOR_CONFIG or the user config dir)"
 
 
-class CommandParser(argparse.ArgumentParser):
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's, asking the terminal's width only when help or usage is written: argparse makes
+    a formatter for each declared argument (to check its metavar), and asking costs an import of
+    shutil (with zlib, bz2 and lzma) and a failing terminal query, at every start."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width=80 if width is None else width)  # 80: until sized
+        self._sized = width is not None
+        self._help_position = max_help_position
+
+    def format_help(self) -> str:
+        if not self._sized:  # as argparse sizes it
+            import shutil
+
+            self._width = shutil.get_terminal_size().columns - 2
+            self._max_help_position = min(self._help_position, max(self._width - 20, self._indent_increment * 2))
+            self._sized = True
+        return super().format_help()
+
+
+class Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` with the ``HelpFormatter`` above."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+class CommandParser(Parser):
     """A subcommand's parser: an argument it does not know is its error, shown with its own
     usage (argparse would hand it to the top-level parser, which prints the top-level usage).
 
@@ -56,7 +84,7 @@ class CommandParser(argparse.ArgumentParser):
 def _config_option() -> argparse.ArgumentParser:
     """``--config`` for a subcommand's parser. SUPPRESS as the default: when it is not given
     after the subcommand, the value given before it (or None) stays."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = Parser(add_help=False)
     parent.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=CONFIG_HELP)
     return parent
 
@@ -143,7 +171,7 @@ COMMANDS: dict[str, tuple[dict[str, str], Callable, Callable[[argparse.Namespace
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=PROG,
         description="Terminal market monitor for ^RUT, ^GSPC and ^NDX: live quotes, indicators, alerts.",
     )
@@ -153,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--source", choices=SOURCE_NAMES, help=f"live data source (default from config: {DEFAULT_SOURCE})")
     parser.add_argument("--stream-url", metavar="URL", help="streaming server URL (default Yahoo's)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
+    # prog given: argparse would format the usage to find it (PROG: no positional comes before)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser, prog=PROG)
     common = _config_option()
     for name, (texts, add, _) in COMMANDS.items():
         command = sub.add_parser(name, parents=[common], **texts)

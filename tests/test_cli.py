@@ -133,3 +133,17 @@ def test_a_subcommands_arguments_are_declared_at_its_first_use_and_its_help_list
 
     assert "--horizons" in command("study").format_help() and "--since" in command("alerts").format_usage()
     assert build_parser().parse_args(["study", "--horizons", "5", "--config", "c.toml"]).horizons == "5"
+
+
+@pytest.mark.parametrize("columns", [60, 150])
+def test_help_is_wrapped_to_the_terminal_width(columns, monkeypatch, capsys):
+    """The width is asked only when help is written (COLUMNS, then the terminal, as argparse does)."""
+    from monitor.cli import main
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for argv in (["--help"], ["replay", "--help"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        lines = capsys.readouterr().out.splitlines()
+        assert max(map(len, lines)) <= columns - 2
+        assert max(map(len, lines)) > (columns - 2) * 0.8  # the help fills the width

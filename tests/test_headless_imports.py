@@ -85,7 +85,8 @@ def test_headless_replay_path_imports_no_pandas_calendar_yfinance_or_asyncio(tmp
                  "importlib.metadata",  # ~15 ms: the calendar cache is named without it
                  "importlib.resources", "tempfile",  # only the demo's shipped records read package data
                  "shlex", "textwrap", "unicodedata",  # the config's writer, a command sink, an odd value
-                 "threading")  # the calendar's lock is a _thread lock
+                 "threading",  # the calendar's lock is a _thread lock
+                 "shutil")  # argparse's help formatter asks the terminal's width only to write help
         print(json.dumps({{"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}}))
         """
     )
