@@ -48,11 +48,11 @@ def talipp_ticks(data: Path) -> list[tuple[int, bool, float]]:
     seen_day: dict[str, int] = {}
     out = []
     for batch in replay_batches(series):
-        for tick in batch:
-            day = int((tick.time - 4 * 3600) // 86400)  # ticks of one bar share a UTC-4..5 day
-            new = seen_day.get(tick.symbol) != day
-            seen_day[tick.symbol] = day
-            out.append((index[tick.symbol], new, tick.price))
+        for symbol, t, price, _, _ in batch:  # plain tuples of Tick's fields
+            day = int((t - 4 * 3600) // 86400)  # ticks of one bar share a UTC-4..5 day
+            new = seen_day.get(symbol) != day
+            seen_day[symbol] = day
+            out.append((index[symbol], new, price))
     return out
 
 
