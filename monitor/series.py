@@ -23,6 +23,7 @@ Nothing heavy is imported here: a headless replay is timed as a whole process.
 from __future__ import annotations
 
 import gc
+import math
 import os
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
@@ -30,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain, compress, count, groupby, repeat
-from operator import add, ge, getitem, lt, ne, sub
+from operator import add, ge, getitem, lt, ne
 from pathlib import Path
 
 from monitor.bars import SessionDays, ny_day_epoch, ny_day_epochs
@@ -335,52 +336,50 @@ def _daily_batches(series_list: Sequence[Series]) -> Iterator[list[Tick]]:
     files = [(series.symbol, tuple(zip(*series.rows))) for series in series_list if series.rows]
     if not files:
         return iter(())
-    dates, stretches = _date_stretches([columns[0] for _, columns in files])
-    return chain.from_iterable(_stretch_batches(files, dates, stretch) for stretch in stretches)
+    stretches = _date_stretches([columns[0] for _, columns in files])
+    return chain.from_iterable(_stretch_batches(files, stretch) for stretch in stretches)
 
 
 STRETCH_DATES = 1024  # at most so many dates' ticks exist at once (memory stays bounded)
 
 
-def _date_stretches(file_times: list[tuple[float, ...]]) -> tuple[list[float], list[tuple[int, int, list[tuple[int, int]]]]]:
-    """All files' bar times in order, and the stretches (start, end, [(file, its row at start)]) of
-    that list over which the same files have a bar at every date, at most ``STRETCH_DATES`` long.
+def _date_stretches(file_times: list[tuple[float, ...]]) -> list[tuple[int, list[tuple[int, int]]]]:
+    """The stretches (length, [(file, its first row)]) of the files' merged bar times over which
+    the same files have a bar at every date, in time order, at most ``STRETCH_DATES`` long.
 
-    A file's presence changes only where it starts, ends or skips a date another file has (a
-    holiday of one index only): those places cut the stretches."""
-    if len(file_times) == 1:
-        dates = list(file_times[0])
-        positions = [range(len(dates))]
-    else:
-        dates = sorted(set().union(*file_times))
-        where = dict(zip(dates, count()))
-        positions = [list(map(where.__getitem__, times)) for times in file_times]
-    cuts = {0, len(dates)}
-    for pos in positions:
-        cuts.update((pos[0], pos[-1] + 1))
-        # consecutive rows at consecutive dates keep ``position - row`` equal; where it grows,
-        # the file skipped dates
-        lag = list(map(sub, pos, count()))
-        for row in compress(count(1), map(ne, lag[1:], lag)):
-            cuts.update((pos[row - 1] + 1, pos[row]))
-    bounds = sorted(cuts)
-    stretches = []
-    for start, end in zip(bounds, bounds[1:]):
-        present = []
-        for f, pos in enumerate(positions):
-            row = bisect_left(pos, start)
-            if row < len(pos) and pos[row] == start:
-                present.append((f, row))
-        for piece in range(start, end, STRETCH_DATES):
-            stretches.append((piece, min(end, piece + STRETCH_DATES), [(f, row + piece - start) for f, row in present]))
-    return dates, stretches
+    Each step starts at the earliest date any file has left: the files that have it run together
+    as long as their times agree (a slice comparison; the date cache gives equal dates one float,
+    so it compares identities) and end before the next date of a file that has not joined (a
+    bisection): a few steps for a whole history, where a file starts, ends or skips a date
+    another one has (a holiday of one index only)."""
+    rows = [0] * len(file_times)
+    stretches: list[tuple[int, list[tuple[int, int]]]] = []
+    while True:
+        heads = [(times[row], f) for f, (times, row) in enumerate(zip(file_times, rows)) if row < len(times)]
+        if not heads:
+            return stretches
+        day = min(heads)[0]
+        present = [f for t, f in heads if t == day]
+        first = present[0]
+        times, start = file_times[first], rows[first]
+        # the first file's run: up to the next date of a file without this one, ...
+        n = bisect_left(times, min((t for t, _ in heads if t != day), default=math.inf), start) - start
+        for f in present[1:]:  # ... and while every file with it has the same dates
+            n = min(n, len(file_times[f]) - rows[f])
+            mine, theirs = times[start:start + n], file_times[f][rows[f]:rows[f] + n]
+            if mine != theirs:
+                n = next(compress(count(), map(ne, mine, theirs)))
+        for piece in range(0, n, STRETCH_DATES):
+            stretches.append((min(STRETCH_DATES, n - piece), [(f, rows[f] + piece) for f in present]))
+        for f in present:
+            rows[f] += n
 
 
-def _stretch_batches(files: list[tuple[str, tuple]], dates: list[float], stretch: tuple[int, int, list[tuple[int, int]]]) -> list[list[Tick]]:
+def _stretch_batches(files: list[tuple[str, tuple]], stretch: tuple[int, list[tuple[int, int]]]) -> list[list[Tick]]:
     """The four batches of each date of one stretch, in time order."""
-    start, end, present = stretch
-    n = end - start
-    bar_times = dates[start:end]
+    n, present = stretch
+    first, row = present[0]
+    bar_times = files[first][1][0][row:row + n]
     lane_times = [list(map(add, bar_times, repeat(offset))) for offset in DAILY_OFFSETS]
     lanes = [
         _bar_ticks(files[f][0], lane_times, *(column[row:row + n] for column in files[f][1][1:]))
@@ -390,8 +389,6 @@ def _stretch_batches(files: list[tuple[str, tuple]], dates: list[float], stretch
     for lane, make in enumerate((list, BarExtremes, BarExtremes, list)):
         batches[lane::4] = map(make, zip(*(ticks[lane] for ticks in lanes)))
     return batches
-
-
 
 
 def _bar_ticks(symbol: str, lane_times: Sequence[Sequence[float]], opens: Sequence[float], highs: Sequence[float],

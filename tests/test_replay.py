@@ -318,9 +318,11 @@ def test_daily_batches_equal_the_plain_construction(data_dir, tmp_path, monkeypa
     a = write(tmp_path, "a.csv", head + "2026-01-05,1,2,0.5,1.5,10\n2026-01-06,2,2,1,1,20\n2026-01-08,1,3,1,2,30\n2026-01-09,1,2,1,1,40\n")
     b = write(tmp_path, "b.csv", head + "2026-01-06,5,6,4,4,1\n2026-01-07,4,7,3,6,2\n2026-01-08,6,6,5,5,3\n2026-01-12,5,5,5,5,4\n")
     c = write(tmp_path, "c.csv", "date,open,high,low,close\n2026-01-09,9,9,8,8\n")
+    d = write(tmp_path, "d.csv", head + "2026-01-05,3,4,2,3,5\n2026-01-06,3,4,2,2,6\n")  # A's first dates, then ends
     files = [f"A={a}", f"B={b}", f"C={c}"]
     assert_same_batches(load_all(files))
     assert_same_batches(load_all(files[::-1]))
+    assert_same_batches(load_all([f"A={a}", f"D={d}"]))
     monkeypatch.setattr(series_module, "STRETCH_DATES", 2)  # long stretches are played in pieces
     assert_same_batches(load_all(files))
     assert_same_batches(load_all([f"^RUT={daily / 'rut_last400.csv'}", f"^GSPC={daily / 'spx_last400.csv'}"]))
