@@ -173,14 +173,18 @@ _months: dict[tuple[int, int], tuple[float, ...]] = {}
 
 def midnight_offsets(year: int, month: int) -> tuple[float, ...]:
     """New York's UTC offsets at the midnights starting day 1 .. the 1st of the next month.
-    Two zoneinfo calls per month (and a bisection for the day of a DST change), then cached."""
+    Two zoneinfo calls per month (and a bisection for the day of a DST change), then cached; a
+    midnight between two months is asked once (a cached neighbour month has it at its end)."""
     key = (year, month)
     offsets = _months.get(key)
     if offsets is None:
         first = date(year, month, 1)
         following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
         days = (following - first).days
-        begin, end = _utc_offset(first), _utc_offset(following)
+        before = _months.get((year - 1, 12) if month == 1 else (year, month - 1))
+        after = _months.get((following.year, following.month))
+        begin = before[-1] if before is not None else _utc_offset(first)
+        end = after[0] if after is not None else _utc_offset(following)
         if begin == end:  # New York never changed its offset twice within a month
             offsets = (begin,) * (days + 1)
         else:  # the first midnight with the new offset: day 1 has the old one, the 1st after the new

@@ -95,6 +95,24 @@ def test_ny_day_epoch_agrees_with_zoneinfo_for_every_day_since_1900():
         day += timedelta(days=3)
 
 
+def test_month_offsets_are_the_same_whichever_neighbour_month_was_cached_first(monkeypatch):
+    """A month takes the offset at its first and last midnight from a cached neighbour month:
+    asked forwards, backwards or alone, every month of years with DST changes is the same."""
+    from monitor import bars
+
+    months = [(year, month) for year in (2024, 2025) for month in range(1, 13)]
+    monkeypatch.setattr(bars, "_months", {})
+    forwards = [bars.midnight_offsets(*m) for m in months]
+    monkeypatch.setattr(bars, "_months", {})
+    backwards = [bars.midnight_offsets(*m) for m in reversed(months)][::-1]
+    alone = []
+    for m in months:
+        monkeypatch.setattr(bars, "_months", {})
+        alone.append(bars.midnight_offsets(*m))
+    assert forwards == backwards == alone
+    assert alone[2][:10] == (-18000.0,) * 10 and alone[2][10:] == (-14400.0,) * 22  # EDT from 2024-03-10
+
+
 def test_ny_day_epochs_of_a_column_of_days_agree_with_zoneinfo():
     """A column of days spanning years, in and out of order, with gaps of several months."""
     days = [date(1927, 12, 30) + timedelta(days=n * 5) for n in range(7000)]
