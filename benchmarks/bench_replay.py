@@ -9,10 +9,12 @@ run, interleaved; the best of ``--runs`` is compared.
 
 Structures this path is shaped by (each says why in its docstring): a symbol's indicators catch up
 with its forming bar when read (``SymbolState.ind``: a replay reads each bar once, at its commit);
-each symbol runs only the hooks of the detectors that watch it (``Detector.watches``); relative
-strength reads committed closes from two arrays kept beside the daily ring, not from the ring
-(``SessionBars.close_and_base``: the ring stays written in bulk, when read, and no column view is
-made at every commit of the lead); daily dates are parsed as a column.
+each symbol runs only the hooks of the detectors that watch it (``Detector.watches``) and none
+inside their quiet range (``Detector.quiet``); replayed ticks and the bar-close snapshot are plain
+tuples (``Tick``: a NamedTuple instance costs ~15 times a tuple to make); relative strength and
+``new_high`` read committed closes, highs and lows from lists kept beside the daily ring
+(``SessionBars.close_and_base``, ``FirstIndex``), and the ring is written only when read; daily
+dates are parsed as a column and the files' ticks batched column-wise (``_daily_batches``).
 
 The replay process runs as an installed program does (``process_timing``: cached bytecode, which
 an untimed first run writes, as it builds the calendar cache).
