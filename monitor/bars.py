@@ -37,6 +37,7 @@ _PENDING_ITEMS = 2 * PENDING_KEPT  # their times and prices, interleaved in one 
 CLOSES_SLACK = 256  # closes kept beyond DAILY_BARS_KEPT before the oldest are dropped in one go
 _CLOSES_TRIMMED_AT = DAILY_BARS_KEPT + CLOSES_SLACK
 FIRST_INDEX_KEPT = DAILY_BARS_KEPT  # values a ``FirstIndex`` maps before it starts over
+_SPARSE_SPAN = 32  # days ``ny_day_epochs`` lays out per day given, at most, before it goes day by day
 
 
 class DailyBar(NamedTuple):
@@ -208,11 +209,23 @@ def ny_day_epoch(day: date, seconds: float) -> float:
 
 def ny_day_epochs(days: Iterable[date], seconds: float) -> list[float]:
     """``ny_day_epoch`` of each of ``days`` (a daily file's dates), column-wise: C-level loops
-    per day, the month offsets laid out by day once (``_offsets_by_day``)."""
+    per day, the month offsets laid out by day once (``_offsets_by_day``).
+
+    Days scattered over a span far longer than their count (a file's stray year, "0205" for
+    "2025") are done one at a time, so the work follows the days given, not the days between."""
     ordinals = list(map(date.toordinal, days))
     if not ordinals:
         return []
-    first, offsets = _offsets_by_day(min(ordinals), max(ordinals))
+    low, high = min(ordinals), max(ordinals)
+    if high - low > _SPARSE_SPAN * len(ordinals) + 62:
+        return [_ordinal_epochs([ordinal], ordinal, ordinal, seconds)[0] for ordinal in ordinals]
+    return _ordinal_epochs(ordinals, low, high, seconds)
+
+
+
+def _ordinal_epochs(ordinals: list[int], low: int, high: int, seconds: float) -> list[float]:
+    """``ny_day_epochs`` of date ordinals between ``low`` and ``high``."""
+    first, offsets = _offsets_by_day(low, high)
     # (ordinal - epoch) * day + seconds - offset, regrouped: every term is a whole number of
     # seconds well under 2**53, so the sum is exact whatever its order
     starts = list(map(sub, repeat(seconds - _EPOCH_ORDINAL * _DAY), offsets))

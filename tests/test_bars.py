@@ -123,6 +123,18 @@ def test_ny_day_epochs_of_a_column_of_days_agree_with_zoneinfo():
     assert ny_day_epochs([], 34200.0) == []
 
 
+def test_ny_day_epochs_of_days_centuries_apart_lays_out_only_their_months(monkeypatch):
+    """A daily file with a stray year ("0205" for "2025", or 9998) must not make the loader lay
+    out, look up and cache every month in between (it took seconds and hundreds of MB)."""
+    from monitor import bars
+
+    monkeypatch.setattr(bars, "_months", {})
+    days = [date(1905, 1, 3), *(date(2025, 1, 2) + timedelta(days=n) for n in range(20)), date(2500, 6, 1)]
+    expected = [datetime.combine(day, datetime.min.time()).replace(hour=9, minute=30, tzinfo=NEW_YORK).timestamp() for day in days]
+    assert ny_day_epochs(days, 34200.0) == expected
+    assert len(bars._months) <= 6  # the months of the days given (and their neighbours), not 7,000
+
+
 # --------------------------------------------------------------------------------------------
 # Forming bar: open, revise, minute bars
 
