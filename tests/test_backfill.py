@@ -189,6 +189,27 @@ def test_history_first_holds_live_batches_until_history_is_in(tmp_path):
     assert not gate.hold(live)  # from now on the caller applies live batches itself
 
 
+def test_a_live_tick_without_a_sound_time_does_not_cut_the_history(tmp_path):
+    """A frame with no time (NaN), or an impossible one, while the history loads says nothing
+    about where live prices begin: it must not become the symbol's first live time (NaN would
+    drop its whole history, every ``t < NaN`` being false). A lower-case symbol is the
+    upper-case one, as the door reads it."""
+    from monitor.feeds.backfill import HistoryFirst
+
+    backfill, _ = make(Yahoo(), tmp_path)
+    result = backfill.load()
+    first = datetime(2026, 11, 20, 10, 0, tzinfo=NEW_YORK).timestamp()
+    gate = HistoryFirst()
+    gate.hold([Tick("^RUT", math.nan, 2600.0, None, NOW), Tick("^GSPC", math.inf, 5000.0, None, NOW)])
+    gate.hold([Tick("^rut", first, 2600.0, None, NOW)])
+    state = MarketState(Config(symbols=tuple(SYMBOLS)), "stream")
+    gate.finish(state, result, NOW)
+    assert gate.first_live == {"^RUT": first}
+    assert len(state.symbols["^RUT"].daily) == 39  # the history went in
+    assert state.symbols["^RUT"].last < 2100.0 + 31 / 100  # and stopped before the live tick
+    assert len(state.symbols["^GSPC"].daily) == 39
+
+
 def test_unreachable_network_stops_asking_and_serves_the_cache(tmp_path):
     import requests
 

@@ -122,8 +122,9 @@ class HistoryFirst:
         """Keep ``batch`` if the history is not in yet (True), else leave it to the caller."""
         if self.done:
             return False
-        for tick in batch:
-            self.first_live.setdefault(tick.symbol, tick.time)
+        for symbol, t, *_ in batch:
+            if math.isfinite(t):  # a frame without a time (NaN) says nothing of where live begins
+                self.first_live.setdefault(symbol.upper(), t)  # the door's spelling of it
         if len(self.held) < self.max_batches:
             self.held.append(batch)
         return True
