@@ -222,7 +222,6 @@ def ny_day_epochs(days: Iterable[date], seconds: float) -> list[float]:
     return _ordinal_epochs(ordinals, low, high, seconds)
 
 
-
 def _ordinal_epochs(ordinals: list[int], low: int, high: int, seconds: float) -> list[float]:
     """``ny_day_epochs`` of date ordinals between ``low`` and ``high``."""
     first, offsets = _offsets_by_day(low, high)
@@ -369,14 +368,15 @@ class SessionBars:
     is read (until then only the newest ``DAILY_BARS_KEPT`` are held: older ones would be
     overwritten in the ring anyway). A tick only appends its time and price and a commit one
     tuple to a list, so a headless replay that nobody watches pays almost nothing for the
-    histories it never reads (it never writes the daily ring). ``close_and_base`` and ``extreme_origin`` read four lists kept
-    beside the ring (committed closes, their dates, highs and lows).
+    histories it never reads (it never writes the daily ring). ``close_and_base`` and
+    ``extreme_origin`` read four lists kept beside the ring (committed closes, their dates, and
+    the highs and lows of two ``FirstIndex``es).
     """
 
     __slots__ = (
         "symbol", "session", "last_day", "session_start", "session_end", "day_open",
         "day_high", "day_low", "day_volume", "last", "last_time", "last_received", "prev_close", "_daily",
-        "_pending_daily", "_last_close", "_closes", "_close_days", "_highs", "_lows", "_high_index", "_low_index", "_intraday", "_folded", "_pending",
+        "_pending_daily", "_last_close", "_closes", "_close_days", "_high_index", "_low_index", "_intraday", "_folded", "_pending",
         "late_ticks",
     )
 
@@ -400,10 +400,8 @@ class SessionBars:
         # appended float (through ``PyArg_Parse``) and makes a new float object per item read.
         self._closes: list[float] = []
         self._close_days: list[date] = []
-        self._high_index = FirstIndex()
+        self._high_index = FirstIndex()  # the highs and lows, appended to its ``values``
         self._low_index = FirstIndex()
-        self._highs = self._high_index.values
-        self._lows = self._low_index.values
         self._intraday = minute_ring()
         self._folded = False  # ``_intraday`` holds bars (of the latest session)
         # Ticks of the session not folded into minute bars yet: time, price, time, price, ...
@@ -482,8 +480,8 @@ class SessionBars:
         closes = self._closes
         closes.append(self.last)
         self._close_days.append(self.session)
-        self._highs.append(self.day_high)
-        self._lows.append(self.day_low)
+        self._high_index.values.append(self.day_high)
+        self._low_index.values.append(self.day_low)
         if len(closes) >= _CLOSES_TRIMMED_AT:
             del closes[:CLOSES_SLACK], self._close_days[:CLOSES_SLACK]
             self._high_index.trim(CLOSES_SLACK)
